@@ -1,0 +1,56 @@
+/* infoplane's entry point: dispatches to one function per command (see commands.h). */
+#include "commands.h"
+#include "core/version.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name, *usage;
+    int (*run)(int, char **);
+} commands[] = {
+    {"run", "run CONFIG.yaml [--out DIR] [--set key=value ...]   train + record, analyze, plot", cmd_run},
+    {"train", "train CONFIG.yaml [--out DIR] [--set key=value ...] [--resume]", cmd_train},
+    {"analyze", "analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B]", cmd_analyze},
+    {"plot", "plot RUN_DIR [--format png|pdf|svg] [--estimator NAME]", cmd_plot},
+    {"sweep", "sweep SWEEP.yaml [-j N]", cmd_sweep},
+    {"entropy", "entropy DATA [--mode cov|pearson] [--beta B]          prints H in nats", cmd_entropy},
+    {"mi", "mi DATA_A DATA_B [--mode cov|pearson] [--beta B]      prints I in nats", cmd_mi},
+    {"info", "info RUN.h5                                           what a run holds", cmd_info},
+};
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("infoplane: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "infoplane %s: information-plane experiments on neural networks\n\nusage:\n", IP_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) fprintf(f, "  infoplane %s\n", commands[i].usage);
+    fprintf(f, "\nDATA is a CSV file (one sample per row) or FILE.h5:/dataset. See README.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("infoplane %s\n", IP_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "infoplane: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,48 @@
+/* A network: a sequence of layers with one allocation each for parameters, gradients,
+ * activations (every layer's output for a batch) and scratch. Softmax cross-entropy
+ * on the last layer's output (the logits). */
+#ifndef IP_NETWORK_H
+#define IP_NETWORK_H
+
+#include "../core/rng.h"
+#include "layer.h"
+
+typedef struct {
+    int n_layers;
+    ip_layer *layers;
+    ip_shape input;
+    int n_classes;        /* size of the last layer's output */
+    int max_batch;
+    size_t n_params;
+    float *params, *grads; /* one allocation each */
+    float *acts;          /* layer i's output for the current batch is ip_network_act(net, i) */
+    size_t *act_offset;
+    float *dbuf[2];       /* ping-pong gradient buffers, max layer size x max_batch */
+    float *scratch;
+    float *probs;         /* softmax of the logits, (max_batch, n_classes) */
+} ip_network;
+
+/* Build a network from n layer specs for inputs of shape `input`, batches up to max_batch.
+ * On success *out owns everything; release with ip_network_free. Parameters are zero
+ * until ip_network_init. */
+int ip_network_create(ip_network **out, const ip_layer_spec *specs, int n, ip_shape input, int max_batch);
+void ip_network_free(ip_network *net);
+
+/* Initialise all parameters with `kind` (PyTorch defaults, truncated normal 1/sqrt(fan_in), Xavier). */
+void ip_network_init(ip_network *net, ip_init_kind kind, ip_rng *rng);
+
+/* Forward a batch x (batch, input size); returns the logits (batch, n_classes), valid
+ * until the next call. Every layer's output stays readable through ip_network_act. */
+const float *ip_network_forward(ip_network *net, const float *x, int batch);
+
+/* Forward, mean softmax cross-entropy over the batch, backward: grads are overwritten
+ * (not accumulated) with dLoss/dparams. Returns the mean loss; *correct (may be NULL)
+ * gets the number of argmax hits. */
+float ip_network_train_step_grads(ip_network *net, const float *x, const int *y, int batch, int *correct);
+
+/* Mean loss and hit count of a batch, forward only. */
+float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct);
+
+static inline float *ip_network_act(const ip_network *net, int i) { return net->acts + net->act_offset[i]; }
+
+#endif

@@ -1,0 +1,94 @@
+/* The run file (DIR/run.h5): the only interface to HDF5 in infoplane. record/run.c is the
+ * only file that includes hdf5.h. Layout: docs/hdf5-layout.md.
+ * A writer appends one epoch at a time and flushes, so the file is valid after every epoch. */
+#ifndef IP_RUN_H
+#define IP_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../config/config.h"
+
+#define IP_LAYER_NAME_LEN 32
+
+typedef struct ip_run ip_run; /* opaque */
+
+typedef struct {
+    int epoch;
+    double train_loss, train_acc, test_loss, test_acc, seconds;
+} ip_epoch_metrics;
+
+/* What a run holds, for readers (analyze, info, plot). Arrays owned by the struct;
+ * release with ip_run_describe_free. */
+typedef struct {
+    int n_layers;
+    char (*layer_names)[IP_LAYER_NAME_LEN];
+    int *layer_units;          /* features of each recorded layer */
+    int n_samples;             /* analysis set size */
+    int d_x;                   /* input features */
+    int n_classes;
+    int n_recorded;            /* recorded epochs so far */
+    int *recorded_epochs;      /* n_recorded, ascending */
+    int n_metrics;             /* rows of per-epoch metrics */
+    ip_epoch_metrics *metrics;
+    char *config_text;         /* the YAML text as run */
+    char *overrides;           /* --set strings */
+    uint64_t seed;
+    int threads;
+    char versions[512];        /* infoplane, HDF5, OpenBLAS */
+    char data_description[2048];
+} ip_run_description;
+
+/* ---- writing (train) ---- */
+
+/* Create path (fails, naming path, if it exists unless `overwrite`). Stores the config text,
+ * overrides, seed, versions, thread count, the data description, the layer names and
+ * sizes, and the analysis set (x: n_samples x d_x float32, y: n_samples labels). */
+int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
+                  const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples,
+                  int d_x, const float *x, const int *y, int n_classes, const char *data_description,
+                  int threads);
+
+/* Append one recorded epoch: acts[l] is layer l's output on the analysis set,
+ * n_samples x layer_units[l] float32. Flushes. */
+int ip_run_append_activations(ip_run *run, int epoch, const float *const *acts);
+
+/* Append one row of per-epoch metrics and overwrite the resume state (parameters,
+ * optimizer moments, step count, RNG state), then flush. Called after every epoch
+ * (and once for epoch 0 with the initial network's metrics). */
+int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *params, size_t n_params,
+                        const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
+                        const uint64_t rng_state[4]);
+
+/* ---- reopening to resume ---- */
+
+/* Open an existing run for appending. Reads back the last state into the caller's buffers
+ * (sizes must match; an error names the file otherwise) and returns the last completed
+ * epoch in *last_epoch. Recorded epochs after it (if a crash left any) are dropped. */
+int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_params, float *opt_m,
+                       float *opt_v, size_t n_opt, int64_t *opt_step, uint64_t rng_state[4],
+                       int *last_epoch);
+
+/* ---- reading (analyze, info, plot) ---- */
+
+int ip_run_open_read(ip_run **run, const char *path, int writable);
+int ip_run_describe(ip_run *run, ip_run_description *d);
+void ip_run_describe_free(ip_run_description *d);
+
+/* The analysis set: x (n_samples x d_x) in double, y (n_samples). */
+int ip_run_read_inputs(ip_run *run, double *x, int *y);
+/* Layer `layer` at recorded index `k` (not the epoch number) into out (n_samples x units), double. */
+int ip_run_read_layer(ip_run *run, int layer, int k, double *out);
+
+/* Write (replacing) a results table under /analysis/NAME: n_rows x n_cols doubles with the
+ * column names as an attribute, plus string attributes (n_attrs key/value pairs). */
+int ip_run_write_table(ip_run *run, const char *name, int n_rows, int n_cols, const char *const *columns,
+                       const double *data, int n_attrs, const char *const *keys, const char *const *values);
+
+/* Read a 1-D or 2-D numeric dataset of any HDF5 file as doubles (a 1-D one is n x 1).
+ * *data is malloc'd and owned by the caller. Errors name the file and dataset. */
+int ip_h5_read_matrix(const char *file, const char *dataset, double **data, int *rows, int *cols);
+
+/* Close and release; safe on NULL. */
+int ip_run_close(ip_run *run);
+
+#endif

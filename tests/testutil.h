@@ -1,0 +1,68 @@
+/* Shared helpers for the cmocka tests: tolerance checks that print the largest error,
+ * where the real data lives, and whether we run under valgrind/sanitizers (smaller sizes). */
+#ifndef IP_TESTUTIL_H
+#define IP_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static inline int ip_test_slow_env(void)
+{
+    return getenv("IP_UNDER_VALGRIND") != NULL || getenv("IP_UNDER_SANITIZER") != NULL;
+}
+static inline int ip_test_valgrind(void) { return getenv("IP_UNDER_VALGRIND") != NULL; }
+
+/* |a - b| <= atol + rtol |b|, reporting the values on failure. */
+#define assert_close(a, b, rtol, atol)                                                                 \
+    do {                                                                                               \
+        double a_ = (a), b_ = (b);                                                                     \
+        if (!(fabs(a_ - b_) <= (atol) + (rtol)*fabs(b_)))                                              \
+            fail_msg("%s = %.17g but %s = %.17g (rtol %g, atol %g)", #a, a_, #b, b_, (double)(rtol),   \
+                     (double)(atol));                                                                  \
+    } while (0)
+
+/* Largest relative error between two arrays, with a floor on the denominator. */
+static inline double ip_test_max_rel_err(const double *a, const double *b, size_t n, double floor_)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]) / fmax(floor_, fmax(fabs(a[i]), fabs(b[i])));
+        if (!(d <= worst)) worst = d; /* NaN becomes the worst */
+    }
+    return worst;
+}
+
+static inline int ip_test_is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory holding real data set `which` ("mnist", "tishby"): ../shared/data/WHICH when
+ * present, else data/WHICH, fetched by scripts/get-data.sh as a user would. Fails the test
+ * loudly when neither works: a test never passes silently without its data. */
+static inline const char *ip_test_data_dir(const char *which)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "../shared/data/%s", which);
+    if (ip_test_is_dir(path)) return path;
+    snprintf(path, sizeof path, "data/%s", which);
+    if (ip_test_is_dir(path)) return path;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "scripts/get-data.sh %s >&2", which);
+    if (system(cmd) != 0 || !ip_test_is_dir(path))
+        fail_msg("no %s data: neither ../shared/data/%s nor data/%s (scripts/get-data.sh failed)", which,
+                 which, which);
+    return path;
+}
+
+#endif
