@@ -37,8 +37,10 @@ TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard tests/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/%)
 
-.PHONY: all test test-fast demo bench deps clean
+.PHONY: all tests benches test demo bench deps clean
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a
 
 $(BUILD)/obj/%.o: %.c
@@ -58,6 +60,11 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libinfoplane.a
 
 tests: $(TEST_BIN)
 
+$(BUILD)/bench_%: tests/bench_%.c $(BUILD)/libinfoplane.a
+	$(CC) $(CFLAGS) $(LDOPT) -Itests $< -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
+
+benches: $(BENCH_BIN)
+
 deps:
 	@scripts/install-deps.sh
 
@@ -72,7 +79,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all benches
 	@scripts/bench.sh
 
 clean:

@@ -1,0 +1,34 @@
+/* `infoplane train CONFIG.yaml [--out DIR] [--set key=value ...] [--resume]`: trains and
+ * records into DIR/run.h5; progress on stderr, one `final:` summary line on stdout. */
+#include "commands.h"
+#include "run_args.h"
+
+#include "core/status.h"
+#include "train/train.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+int cmd_train(int argc, char **argv)
+{
+    cli_run_args a;
+    if (cli_parse_run_args(argc, argv, &a, 1) != 0) {
+        cli_run_args_free(&a);
+        return 2;
+    }
+    ip_config cfg;
+    if (ip_config_load(&cfg, a.config_path, a.n_sets, a.sets) != IP_OK) {
+        cli_run_args_free(&a);
+        return cli_error("%s", ip_error_message());
+    }
+    ip_train_options opt = {.out_dir = a.out_dir, .resume = a.resume, .progress = isatty(2), .quiet = a.quiet};
+    ip_epoch_metrics m = {0};
+    int rc = ip_train(&cfg, &opt, &m);
+    ip_config_free(&cfg);
+    cli_run_args_free(&a);
+    if (rc != IP_OK) return cli_error("%s", ip_error_message());
+    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m.epoch,
+           m.train_loss, m.train_acc, m.test_loss, m.test_acc);
+    fprintf(stderr, "infoplane: run written to %s/run.h5\n", a.out_dir);
+    return 0;
+}

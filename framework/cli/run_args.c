@@ -1,0 +1,59 @@
+/* Parsing of the arguments `train` and `run` share (see run_args.h). */
+#include "run_args.h"
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void default_out_dir(char *out, size_t n, const char *config_path)
+{
+    const char *base = strrchr(config_path, '/');
+    base = base ? base + 1 : config_path;
+    size_t len = strlen(base);
+    if (len > 5 && !strcmp(base + len - 5, ".yaml")) len -= 5;
+    else if (len > 4 && !strcmp(base + len - 4, ".yml")) len -= 4;
+    snprintf(out, n, "runs/%.*s", (int)len, base);
+}
+
+int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume)
+{
+    memset(a, 0, sizeof *a);
+    a->sets = calloc((size_t)argc, sizeof(char *));
+    if (!a->sets) return cli_error("out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--out") || !strcmp(arg, "-o")) {
+            if (++i >= argc) return cli_error("%s: --out needs a directory", argv[0]);
+            snprintf(a->out_dir, sizeof a->out_dir, "%s", argv[i]);
+        } else if (!strncmp(arg, "--out=", 6)) {
+            snprintf(a->out_dir, sizeof a->out_dir, "%s", arg + 6);
+        } else if (!strcmp(arg, "--set")) {
+            if (++i >= argc) return cli_error("%s: --set needs key=value", argv[0]);
+            a->sets[a->n_sets++] = argv[i];
+        } else if (!strncmp(arg, "--set=", 6)) {
+            a->sets[a->n_sets++] = (char *)arg + 6;
+        } else if (allow_resume && !strcmp(arg, "--resume")) {
+            a->resume = 1;
+        } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
+            a->quiet = 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_error("%s: unknown option '%s'", argv[0], arg);
+        } else if (!a->config_path) {
+            a->config_path = arg;
+        } else {
+            return cli_error("%s: unexpected argument '%s' (one CONFIG.yaml is expected)", argv[0], arg);
+        }
+    }
+    if (!a->config_path)
+        return cli_error("usage: infoplane %s CONFIG.yaml [--out DIR] [--set key=value ...]%s", argv[0],
+                         allow_resume ? " [--resume]" : "");
+    if (!a->out_dir[0]) default_out_dir(a->out_dir, sizeof a->out_dir, a->config_path);
+    return 0;
+}
+
+void cli_run_args_free(cli_run_args *a)
+{
+    free(a->sets);
+    a->sets = NULL;
+}

@@ -1,0 +1,21 @@
+/* Arguments shared by `infoplane train` and `infoplane run`:
+ * CONFIG.yaml [--out DIR] [--set key=value ...] [--resume] [--quiet]. */
+#ifndef IP_RUN_ARGS_H
+#define IP_RUN_ARGS_H
+
+#include "config/config.h"
+
+typedef struct {
+    const char *config_path;
+    char out_dir[IP_PATH_LEN];
+    int n_sets;
+    char **sets;   /* points into argv; the array itself is owned (free) */
+    int resume, quiet;
+} cli_run_args;
+
+/* Parses argv (argv[0] is the command name). Prints the problem and returns non-zero on bad
+ * usage. Default --out: runs/<config file name without .yaml>. */
+int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume);
+void cli_run_args_free(cli_run_args *a);
+
+#endif

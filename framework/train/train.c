@@ -1,0 +1,330 @@
+/* The training loop (see train.h): epoch 0 is the initial network; after every epoch the
+ * metrics and the resume state go to run.h5, and at scheduled epochs every recorded
+ * layer's output on the analysis set. Randomness: one ip_rng seeded from cfg->seed drives
+ * the initialisation and then the shuffles, and its state is saved with every epoch. */
+#include "train.h"
+
+#include "../core/blas.h"
+#include "../core/fsutil.h"
+#include "../core/mem.h"
+#include "../core/rng.h"
+#include "../core/status.h"
+#include "../data/dataset.h"
+#include "../nn/model.h"
+#include "../nn/network.h"
+#include "../nn/optim.h"
+#include "../record/schedule.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Everything one training run holds, freed in one place. */
+typedef struct {
+    ip_data data;
+    ip_network *net;
+    ip_optimizer opt;
+    ip_rng rng;
+    ip_run *run;
+    int n_rec;                     /* recorded layers */
+    int rec_index[IP_MAX_LAYERS];  /* network layer index of each recorded layer */
+    int rec_units[IP_MAX_LAYERS];
+    char rec_names[IP_MAX_LAYERS][IP_LAYER_NAME_LEN];
+    ip_dataset analysis;           /* the analysis set (views its own copies) */
+    float *rec_buf;                /* all recorded layers' outputs on the analysis set */
+    float *batch_x;
+    int *batch_y, *order;
+    ip_epoch_metrics *history;     /* metrics rows, epoch 0..E */
+    int n_history;
+} trainer;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Mean loss and accuracy of a whole dataset, forward only, in batches of the network's max. */
+static void evaluate(ip_network *net, const ip_dataset *s, double *loss, double *acc)
+{
+    int feat = ip_dataset_features(s), hits = 0;
+    double total = 0;
+    for (int i = 0; i < s->n; i += net->max_batch) {
+        int b = s->n - i < net->max_batch ? s->n - i : net->max_batch, correct = 0;
+        total += (double)ip_network_eval(net, s->x + (size_t)i * feat, s->y + i, b, &correct) * b;
+        hits += correct;
+    }
+    *loss = s->n ? total / s->n : NAN;
+    *acc = s->n ? (double)hits / s->n : NAN;
+}
+
+/* The analysis set: the first record.samples training samples, then the first
+ * record.test_samples test samples. Copies, so the training data can be shuffled freely. */
+static int build_analysis_set(trainer *t, const ip_record_config *rc)
+{
+    const ip_dataset *tr = &t->data.train, *te = &t->data.test;
+    int n_train = rc->samples > 0 && rc->samples < tr->n ? rc->samples : tr->n;
+    int n_test = rc->test_samples < te->n ? rc->test_samples : te->n;
+    if (rc->samples > tr->n)
+        fprintf(stderr, "infoplane: note: record.samples = %d but the training set has %d; using %d\n",
+                rc->samples, tr->n, tr->n);
+    int feat = ip_dataset_features(tr);
+    ip_dataset *a = &t->analysis;
+    *a = *tr;
+    a->n = n_train + n_test;
+    a->x = ip_malloc(sizeof(float) * (size_t)a->n * feat);
+    a->y = ip_malloc(sizeof(int) * (size_t)a->n);
+    if (!a->x || !a->y) return IP_ERR_NOMEM;
+    memcpy(a->x, tr->x, sizeof(float) * (size_t)n_train * feat);
+    memcpy(a->y, tr->y, sizeof(int) * (size_t)n_train);
+    if (n_test) {
+        memcpy(a->x + (size_t)n_train * feat, te->x, sizeof(float) * (size_t)n_test * feat);
+        memcpy(a->y + n_train, te->y, sizeof(int) * (size_t)n_test);
+    }
+    return IP_OK;
+}
+
+/* Forward the analysis set and gather every recorded layer's output into rec_buf
+ * (layer after layer, each n x units), then append them to the run. */
+static int record_epoch(trainer *t, int epoch)
+{
+    ip_network *net = t->net;
+    const ip_dataset *a = &t->analysis;
+    int feat = ip_dataset_features(a);
+    const float *layer_out[IP_MAX_LAYERS];
+    size_t off = 0;
+    for (int l = 0; l < t->n_rec; l++) {
+        layer_out[l] = t->rec_buf + off;
+        off += (size_t)a->n * t->rec_units[l];
+    }
+    for (int i = 0; i < a->n; i += net->max_batch) {
+        int b = a->n - i < net->max_batch ? a->n - i : net->max_batch;
+        ip_network_forward(net, a->x + (size_t)i * feat, b);
+        for (int l = 0; l < t->n_rec; l++) {
+            size_t u = (size_t)t->rec_units[l];
+            memcpy((float *)layer_out[l] + (size_t)i * u, ip_network_act(net, t->rec_index[l]),
+                   sizeof(float) * (size_t)b * u);
+        }
+    }
+    return ip_run_append_activations(t->run, epoch, layer_out);
+}
+
+static int write_metrics_csv(const trainer *t, const char *dir)
+{
+    size_t cap = 128 + (size_t)t->n_history * 128;
+    char *buf = ip_malloc(cap), path[IP_PATH_LEN + 32];
+    if (!buf) return IP_ERR_NOMEM;
+    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n");
+    for (int i = 0; i < t->n_history; i++) {
+        const ip_epoch_metrics *m = &t->history[i];
+        n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
+                              m->train_acc, m->test_loss, m->test_acc, m->seconds);
+    }
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    int rc = ip_write_file_atomic(path, buf, n);
+    free(buf);
+    return rc;
+}
+
+static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
+{
+    t->history[t->n_history++] = *m;
+    const float *v = t->opt.v ? t->opt.v : t->opt.m; /* SGD keeps no second moment */
+    return ip_run_append_epoch(t->run, m, t->net->params, t->net->n_params, t->opt.m, v, t->opt.n,
+                               t->opt.step, t->rng.s);
+}
+
+static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m, int epochs, int recorded)
+{
+    if (o->quiet) return;
+    if (o->progress) {
+        int width = 30, done = epochs ? (int)((double)m->epoch / epochs * width) : width;
+        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f  test %.4f/%.4f  %.2fs%s ", done,
+                "==============================", width - done, "", m->epoch, epochs, m->train_loss,
+                m->train_acc, m->test_loss, m->test_acc, m->seconds, recorded ? " *" : "  ");
+        if (m->epoch == epochs) fputc('\n', stderr);
+        return;
+    }
+    /* Plain lines: every epoch for short runs, about 100 lines for long ones. */
+    int stride = epochs > 200 ? (epochs + 99) / 100 : 1;
+    if (m->epoch % stride == 0 || m->epoch == epochs)
+        fprintf(stderr, "epoch %d/%d  loss %.6f  acc %.4f  test_loss %.6f  test_acc %.4f  %.3fs%s\n",
+                m->epoch, epochs, m->train_loss, m->train_acc, m->test_loss, m->test_acc, m->seconds,
+                recorded ? "  recorded" : "");
+}
+
+/* One pass over the shuffled training set. */
+static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch_metrics *m)
+{
+    const ip_dataset *tr = &t->data.train;
+    int feat = ip_dataset_features(tr), bs = cfg->train.batch_size, hits = 0, batch_no = 0;
+    double total = 0;
+    /* Shuffle from the identity every epoch, so the order depends only on the RNG state,
+     * which the run file saves: a resumed run then sees the same batches. */
+    for (int i = 0; i < tr->n; i++) t->order[i] = i;
+    if (cfg->train.shuffle) ip_rng_shuffle_int(&t->rng, t->order, tr->n);
+    for (int i = 0; i < tr->n; i += bs, batch_no++) {
+        int b = tr->n - i < bs ? tr->n - i : bs, correct = 0;
+        for (int j = 0; j < b; j++) {
+            int k = t->order[i + j];
+            memcpy(t->batch_x + (size_t)j * feat, tr->x + (size_t)k * feat, sizeof(float) * feat);
+            t->batch_y[j] = tr->y[k];
+        }
+        float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
+        if (!isfinite(loss))
+            return ip_fail(IP_ERR_NUMERIC,
+                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.lr). "
+                           "Epochs up to %d are saved in the run file",
+                           epoch, batch_no, (double)loss, epoch - 1);
+        ip_optimizer_step(&t->opt, t->net->params, t->net->grads);
+        total += (double)loss * b;
+        hits += correct;
+    }
+    m->epoch = epoch;
+    m->train_loss = total / tr->n;
+    m->train_acc = (double)hits / tr->n;
+    evaluate(t->net, &t->data.test, &m->test_loss, &m->test_acc);
+    return IP_OK;
+}
+
+static void trainer_free(trainer *t)
+{
+    ip_run_close(t->run);
+    ip_network_free(t->net);
+    ip_optimizer_free(&t->opt);
+    ip_data_free(&t->data);
+    free(t->analysis.x);
+    free(t->analysis.y);
+    free(t->rec_buf);
+    free(t->batch_x);
+    free(t->batch_y);
+    free(t->order);
+    free(t->history);
+}
+
+/* Checks that the run in `path` was made by the same config before resuming it. */
+static int check_same_config(const char *path, const ip_config *cfg)
+{
+    ip_run *r = NULL;
+    ip_run_description d;
+    memset(&d, 0, sizeof d);
+    int rc = ip_run_open_read(&r, path, 0);
+    if (rc == IP_OK) rc = ip_run_describe(r, &d);
+    if (rc == IP_OK && (strcmp(d.config_text ? d.config_text : "", cfg->text ? cfg->text : "") != 0 ||
+                        strcmp(d.overrides ? d.overrides : "", cfg->overrides ? cfg->overrides : "") != 0))
+        rc = ip_fail(IP_ERR, "%s: the run there was made with a different config (or --set values); "
+                             "resume it with the same ones, or train into another --out", path);
+    ip_run_describe_free(&d);
+    ip_run_close(r);
+    return rc;
+}
+
+int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *final)
+{
+    trainer t;
+    memset(&t, 0, sizeof t);
+    char run_path[IP_PATH_LEN + 32], cfg_path[IP_PATH_LEN + 32];
+    ip_layer_spec specs[IP_MAX_LAYERS];
+    int n_specs = 0, rc, start_epoch = 1;
+    const int epochs = cfg->train.epochs;
+
+    ip_blas_set_threads(cfg->train.threads);
+    snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
+    snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
+    if (!o->resume && ip_path_exists(run_path)) {
+        rc = ip_fail(IP_ERR, "%s already holds a run; continue it with --resume, or choose another --out",
+                     o->out_dir);
+        goto out;
+    }
+    if (o->resume && !ip_path_exists(run_path)) {
+        rc = ip_fail(IP_ERR_IO, "%s: no run to resume", run_path);
+        goto out;
+    }
+    if ((rc = ip_mkdir_p(o->out_dir)) != IP_OK) goto out;
+    if ((rc = ip_data_load(&t.data, &cfg->data, cfg->seed)) != IP_OK) goto out;
+
+    ip_dataset *tr = &t.data.train;
+    ip_shape input = {tr->c, tr->h, tr->w};
+    if ((rc = ip_model_build(&cfg->model, input, tr->n_classes, specs, &n_specs)) != IP_OK) goto out;
+    int max_batch = cfg->train.batch_size > 256 ? cfg->train.batch_size : 256;
+    if ((rc = ip_network_create(&t.net, specs, n_specs, input, max_batch)) != IP_OK) goto out;
+    if ((rc = ip_optimizer_create(&t.opt, &cfg->train, t.net->n_params)) != IP_OK) goto out;
+    ip_rng_seed(&t.rng, cfg->seed);
+    ip_network_init(t.net, cfg->model.init, &t.rng);
+
+    for (int i = 0; i < n_specs; i++) {
+        if (!specs[i].record) continue;
+        t.rec_index[t.n_rec] = i;
+        t.rec_units[t.n_rec] = ip_shape_size(t.net->layers[i].out);
+        snprintf(t.rec_names[t.n_rec], IP_LAYER_NAME_LEN, "layer%d", t.n_rec + 1);
+        t.n_rec++;
+    }
+    if ((rc = build_analysis_set(&t, &cfg->record)) != IP_OK) goto out;
+    size_t rec_floats = 0;
+    for (int l = 0; l < t.n_rec; l++) rec_floats += (size_t)t.analysis.n * t.rec_units[l];
+    int feat = ip_dataset_features(tr);
+    t.rec_buf = ip_malloc(sizeof(float) * (rec_floats ? rec_floats : 1));
+    t.batch_x = ip_malloc(sizeof(float) * (size_t)cfg->train.batch_size * feat);
+    t.batch_y = ip_malloc(sizeof(int) * (size_t)cfg->train.batch_size);
+    t.order = ip_malloc(sizeof(int) * (size_t)tr->n);
+    t.history = ip_calloc((size_t)epochs + 1, sizeof(ip_epoch_metrics));
+    if (!t.rec_buf || !t.batch_x || !t.batch_y || !t.order || !t.history) {
+        rc = IP_ERR_NOMEM;
+        goto out;
+    }
+
+    if (o->resume) {
+        int last = 0;
+        int64_t step = 0;
+        if ((rc = check_same_config(run_path, cfg)) != IP_OK) goto out;
+        float *v = t.opt.v ? t.opt.v : t.opt.m;
+        if ((rc = ip_run_open_resume(&t.run, run_path, t.net->params, t.net->n_params, t.opt.m, v, t.opt.n,
+                                     &step, t.rng.s, &last)) != IP_OK)
+            goto out;
+        t.opt.step = step;
+        ip_run_description d;
+        memset(&d, 0, sizeof d);
+        if ((rc = ip_run_describe(t.run, &d)) != IP_OK) goto out;
+        for (int i = 0; i < d.n_metrics && d.metrics[i].epoch <= last && i <= epochs; i++)
+            t.history[t.n_history++] = d.metrics[i];
+        ip_run_describe_free(&d);
+        start_epoch = last + 1;
+        if (!o->quiet)
+            fprintf(stderr, "infoplane: resuming %s after epoch %d of %d\n", run_path, last, epochs);
+    } else {
+        if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
+        if ((rc = ip_run_create(&t.run, run_path, cfg, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
+                                t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
+                                t.data.description, ip_blas_threads())) != IP_OK)
+            goto out;
+        double t0 = now_seconds();
+        ip_epoch_metrics m0 = {0};
+        evaluate(t.net, tr, &m0.train_loss, &m0.train_acc);
+        evaluate(t.net, &t.data.test, &m0.test_loss, &m0.test_acc);
+        if ((rc = record_epoch(&t, 0)) != IP_OK) goto out;
+        m0.seconds = now_seconds() - t0;
+        if ((rc = finish_epoch(&t, &m0)) != IP_OK) goto out;
+        print_progress(o, &m0, epochs, 1);
+    }
+
+    for (int epoch = start_epoch; epoch <= epochs; epoch++) {
+        double t0 = now_seconds();
+        ip_epoch_metrics m = {0};
+        if ((rc = train_one_epoch(&t, cfg, epoch, &m)) != IP_OK) goto out;
+        int recorded = ip_schedule_records(&cfg->record, epoch);
+        if (recorded && (rc = record_epoch(&t, epoch)) != IP_OK) goto out;
+        m.seconds = now_seconds() - t0;
+        if ((rc = finish_epoch(&t, &m)) != IP_OK) goto out;
+        if ((recorded || epoch == epochs) && (rc = write_metrics_csv(&t, o->out_dir)) != IP_OK) goto out;
+        print_progress(o, &m, epochs, recorded);
+    }
+    if ((rc = write_metrics_csv(&t, o->out_dir)) != IP_OK) goto out;
+    if (final && t.n_history > 0) *final = t.history[t.n_history - 1];
+out:
+    if (rc != IP_OK && t.history && t.n_history > 0) write_metrics_csv(&t, o->out_dir);
+    trainer_free(&t);
+    return rc;
+}
