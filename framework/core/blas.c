@@ -35,9 +35,24 @@ int ip_dpotrf_upper(int n, double *a, int lda, const char *what)
     return IP_OK;
 }
 
+int ip_dpotrf_upper_inplace(int n, double *a, int lda, const char *what)
+{
+    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, a, lda); /* row-major U^T U = A */
+    if (info < 0) return ip_fail(IP_ERR, "%s: dpotrf: argument %d is invalid", what, (int)-info);
+    if (info > 0)
+        return ip_fail(IP_ERR_NUMERIC, "%s: matrix is not positive definite (leading minor %d)", what,
+                       (int)info);
+    return IP_OK;
+}
+
 void ip_dtrsm_upper_trans_left(int n, int nrhs, const double *u, int ldu, double *b, int ldb)
 {
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0, u, ldu, b, ldb);
+}
+
+void ip_dtrsm_upper_right(int m, int n, const double *u, int ldu, double *b, int ldb)
+{
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, u, ldu, b, ldb);
 }
 
 void ip_blas_set_threads(int n)

@@ -2,6 +2,7 @@
 #ifndef IP_DATASET_H
 #define IP_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "../config/config.h"
 
@@ -25,5 +26,71 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed);
 void ip_data_free(ip_data *d);
 
 static inline int ip_dataset_features(const ip_dataset *s) { return s->c * s->h * s->w; }
+
+/* Release one split's arrays and zero it (safe on a zeroed or already freed split). */
+void ip_dataset_free(ip_dataset *s);
+
+/* ---- Building blocks of ip_data_load, also used by the tests (docs/data.md) ---- */
+
+/* An IDX file of unsigned bytes (data type 0x08), the layout of MNIST: a big-endian header
+ * (magic 0x0000080N, N = ndim; then N uint32 sizes) and the bytes in row-major order. */
+typedef struct {
+    int ndim;          /* 1..4 */
+    int dims[4];       /* dims[0] = items */
+    size_t item_size;  /* bytes per item: product of dims[1..ndim-1] (1 for ndim 1) */
+    uint8_t *data;     /* dims[0] * item_size bytes, owned; release with ip_idx_free */
+} ip_idx;
+
+/* Read the whole IDX file `path`, gzip-compressed or plain (zlib reads both). expect_ndim > 0
+ * requires that many dimensions; `what` ("image data", "label data") names the payload in
+ * messages such as "PATH: truncated: expected N bytes of image data, got M". Checks the magic,
+ * the sizes, that the file holds exactly the bytes its header announces and, for gzip, the
+ * stream's integrity. On failure *idx is left empty and the message names the file. */
+int ip_idx_read(ip_idx *idx, const char *path, int expect_ndim, const char *what);
+void ip_idx_free(ip_idx *idx);
+
+/* Read all of `path` (gzip or plain) into a new buffer the caller frees. */
+int ip_read_all_gz(const char *path, uint8_t **data, size_t *len);
+
+/* Where each loader gets its samples: n rows of c*h*w values, either bytes (xb, divided by
+ * `scale` when copied out: 255 for pixels, 1 for bits) or floats (xf, copied as they are), rows
+ * `x_stride` elements apart; labels are bytes (yb)
+ * or ints (yi), `y_stride` apart. `name` names the origin (a file) in messages and descriptions. */
+typedef struct {
+    int n, c, h, w;
+    const uint8_t *xb;
+    const float *xf;
+    size_t x_stride;
+    const uint8_t *yb;
+    const int *yi;
+    size_t y_stride;
+    float scale;       /* bytes are divided by this */
+    const char *name;
+} ip_data_source;
+
+/* Turn one or two sources into d->train and d->test, following cfg (train_size, test_size,
+ * train_fraction) and the seed: with test == NULL the training source is shuffled and split by
+ * train_fraction; a source whose labels are sorted (a file grouped by class) is shuffled before its
+ * first N are taken; otherwise the first N rows in file order. n_classes = fixed when > 0, else the
+ * largest label + 1. Appends what it did to d->description. */
+int ip_data_assemble(ip_data *d, const ip_data_source *train, const ip_data_source *test,
+                     const ip_data_config *cfg, uint64_t seed, int fixed_classes);
+
+/* Append printf-style text to d->description (truncating at its size). */
+void ip_data_describe(ip_data *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The loaders behind ip_data_load, one per dataset kind; each fills a zeroed *d. */
+int ip_data_load_cifar10(ip_data *d, const ip_data_config *cfg, uint64_t seed);
+int ip_data_load_tishby(ip_data *d, const ip_data_config *cfg, uint64_t seed);
+int ip_data_load_gaussian(ip_data *d, const ip_data_config *cfg, uint64_t seed);
+
+/* The Tishby 12-bit task from our generator (used when the var_u files are missing): all 4096
+ * patterns in the file's row order (row i = binary i, most significant bit first), x in {0,1}
+ * (4096 x 12 bytes) and y in {0,1} (4096 bytes), caller-provided. Returns the threshold used and the
+ * number of ones; see docs/data.md for the rule. Deterministic: no seed. */
+void ip_tishby_generate(uint8_t *x, uint8_t *y, double *threshold, int *n_ones);
+
+/* The training fraction in force: cfg->train_fraction, or 0.8 when it is 0 (unset). */
+double ip_data_train_fraction(const ip_data_config *cfg);
 
 #endif

@@ -9,6 +9,7 @@
 #include "../config/config.h"
 
 #define IP_LAYER_NAME_LEN 32
+#define IP_TABLE_NAME_LEN 128
 
 typedef struct ip_run ip_run; /* opaque */
 
@@ -36,6 +37,15 @@ typedef struct {
     int threads;
     char versions[512];        /* infoplane, HDF5, OpenBLAS */
     char data_description[2048];
+    /* Added with the recorder; everything above keeps its meaning. */
+    int last_epoch;            /* last completed epoch (-1: none); rows after it are ignored */
+    int train_rows, test_rows; /* the analysis set holds train rows first, then test rows */
+    int compression;           /* gzip level of the layer datasets (0: none) */
+    char created[40];          /* ISO 8601 UTC time of ip_run_create */
+    char config_source[IP_PATH_LEN];
+    char config_summary[1024]; /* one readable paragraph: arch, data, optimizer, schedule */
+    int n_tables;              /* results tables under /analysis, as paths below it */
+    char (*table_names)[IP_TABLE_NAME_LEN];
 } ip_run_description;
 
 /* ---- writing (train) ---- */
@@ -83,6 +93,13 @@ int ip_run_read_layer(ip_run *run, int layer, int k, double *out);
  * column names as an attribute, plus string attributes (n_attrs key/value pairs). */
 int ip_run_write_table(ip_run *run, const char *name, int n_rows, int n_cols, const char *const *columns,
                        const double *data, int n_attrs, const char *const *keys, const char *const *values);
+
+/* Read /analysis/NAME back: *data (rows x cols, malloc'd) and *columns (cols malloc'd strings
+ * in a malloc'd array; release with ip_run_strings_free) are owned by the caller. */
+int ip_run_read_table(ip_run *run, const char *name, int *rows, int *cols, double **data, char ***columns);
+/* A string attribute of /analysis/NAME (as written by ip_run_write_table), malloc'd into *value. */
+int ip_run_read_table_attr(ip_run *run, const char *name, const char *key, char **value);
+void ip_run_strings_free(char **strings, int n);
 
 /* Read a 1-D or 2-D numeric dataset of any HDF5 file as doubles (a 1-D one is n x 1).
  * *data is malloc'd and owned by the caller. Errors name the file and dataset. */

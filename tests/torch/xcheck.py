@@ -7,11 +7,14 @@ Usage: xcheck.py DIR. DIR holds what the C test wrote:
   params.f32  the initial parameters, flat, PyTorch order (float32, little endian)
   x.f32       the batch, B x (C*H*W)
   y.i32       the labels, B
+  sgd_grads.f32, adam_grads.f32    the C side's gradient before each of the S steps (S x n)
+  sgd_params.f32, adam_params.f32  the C side's parameters after each step (S x n)
 Writes, once in float64 (prefix ref_, the reference) and once in float32 (prefix f32_, to show
 how far PyTorch's own float32 result is from the reference), as raw float64 arrays:
   logits (B*K), loss (1), grads (n): at the initial parameters;
-  sgd_loss, adam_loss (S): the loss before each step; sgd_grads, adam_grads (S*n): the gradient
-  before each step; sgd_params, adam_params (S*n): the parameters after each step.
+  sgd_loss, adam_loss (S), sgd_grads, adam_grads (S*n): the loss and gradient at the C side's
+  parameters before each step; sgd_params, adam_params (S*n): the parameters after each step of
+  torch.optim fed with the C side's gradients (so that only the update rule is compared).
 Exit status: 0 done, 77 when torch cannot be imported (the caller decides skip or fail), 1 error.
 """
 import os
@@ -49,8 +52,19 @@ def run(d, dtype, prefix, shape, layers, other, p0, x, y):
     out["loss"] = np.array([loss.item()])
     out["grads"] = g
 
+    # The optimizers are checked on their own: torch.optim is fed the C side's gradients (and
+    # starts from the same p0), so the comparison sees only the update rule. The loss and
+    # gradient before each step are computed at the C side's parameters of that step.
     steps = int(other["steps"][0])
     for name in ("sgd", "adam"):
+        c_grads = np.fromfile(os.path.join(d, name + "_grads.f32"), dtype="<f4").reshape(steps, -1)
+        c_params = np.fromfile(os.path.join(d, name + "_params.f32"), dtype="<f4").reshape(steps, -1)
+        losses, grads = [], []
+        for t in range(steps):
+            ipnet.load_flat(model, p0 if t == 0 else c_params[t - 1])
+            _, loss, g = loss_and_grads()
+            losses.append(loss.item())
+            grads.append(g)
         ipnet.load_flat(model, p0)
         v = [float(t) for t in other[name]]
         if name == "sgd":
@@ -58,11 +72,13 @@ def run(d, dtype, prefix, shape, layers, other, p0, x, y):
         else:
             opt = torch.optim.Adam(model.parameters(), lr=v[0], betas=(v[1], v[2]), eps=v[3],
                                    weight_decay=v[4])
-        losses, grads, params = [], [], []
-        for _ in range(steps):
-            _, loss, g = loss_and_grads()
-            losses.append(loss.item())
-            grads.append(g)
+        params = []
+        for t in range(steps):
+            off = 0
+            for p in model.parameters():
+                k = p.numel()
+                p.grad = torch.from_numpy(c_grads[t, off:off + k].reshape(p.shape)).to(dtype)
+                off += k
             opt.step()
             params.append(ipnet.flat_of(model.parameters()))
         out[name + "_loss"] = np.array(losses)

@@ -1,0 +1,38 @@
+/* The LogDet block route for a whole run: the input X and the labels Y are fixed, so their
+ * factors are computed once (ip_logdet_run_create) and every recorded epoch then costs one GEMM
+ * and one SYRK over [T_1 ... T_L Y] plus small factorisations (ip_logdet_run_epoch). */
+#ifndef IP_LOGDET_RUN_H
+#define IP_LOGDET_RUN_H
+
+#include "logdet.h"
+
+typedef struct ip_logdet_run ip_logdet_run; /* opaque */
+
+typedef struct {
+    ip_logdet_mode mode;
+    double beta;       /* for H(X), H(T), H(Y) and the joints; 0: 100 * d_X (the paper's code) */
+    double layer_beta; /* for I(T_l;T_l+1); 0: 100 * (d_l + d_l+1) (the paper's code) */
+} ip_logdet_run_settings;
+
+/* Prepare the run: x is m x d_x (row-major, leading dimension d_x), y holds m labels in
+ * [0, n_classes), units[l] the width of layer l. A negative or non-finite beta is an error. Copies what it needs; the caller keeps x and y.
+ * Release with ip_logdet_run_free. */
+int ip_logdet_run_create(ip_logdet_run **run, const double *x, int m, int d_x, const int *y, int n_classes,
+                         int n_layers, const int *units, const ip_logdet_run_settings *settings);
+
+/* One recorded epoch: layers[l] is m x units[l] (leading dimension units[l]). Writes, in nats,
+ * i_xt[l] = I(X;T_l), i_ty[l] = I(T_l;Y) for every layer, i_tt[l] = I(T_l;T_l+1) for
+ * l < n_layers - 1, and h_t[l] = H(T_l) (any output may be NULL). Memory is allocated once in
+ * create: an epoch allocates nothing proportional to the number of epochs. */
+int ip_logdet_run_epoch(ip_logdet_run *run, const double *const *layers, double *i_xt, double *i_ty,
+                        double *i_tt, double *h_t);
+
+/* The fixed terms H(X) and H(Y) (nats) and the betas in use after defaults were applied. */
+double ip_logdet_run_hx(const ip_logdet_run *run);
+double ip_logdet_run_hy(const ip_logdet_run *run);
+double ip_logdet_run_beta(const ip_logdet_run *run);
+double ip_logdet_run_layer_beta(const ip_logdet_run *run, int l); /* beta of I(T_l;T_l+1) */
+
+void ip_logdet_run_free(ip_logdet_run *run); /* safe on NULL */
+
+#endif

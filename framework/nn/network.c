@@ -1,0 +1,169 @@
+/* The network: a chain of layers over one allocation each for parameters, gradients,
+ * activations and scratch, a forward pass, and softmax cross-entropy with its backward pass.
+ * Everything a training step touches is allocated here once, at create time. */
+#include "network.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/mem.h"
+#include "../core/status.h"
+
+void ip_network_free(ip_network *net)
+{
+    if (!net) return;
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    free(net->acts);
+    free(net->act_offset);
+    free(net->dbuf[0]); /* dbuf[1] lives in the same block */
+    free(net->scratch);
+    free(net->probs);
+    free(net);
+}
+
+/* Builds the layers, then carves every buffer out of one allocation per kind. On failure
+ * everything allocated so far is released and *out is left NULL. */
+int ip_network_create(ip_network **out, const ip_layer_spec *specs, int n, ip_shape input, int max_batch)
+{
+    *out = NULL;
+    if (n <= 0) return ip_fail(IP_ERR_FORMAT, "network: no layers");
+    if (max_batch <= 0) return ip_fail(IP_ERR_FORMAT, "network: max_batch must be positive, not %d", max_batch);
+    ip_network *net = ip_calloc(1, sizeof *net);
+    if (!net) return IP_ERR_NOMEM;
+    int rc = IP_OK;
+    net->n_layers = n;
+    net->input = input;
+    net->max_batch = max_batch;
+    net->layers = ip_calloc((size_t)n, sizeof *net->layers);
+    net->act_offset = ip_calloc((size_t)n, sizeof *net->act_offset);
+    if (!net->layers || !net->act_offset) {
+        rc = IP_ERR_NOMEM;
+        goto fail;
+    }
+    size_t n_params = 0, n_acts = 0, n_scratch = 0, widest = (size_t)ip_shape_size(input);
+    ip_shape shape = input;
+    for (int i = 0; i < n; i++) {
+        ip_layer *l = &net->layers[i];
+        rc = ip_layer_setup(l, &specs[i], shape, max_batch, i);
+        if (rc != IP_OK) goto fail;
+        shape = l->out;
+        size_t sz = (size_t)ip_shape_size(shape);
+        net->act_offset[i] = n_acts;
+        n_acts += sz * max_batch;
+        n_params += l->n_params;
+        /* 16-float steps keep every layer's scratch 64-byte aligned for BLAS */
+        n_scratch += (l->scratch_floats + 15) / 16 * 16;
+        if (sz > widest) widest = sz;
+    }
+    net->n_classes = ip_shape_size(shape);
+    net->n_params = n_params;
+    net->params = ip_aligned_alloc(n_params * sizeof(float));
+    net->grads = ip_aligned_alloc(n_params * sizeof(float));
+    net->acts = ip_aligned_alloc(n_acts * sizeof(float));
+    size_t dsize = (widest * max_batch + 15) / 16 * 16;
+    net->dbuf[0] = ip_aligned_alloc(2 * dsize * sizeof(float));
+    net->scratch = ip_aligned_alloc(n_scratch * sizeof(float));
+    net->probs = ip_aligned_alloc((size_t)net->n_classes * max_batch * sizeof(float));
+    if (!net->params || !net->grads || !net->acts || !net->dbuf[0] || !net->scratch || !net->probs) {
+        rc = IP_ERR_NOMEM;
+        goto fail;
+    }
+    net->dbuf[1] = net->dbuf[0] + dsize;
+    size_t po = 0, so = 0;
+    for (int i = 0; i < n; i++) {
+        ip_layer *l = &net->layers[i];
+        l->params = net->params + po;
+        l->grads = net->grads + po;
+        l->scratch = net->scratch + so;
+        po += l->n_params;
+        so += (l->scratch_floats + 15) / 16 * 16;
+    }
+    *out = net;
+    return IP_OK;
+fail:
+    ip_network_free(net);
+    return rc;
+}
+
+/* Returns NULL (with a message) when batch is out of 1..max_batch. */
+const float *ip_network_forward(ip_network *net, const float *x, int batch)
+{
+    if (batch <= 0 || batch > net->max_batch) {
+        ip_fail(IP_ERR, "network: batch of %d samples outside 1..%d", batch, net->max_batch);
+        return NULL;
+    }
+    const float *in = x;
+    for (int i = 0; i < net->n_layers; i++) {
+        ip_layer *l = &net->layers[i];
+        float *o = ip_network_act(net, i);
+        l->ops->forward(l, o, in, batch);
+        in = o;
+    }
+    return in;
+}
+
+/* probs (B, K) <- softmax(logits (B, K)); returns the mean cross-entropy against y (B) and counts
+ * argmax hits into *correct. With dlogits (B, K) non-NULL also writes dLoss/dlogits =
+ * (probs - onehot(y)) / B. Per row the max is subtracted before exp, and sums run in double. */
+static float softmax_xent(float *probs, float *dlogits, int *correct, const float *logits, const int *y,
+                          int batch, int K)
+{
+    double total = 0;
+    int hits = 0;
+    for (int b = 0; b < batch; b++) {
+        const float *z = logits + (size_t)b * K;
+        float *p = probs + (size_t)b * K;
+        int arg = 0;
+        for (int k = 1; k < K; k++)
+            if (z[k] > z[arg]) arg = k;
+        double mx = z[arg], s = 0;
+        for (int k = 0; k < K; k++) s += exp((double)z[k] - mx);
+        for (int k = 0; k < K; k++) p[k] = (float)(exp((double)z[k] - mx) / s);
+        total += log(s) + mx - (double)z[y[b]];
+        hits += arg == y[b];
+        if (dlogits) {
+            float *d = dlogits + (size_t)b * K;
+            for (int k = 0; k < K; k++) d[k] = (p[k] - (k == y[b] ? 1.0f : 0.0f)) / (float)batch;
+        }
+    }
+    if (correct) *correct = hits;
+    return (float)(total / batch);
+}
+
+/* IP_OK when every label is in [0, K), else a message naming the first bad one. */
+static int check_labels(const int *y, int batch, int K)
+{
+    for (int b = 0; b < batch; b++)
+        if (y[b] < 0 || y[b] >= K)
+            return ip_fail(IP_ERR_FORMAT, "network: label %d of sample %d is outside 0..%d", y[b], b, K - 1);
+    return IP_OK;
+}
+
+/* Returns NaN (with a message) on a bad batch size or label. */
+float ip_network_train_step_grads(ip_network *net, const float *x, const int *y, int batch, int *correct)
+{
+    const float *logits = ip_network_forward(net, x, batch);
+    if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
+    int cur = 0;
+    float loss = softmax_xent(net->probs, net->dbuf[cur], correct, logits, y, batch, net->n_classes);
+    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        ip_layer *l = &net->layers[i];
+        const float *in = i > 0 ? ip_network_act(net, i - 1) : x;
+        /* the first layer's input gradient is never used: skip computing it */
+        float *din = i > 0 ? net->dbuf[1 - cur] : NULL;
+        l->ops->backward(l, din, net->dbuf[cur], in, ip_network_act(net, i), batch);
+        cur = 1 - cur;
+    }
+    return loss;
+}
+
+float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct)
+{
+    const float *logits = ip_network_forward(net, x, batch);
+    if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
+    return softmax_xent(net->probs, NULL, correct, logits, y, batch, net->n_classes);
+}

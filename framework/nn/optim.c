@@ -1,0 +1,95 @@
+/* SGD (momentum, weight decay, no dampening or Nesterov) and Adam (bias-corrected, not amsgrad)
+ * with torch.optim's update rules. Like torch on the CPU, the per-element arithmetic is float32
+ * with the hyper-parameters rounded to float, and Adam's bias corrections are computed in double
+ * and rounded once, so one step agrees with torch to a few ulps. */
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/mem.h"
+#include "../core/status.h"
+
+int ip_optimizer_create(ip_optimizer *opt, const ip_train_config *cfg, size_t n)
+{
+    memset(opt, 0, sizeof *opt);
+    if (cfg->optimizer != IP_OPT_SGD && cfg->optimizer != IP_OPT_ADAM)
+        return ip_fail(IP_ERR_FORMAT, "optimizer: unknown kind %d", (int)cfg->optimizer);
+    if (!(cfg->lr > 0) || !(cfg->momentum >= 0) || !(cfg->weight_decay >= 0))
+        return ip_fail(IP_ERR_FORMAT, "optimizer: need lr > 0, momentum >= 0, weight_decay >= 0 (got %g, %g, %g)",
+                       cfg->lr, cfg->momentum, cfg->weight_decay);
+    if (cfg->optimizer == IP_OPT_ADAM &&
+        !(cfg->beta1 >= 0 && cfg->beta1 < 1 && cfg->beta2 >= 0 && cfg->beta2 < 1 && cfg->eps >= 0))
+        return ip_fail(IP_ERR_FORMAT, "optimizer: adam needs 0 <= beta1, beta2 < 1 and eps >= 0 (got %g, %g, %g)",
+                       cfg->beta1, cfg->beta2, cfg->eps);
+    opt->kind = cfg->optimizer;
+    opt->lr = cfg->lr;
+    opt->momentum = cfg->momentum;
+    opt->weight_decay = cfg->weight_decay;
+    opt->beta1 = cfg->beta1;
+    opt->beta2 = cfg->beta2;
+    opt->eps = cfg->eps;
+    opt->n = n;
+    opt->m = ip_aligned_alloc(n * sizeof(float));
+    if (opt->kind == IP_OPT_ADAM) opt->v = ip_aligned_alloc(n * sizeof(float));
+    if (!opt->m || (opt->kind == IP_OPT_ADAM && !opt->v)) {
+        ip_optimizer_free(opt);
+        return IP_ERR_NOMEM;
+    }
+    return IP_OK;
+}
+
+void ip_optimizer_free(ip_optimizer *opt)
+{
+    free(opt->m);
+    free(opt->v);
+    opt->m = opt->v = NULL;
+}
+
+/* torch.optim.SGD: g += wd p; buf = g on the first step, else buf = momentum buf + g;
+ * p -= lr buf (p -= lr g when momentum is 0). */
+static void sgd_step(ip_optimizer *opt, float *p, const float *grads)
+{
+    float lr = (float)opt->lr, mom = (float)opt->momentum, wd = (float)opt->weight_decay;
+    float *buf = opt->m;
+    int first = opt->step == 0;
+    for (size_t i = 0; i < opt->n; i++) {
+        float g = grads[i];
+        if (wd != 0.0f) g = g + wd * p[i];
+        if (mom != 0.0f) {
+            buf[i] = first ? g : mom * buf[i] + g;
+            g = buf[i];
+        }
+        p[i] = p[i] - lr * g;
+    }
+}
+
+/* torch.optim.Adam (amsgrad off): g += wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
+static void adam_step(ip_optimizer *opt, float *p, const float *grads)
+{
+    double t = (double)opt->step + 1;
+    double bc1 = 1.0 - pow(opt->beta1, t), bc2_sqrt = sqrt(1.0 - pow(opt->beta2, t));
+    float b1 = (float)opt->beta1, b2 = (float)opt->beta2, wd = (float)opt->weight_decay;
+    float omb1 = (float)(1.0 - opt->beta1), omb2 = (float)(1.0 - opt->beta2);
+    float step_size = (float)(opt->lr / bc1), bc2s = (float)bc2_sqrt, eps = (float)opt->eps;
+    float *m = opt->m, *v = opt->v;
+    for (size_t i = 0; i < opt->n; i++) {
+        float g = grads[i];
+        if (wd != 0.0f) g = g + wd * p[i];
+        m[i] = b1 * m[i] + omb1 * g;
+        v[i] = b2 * v[i] + omb2 * (g * g);
+        float denom = sqrtf(v[i]) / bc2s + eps;
+        p[i] = p[i] - step_size * (m[i] / denom);
+    }
+}
+
+void ip_optimizer_step(ip_optimizer *opt, float *params, const float *grads)
+{
+    if (opt->kind == IP_OPT_ADAM)
+        adam_step(opt, params, grads);
+    else
+        sgd_step(opt, params, grads);
+    opt->step++;
+}

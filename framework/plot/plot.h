@@ -1,0 +1,65 @@
+/* Figures and the HTML report of training runs, made from their result tables only
+ * (metrics.csv, analysis/ESTIMATOR.csv, config.yaml): the one module that runs gnuplot.
+ * Every figure is saved beside its gnuplot script and data (FIG.gp + FIG.dat), so running
+ * `gnuplot FIG.gp` in the figure's directory re-renders it. See docs/plots.md. */
+#ifndef IP_PLOT_H
+#define IP_PLOT_H
+
+typedef enum { IP_PLOT_PNG = 0, IP_PLOT_PDF, IP_PLOT_SVG } ip_plot_format;
+
+/* Figure kinds, as bits of ip_plot_options.figures (0 means all of them). */
+enum {
+    IP_FIG_PLANE = 1 << 0,        /* information plane: every layer, points coloured by epoch */
+    IP_FIG_PLANE_LAYERS = 1 << 1, /* the plane with one panel per layer */
+    IP_FIG_ANIMATION = 1 << 2,    /* animated GIF of the plane over epochs */
+    IP_FIG_CURVES = 1 << 3,       /* loss and accuracy, train and test */
+    IP_FIG_MI_EPOCHS = 1 << 4,    /* I(X;T) and I(T;Y) of every layer against epoch */
+    IP_FIG_LAYER_MI = 1 << 5,     /* layer-to-layer MI (analysis/ESTIMATOR_layers.csv) */
+    IP_FIG_HTML = 1 << 6,         /* index.html showing figures, config, final metrics, analysis */
+    IP_FIG_ALL = (1 << 7) - 1
+};
+
+typedef struct {
+    ip_plot_format format;  /* of every figure except the animation, which is always a GIF */
+    const char *estimators; /* comma-separated names ("logdet,binning"); NULL = every
+                               analysis/NAME.csv present, logdet first */
+    const char *out_dir;    /* run: where figures/ and index.html go (NULL = the run directory);
+                               compare: where the figures go (NULL = FIRST_RUN/../compare) */
+    int width, height;      /* pixels (PDF: hundredths of an inch); 0 = 900 x 700 */
+    unsigned figures;       /* IP_FIG_* bits; 0 = all */
+    int max_frames;         /* frames of the animation; 0 = 60 */
+} ip_plot_options;
+
+/* Defaults: PNG, every estimator, 900 x 700, all figures, 60 frames. */
+void ip_plot_options_default(ip_plot_options *opt);
+
+/* What a call made and what it could not make. Filled by the calls below (which clear it
+ * first); the strings are owned by the struct, which needs no freeing. */
+#define IP_PLOT_MAX_ITEMS 48
+typedef struct {
+    int n_made;
+    char made[IP_PLOT_MAX_ITEMS][512];    /* paths of the figures and pages written */
+    int n_skipped;
+    char skipped[IP_PLOT_MAX_ITEMS][512]; /* "FIGURE skipped: WHY (WHAT TO DO)" */
+} ip_plot_report;
+
+/* Render every figure of one run (RUN_DIR/figures/) and RUN_DIR/index.html. Figures whose
+ * tables are missing are skipped and listed in report->skipped with the reason; that is not
+ * an error as long as the run has at least one result table. Returns IP_OK or a negative
+ * status with ip_error_message() set: no gnuplot (names the package), a malformed table
+ * (file and line), a gnuplot failure (its stderr). report may be NULL. */
+int ip_plot_run(const char *run_dir, const ip_plot_options *opt, ip_plot_report *report);
+
+/* Figures comparing n >= 2 runs. Runs whose config.yaml files agree apart from `seed:` lines
+ * form a group: a group of several runs is shown as the mean over its runs with a +-1 standard
+ * deviation band; different groups (e.g. tanh vs relu) are shown side by side on shared axes.
+ * Only the first estimator of opt->estimators (default logdet) is compared. Writes
+ * compare_*.{png,pdf,svg} and index.html into opt->out_dir (default FIRST_RUN/../compare). */
+int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *opt,
+                    ip_plot_report *report);
+
+/* The gnuplot program that would be run: $IP_GNUPLOT if set (a path or a name looked up in
+ * PATH), else "gnuplot" in PATH. Fails with a message naming the Debian package to install. */
+int ip_plot_find_gnuplot(char *path, unsigned long cap);
+
+#endif

@@ -1,0 +1,287 @@
+/* index.html for a run and for a comparison: the figures, final metrics, the analysis table
+ * and the config, in one self-contained page (relative links, inline CSS) that any browser
+ * opens from disk. The small script only records how many images loaded (for the tests);
+ * the page reads the same without it. */
+#include "plot_internal.h"
+
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "core/version.h"
+
+static const char *CSS =
+    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1000px;"
+    "padding:0 1em;color:#222;line-height:1.45}"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px solid #ddd;"
+    "padding-bottom:.2em;margin-top:2em}.meta{color:#666;font-size:.9em}"
+    "table{border-collapse:collapse;margin:.5em 0;font-size:.92em}"
+    "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f2f2f2}"
+    "td.l,th.l{text-align:left}figure{margin:1.5em 0}figure img{max-width:100%;height:auto;"
+    "border:1px solid #e4e4e4}figcaption{font-size:.9em;color:#444;margin-top:.3em}"
+    "pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:.8em;overflow:auto;font-size:.88em}"
+    ".note{background:#fff6dd;border:1px solid #e8d28a;padding:.6em .9em;border-radius:4px}"
+    "nav a{margin-right:1em}";
+
+/* Sets <body data-images-loaded=N data-images-broken=M> once every image has settled. */
+static const char *SCRIPT =
+    "<script>\nwindow.addEventListener('load', function () {\n"
+    "  var ok = 0, bad = 0;\n"
+    "  for (var i = 0; i < document.images.length; i++) {\n"
+    "    var im = document.images[i];\n"
+    "    if (im.complete && im.naturalWidth > 0) ok++; else bad++;\n"
+    "  }\n"
+    "  document.body.setAttribute('data-images-loaded', ok);\n"
+    "  document.body.setAttribute('data-images-broken', bad);\n"
+    "});\n</script>\n";
+
+static void head(sbuf *b, const char *title)
+{
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    sb_html(b, title);
+    sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+}
+
+/* What a figure file shows, from its name (FIGURE_ESTIMATOR.EXT). */
+static void caption(sbuf *b, const char *file)
+{
+    const char *est = strrchr(file, '_');
+    char e[64] = "";
+    if (est) snprintf(e, sizeof e, "%.*s", (int)(strcspn(est + 1, ".")), est + 1);
+    if (!strncmp(file, "curves", 6))
+        sb_puts(b, "Loss and accuracy on the training and test sets against epoch (epoch 0 is the initial network).");
+    else if (!strncmp(file, "plane_layers_", 13))
+        sb_printf(b, "The information plane of every layer in its own panel, on its own scale (%s estimator); "
+                     "colour = epoch.", e);
+    else if (!strncmp(file, "plane_anim_", 11))
+        sb_printf(b, "Animation: the information plane (%s) growing epoch by epoch.", e);
+    else if (!strncmp(file, "plane_", 6))
+        sb_printf(b, "The information plane (%s estimator): each layer's trajectory of I(X;T) against I(T;Y); "
+                     "points are coloured by epoch (colour bar), the circled point is the first recorded epoch "
+                     "and the label marks the last.", e);
+    else if (!strncmp(file, "mi_epochs_", 10))
+        sb_printf(b, "I(X;T) and I(T;Y) of every layer against epoch (%s).", e);
+    else if (!strncmp(file, "layer_mi_", 9))
+        sb_printf(b, "Mutual information between neighbouring layers against epoch (%s).", e);
+    else if (!strncmp(file, "compare_plane", 13))
+        sb_puts(b, "Information planes side by side on shared axes; a group of runs that differ only in "
+                   "seed is drawn as its mean trajectory with error bars of +-1 standard deviation across runs.");
+    else if (!strncmp(file, "compare_mi_epochs", 17))
+        sb_puts(b, "I(X;T) and I(T;Y) against epoch per group: mean over the runs, band = +-1 standard deviation.");
+    else if (!strncmp(file, "compare_curves", 14))
+        sb_puts(b, "Loss and accuracy per group: test (solid, band = +-1 standard deviation over runs) and "
+                   "train (dashed) means.");
+}
+
+/* The figures of this call (report entries with an image extension under fig_dir). */
+static void figures(sbuf *b, const ip_plot_report *rep, const char *fig_dir, const char *rel)
+{
+    int any = 0;
+    for (int i = 0; i < rep->n_made; i++) {
+        const char *p = rep->made[i], *slash = strrchr(p, '/');
+        const char *file = slash ? slash + 1 : p;
+        if (strncmp(p, fig_dir, strlen(fig_dir)) || !strchr(file, '.')) continue;
+        const char *ext = strrchr(file, '.') + 1;
+        int img = !strcmp(ext, "png") || !strcmp(ext, "svg") || !strcmp(ext, "gif");
+        char stem[256];
+        snprintf(stem, sizeof stem, "%.*s", (int)(ext - 1 - file), file);
+        sb_puts(b, "<figure>\n");
+        if (img) {
+            sb_printf(b, "<a href=\"%s/", rel);
+            sb_html(b, file);
+            sb_printf(b, "\"><img src=\"%s/", rel);
+            sb_html(b, file);
+            sb_puts(b, "\" alt=\"");
+            sb_html(b, stem);
+            sb_puts(b, "\"></a>\n");
+        } else { /* PDF: browsers show it on click; an <img> cannot */
+            sb_printf(b, "<p><a href=\"%s/", rel);
+            sb_html(b, file);
+            sb_puts(b, "\">");
+            sb_html(b, file);
+            sb_puts(b, "</a> (PDF; plot with --format png or svg for inline pictures)</p>\n");
+        }
+        sb_puts(b, "<figcaption>");
+        caption(b, file);
+        sb_printf(b, " <a href=\"%s/", rel);
+        sb_html(b, stem);
+        sb_printf(b, ".gp\">gnuplot script</a>, <a href=\"%s/", rel);
+        sb_html(b, stem);
+        sb_puts(b, ".dat\">data</a>.</figcaption>\n</figure>\n");
+        any = 1;
+    }
+    if (!any) sb_puts(b, "<p>No figures were made.</p>\n");
+}
+
+static void skipped(sbuf *b, const ip_plot_report *rep)
+{
+    if (!rep->n_skipped) return;
+    sb_puts(b, "<div class=\"note\"><strong>Not drawn:</strong><ul>\n");
+    for (int i = 0; i < rep->n_skipped; i++) {
+        sb_puts(b, "<li>");
+        sb_html(b, rep->skipped[i]);
+        sb_puts(b, "</li>\n");
+    }
+    sb_puts(b, "</ul></div>\n");
+}
+
+static void metrics_table(sbuf *b, const plot_metrics *m)
+{
+    int last = m->n - 1, best = 0;
+    for (int i = 1; i < m->n; i++)
+        if (m->test_acc[i] > m->test_acc[best]) best = i;
+    sb_puts(b, "<table>\n<tr><th class=\"l\"></th><th>epoch</th><th>train loss</th><th>train accuracy</th>"
+               "<th>test loss</th><th>test accuracy</th><th>time [s]</th></tr>\n");
+    int rows[2] = {last, best};
+    const char *names[2] = {"final", "best test accuracy"};
+    for (int k = 0; k < 2; k++) {
+        int i = rows[k];
+        sb_printf(b, "<tr><td class=\"l\">%s</td><td>%d</td><td>%.4f</td><td>%.2f%%</td><td>%.4f</td>"
+                     "<td>%.2f%%</td><td>%.1f</td></tr>\n",
+                  names[k], m->epoch[i], m->train_loss[i], 100 * m->train_acc[i], m->test_loss[i],
+                  100 * m->test_acc[i], m->seconds[i]);
+    }
+    sb_puts(b, "</table>\n");
+}
+
+static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
+{
+    char title[256];
+    plot_estimator_title(title, sizeof title, m);
+    sb_puts(b, "<h3>");
+    sb_html(b, title);
+    sb_printf(b, "</h3>\n<p>In %s; %d recorded epochs from %d to %d; full table: <a href=\"", m->unit,
+              m->n_epochs, m->epochs[0], m->epochs[m->n_epochs - 1]);
+    sb_html(b, csv_rel);
+    sb_puts(b, "\">");
+    sb_html(b, csv_rel);
+    sb_puts(b, "</a>. <em>Compression</em> is the peak of I(X;T) minus its final value.</p>\n<table>\n"
+               "<tr><th class=\"l\">layer</th><th>I(X;T) first</th><th>I(X;T) peak (epoch)</th>"
+               "<th>I(X;T) final</th><th>compression</th><th>I(T;Y) first</th><th>I(T;Y) final</th></tr>\n");
+    for (int l = 0; l < m->n_layers; l++) {
+        const double *x = m->i_xt + (size_t)l * m->n_epochs, *y = m->i_ty + (size_t)l * m->n_epochs;
+        int first = -1, last = -1, peak = -1;
+        for (int k = 0; k < m->n_epochs; k++) {
+            if (isnan(x[k])) continue;
+            if (first < 0) first = k;
+            last = k;
+            if (peak < 0 || x[k] > x[peak]) peak = k;
+        }
+        sb_puts(b, "<tr><td class=\"l\">");
+        sb_html(b, m->layers[l]);
+        if (first < 0) {
+            sb_puts(b, "</td><td colspan=\"6\">no values</td></tr>\n");
+            continue;
+        }
+        sb_printf(b, "</td><td>%.4g</td><td>%.4g (%d)</td><td>%.4g</td><td>%.3g</td><td>%.4g</td><td>%.4g</td></tr>\n",
+                  x[first], x[peak], m->epochs[peak], x[last], x[peak] - x[last], y[first], y[last]);
+    }
+    sb_puts(b, "</table>\n");
+}
+
+static int finish(plot_ctx *c, sbuf *b, const char *out_dir)
+{
+    sb_printf(b, "<p class=\"meta\">Made by infoplane %s from the run's result tables. Every figure can be "
+                 "re-rendered with <code>gnuplot FIGURE.gp</code> in its directory.</p>\n",
+              IP_VERSION);
+    sb_puts(b, SCRIPT);
+    sb_puts(b, "</body>\n</html>\n");
+    if (b->failed) return IP_ERR_NOMEM;
+    int rc = plot_write_file(out_dir, "index.html", b->s, b->len);
+    if (!rc) plot_report_made(c->rep, out_dir, "index.html");
+    return rc;
+}
+
+int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const char *run_name,
+                  const plot_metrics *metrics, int n_est, const plot_mi *const *mi, const char *const *est_csv)
+{
+    sbuf b = {0};
+    char title[512], rel[PATH_MAX], path[PATH_MAX];
+    snprintf(title, sizeof title, "infoplane run %s", run_name);
+    head(&b, title);
+    sb_puts(&b, "<h1>Run ");
+    sb_html(&b, run_name);
+    sb_puts(&b, "</h1>\n<p class=\"meta\">Run directory: <code>");
+    sb_html(&b, run_dir);
+    sb_puts(&b, "</code></p>\n<nav><a href=\"#metrics\">Final metrics</a><a href=\"#figures\">Figures</a>"
+                "<a href=\"#analysis\">Analysis</a><a href=\"#config\">Configuration</a></nav>\n");
+
+    sb_puts(&b, "<h2 id=\"metrics\">Final metrics</h2>\n");
+    if (metrics) metrics_table(&b, metrics);
+    else sb_puts(&b, "<p>No metrics.csv in this run.</p>\n");
+
+    sb_puts(&b, "<h2 id=\"figures\">Figures</h2>\n");
+    skipped(&b, c->rep);
+    int rc = plot_relpath(out_dir, c->dir, rel, sizeof rel);
+    if (!rc) figures(&b, c->rep, c->dir, rel);
+
+    sb_puts(&b, "<h2 id=\"analysis\">Analysis</h2>\n");
+    if (!n_est)
+        sb_puts(&b, "<p>No analysis results yet: run <code>infoplane analyze RUN_DIR/run.h5</code>, then plot again.</p>\n");
+    for (int e = 0; e < n_est && !rc; e++) {
+        rc = plot_relpath(out_dir, est_csv[e], rel, sizeof rel);
+        if (!rc) analysis_table(&b, mi[e], rel);
+    }
+
+    sb_puts(&b, "<h2 id=\"config\">Configuration</h2>\n");
+    snprintf(path, sizeof path, "%s/config.yaml", run_dir);
+    char *cfg = NULL;
+    if (!rc && plot_file_exists(path) && plot_read_file(path, &cfg, NULL) == IP_OK) {
+        sb_puts(&b, "<p>config.yaml as run:</p>\n<pre>");
+        sb_html(&b, cfg);
+        sb_puts(&b, "</pre>\n");
+        free(cfg);
+    } else if (!rc) {
+        sb_puts(&b, "<p>No config.yaml in this run.</p>\n");
+    }
+    if (!rc) rc = finish(c, &b, out_dir);
+    sb_free(&b);
+    return rc;
+}
+
+int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int *group, int n_groups,
+                      char (*group_label)[256], const char *estimator)
+{
+    sbuf b = {0};
+    char title[256], rel[PATH_MAX];
+    snprintf(title, sizeof title, "infoplane: comparison of %d runs", n);
+    head(&b, title);
+    sb_printf(&b, "<h1>Comparison of %d runs (%s)</h1>\n<h2>Groups</h2>\n<p>Runs whose config.yaml agree "
+                  "apart from <code>seed:</code> form a group; a group of several runs is drawn as its mean "
+                  "with a +-1 standard deviation spread.</p>\n<table>\n<tr><th class=\"l\">group</th>"
+                  "<th class=\"l\">runs</th></tr>\n",
+              n, estimator);
+    int rc = IP_OK;
+    for (int g = 0; g < n_groups && !rc; g++) {
+        sb_puts(&b, "<tr><td class=\"l\">");
+        sb_html(&b, group_label[g]);
+        sb_puts(&b, "</td><td class=\"l\">");
+        for (int i = 0, first = 1; i < n && !rc; i++) {
+            if (group[i] != g) continue;
+            char idx[PATH_MAX + 16], tmp[PATH_MAX];
+            snprintf(idx, sizeof idx, "%s/index.html", run_dirs[i]);
+            snprintf(tmp, sizeof tmp, "%s", run_dirs[i]);
+            if (!first) sb_puts(&b, ", ");
+            first = 0;
+            if (plot_file_exists(idx) && plot_relpath(c->dir, idx, rel, sizeof rel) == IP_OK) {
+                sb_puts(&b, "<a href=\"");
+                sb_html(&b, rel);
+                sb_puts(&b, "\">");
+                sb_html(&b, basename(tmp));
+                sb_puts(&b, "</a>");
+            } else {
+                sb_html(&b, basename(tmp));
+            }
+        }
+        sb_puts(&b, "</td></tr>\n");
+    }
+    sb_puts(&b, "</table>\n<h2>Figures</h2>\n");
+    skipped(&b, c->rep);
+    figures(&b, c->rep, c->dir, ".");
+    if (!rc) rc = finish(c, &b, c->dir);
+    sb_free(&b);
+    return rc;
+}

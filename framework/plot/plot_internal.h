@@ -1,0 +1,136 @@
+/* Shared by the plot module's files only: a growable text buffer, atomic file writes, the
+ * gnuplot runner, the result-table readers and the figure context. Not a public interface. */
+#ifndef IP_PLOT_INTERNAL_H
+#define IP_PLOT_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "plot.h"
+
+/* ---- text buffer: sb_printf appends; after an allocation failure every call is a no-op and
+ * sb.failed is set, so builders check once at the end. Release with sb_free. ---- */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_puts(sbuf *b, const char *s);
+void sb_html(sbuf *b, const char *s);   /* s with & < > " escaped */
+void sb_gpstr(sbuf *b, const char *s);  /* s as a double-quoted gnuplot string literal */
+void sb_free(sbuf *b);
+
+/* Write `n` bytes to dir/name through dir/name.partial and a rename, so a reader never sees
+ * a half-written file. */
+int plot_write_file(const char *dir, const char *name, const char *data, size_t n);
+/* Read a whole file (NUL-terminated, caller frees). IP_ERR_IO naming the path if it fails. */
+int plot_read_file(const char *path, char **text, size_t *n);
+int plot_file_exists(const char *path);
+int plot_mkdir_p(const char *dir);
+/* Relative path from directory `from` to `to` (both must exist), e.g. "../run1/index.html". */
+int plot_relpath(const char *from, const char *to, char *out, size_t cap);
+
+/* Run `gnuplot -e 'outfile="NAME.partial"' SCRIPT` in `dir`; on exit status 0 and a non-empty
+ * output, rename NAME.partial to NAME. Otherwise remove the partial file and fail with
+ * gnuplot's stderr in the message. */
+int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, const char *output);
+
+/* ---- result tables ---- */
+#define PLOT_NAME_LEN 64
+
+typedef struct {
+    int n;
+    int *epoch;
+    double *train_loss, *train_acc, *test_loss, *test_acc, *seconds; /* all NaN-free */
+} plot_metrics;
+
+/* analysis/ESTIMATOR.csv: one (mode, beta) variant, every layer, every recorded epoch. */
+typedef struct {
+    char estimator[PLOT_NAME_LEN], mode[PLOT_NAME_LEN], unit[16];
+    double beta;
+    int n_variants;               /* (mode, beta) combinations in the file; the first is read */
+    int n_layers, n_epochs;
+    char (*layers)[PLOT_NAME_LEN];/* in order of first appearance */
+    int *epochs;                  /* ascending */
+    double *i_xt, *i_ty;          /* [layer * n_epochs + k]; NaN where the file has no row */
+} plot_mi;
+
+/* analysis/ESTIMATOR_layers.csv: MI between pairs of layers. */
+typedef struct {
+    char unit[16];
+    int n_pairs, n_epochs;
+    char (*pairs)[2 * PLOT_NAME_LEN + 8]; /* "layer1 ; layer2" */
+    int *epochs;
+    double *mi;                   /* [pair * n_epochs + k]; NaN where missing */
+} plot_pairs;
+
+int plot_metrics_read(const char *path, plot_metrics *m);
+void plot_metrics_free(plot_metrics *m);
+int plot_mi_read(const char *path, plot_mi *t);
+void plot_mi_free(plot_mi *t);
+int plot_pairs_read(const char *path, plot_pairs *t);
+void plot_pairs_free(plot_pairs *t);
+
+/* ---- figure helpers shared by run and compare figures ---- */
+typedef struct {
+    const ip_plot_options *opt;
+    char gnuplot[PATH_MAX];
+    char dir[PATH_MAX];           /* where the figures go */
+    const char *ext;              /* "png", "pdf", "svg" */
+    int width, height;
+    ip_plot_report *rep;
+} plot_ctx;
+
+/* Write BASE.dat and BASE.gp (script = terminal + the body in `gp`) into ctx->dir and
+ * render BASE.EXT (ext NULL = ctx->ext; "gif" = animated GIF with `gif_delay` 1/100 s). */
+int plot_render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat,
+                int gif_delay);
+
+/* The start of every script: encoding, fonts, grid, the viridis palette. */
+void plot_gp_style(sbuf *b);
+/* A boxed key centred at the bottom of the canvas (below the x label, which a plain
+ * `set key below` can overlap); the plot needs a bottom margin that leaves room for it. */
+void plot_gp_key_bottom(sbuf *b);
+/* Epoch colouring: log10(epoch + 1) when the schedule looks log-spaced, else the epoch. */
+int plot_epochs_log_spaced(const int *epochs, int n);
+double plot_epoch_colour(int epoch, int log_spaced);
+/* `set cbrange`, `set cbtics` and `set cblabel` for epochs first..last. */
+void plot_gp_epoch_colourbar(sbuf *b, int first, int last, int log_spaced);
+/* Same tics for an x axis holding epoch + 1 on a log scale (or plain epochs). */
+void plot_gp_epoch_xaxis(sbuf *b, int first, int last, int log_spaced);
+/* Categorical line colour (colour-blind safe) and filled point type of series i. */
+const char *plot_series_colour(int i);
+int plot_series_point(int i);
+/* "LogDet (cov, β = 78400)" */
+void plot_estimator_title(char *out, size_t cap, const plot_mi *t);
+/* Labels at trajectory end points pushed apart vertically so they do not overlap;
+ * xs, ys: end points; left[i]: put label i left of its point (the trajectory arrived from
+ * the right, so a label on the right would cover it); range: the panel's axis ranges. */
+void plot_gp_end_labels(sbuf *b, int n, const char (*names)[PLOT_NAME_LEN], const double *xs,
+                        const double *ys, const int *left, const double range[4], double h, double w);
+/* Label height and width (of `chars` characters) as fractions of a panel's plot area, for a
+ * canvas split into rows x cols panels. */
+void plot_label_extent(const plot_ctx *c, int rows, int cols, int chars, double *h, double *w);
+/* Whether a trajectory arrived at its last point moving left clearly (by more than 1% of
+ * the axis span `span`): then its end label goes on the left, off the trajectory. */
+int plot_arrived_left(const double *x, int n, double span);
+/* Axis ranges [xmin xmax ymin ymax] covering the values with a margin (extra room on the
+ * right for end labels); a zero span becomes a unit one, so one point still plots. */
+void plot_padded_ranges(double range[4], double xmin, double xmax, double ymin, double ymax,
+                        double right_extra);
+
+void plot_report_made(ip_plot_report *r, const char *dir, const char *name);
+void plot_report_skipped(ip_plot_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* index.html of a run / of a comparison (plot_html.c). */
+int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const char *run_name,
+                  const plot_metrics *metrics, int n_est, const plot_mi *const *mi,
+                  const char *const *est_csv);
+int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int *group,
+                      int n_groups, char (*group_label)[256], const char *estimator);
+
+int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_plot_report *rep);
+
+#endif

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make bench: infoplane against PyTorch on this machine, in one run, on the same cores.
+#  1. Training: build/bench_train trains the paper's MNIST MLP and conv net (models mnist_fnn,
+#     mnist_cnn) on the 10,000 MNIST training digits; scripts/bench_train.py trains the very same
+#     architectures (bench_train writes them out as manifests) in PyTorch, at 1 and N threads,
+#     with and without OMP_WAIT_POLICY=passive (PyTorch's OpenMP pool and OpenBLAS's pthread
+#     pool otherwise spin against each other). infoplane at N threads is compared with
+#     PyTorch's best setting. Target (SPEC section 8): ratio <= 0.5.
+#  2. LogDet: build/bench_logdet and scripts/bench_logdet.py when they exist.
+# Environment: BENCH_EPOCHS (default 4; the first epoch is a warm-up, the figure is the median
+# of the others), BENCH_THREADS (default: nproc). OPENBLAS_CORETYPE is passed through to both.
+# Exit status: non-zero when something could not be run (PyTorch missing included).
+set -u
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+EPOCHS=${BENCH_EPOCHS:-4}
+N=${BENCH_THREADS:-$(nproc)}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+status=0
+
+cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
+echo "machine: ${cpu:-unknown}, $(nproc) CPUs; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(not set)}"
+
+if [ ! -x build/bench_train ]; then
+    make --no-print-directory build/bench_train >&2 || { echo "cannot build build/bench_train"; exit 1; }
+fi
+
+threads_list=1
+[ "$N" -gt 1 ] && threads_list="1 $N"
+
+# --- infoplane
+for t in $threads_list; do
+    echo "== infoplane, $t thread(s)"
+    if ! OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t build/bench_train --threads "$t" --epochs "$EPOCHS" \
+            --arch-dir "$tmp" >"$tmp/c_$t.out" 2>&1; then
+        cat "$tmp/c_$t.out"; echo "build/bench_train failed"; exit 1
+    fi
+    grep -E '^(openblas_core|threads|model|epoch|result)' "$tmp/c_$t.out"
+done
+core=$(sed -n 's/^openblas_core //p' "$tmp/c_$N.out" | head -n1)
+echo "OpenBLAS core type (openblas_get_corename): ${core:-?}"
+
+# --- PyTorch, every thread setting
+have_torch=1
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+    echo "PyTorch: $PY cannot import torch (install python3-torch): no comparison"
+    have_torch=0; status=1
+fi
+settings=()
+if [ $have_torch = 1 ]; then
+    for t in $threads_list; do
+        for wait in default passive; do
+            tag="t${t}_$wait"; settings+=("$tag")
+            echo "== PyTorch, $t thread(s), OMP_WAIT_POLICY=$wait"
+            envs=(OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t)
+            [ $wait = passive ] && envs+=(OMP_WAIT_POLICY=passive)
+            if ! env "${envs[@]}" "$PY" scripts/bench_train.py "$tmp/mlp.txt" "$tmp/cnn.txt" --threads "$t" \
+                    --epochs "$EPOCHS" >"$tmp/py_$tag.out" 2>&1; then
+                cat "$tmp/py_$tag.out"; echo "scripts/bench_train.py failed ($tag)"; status=1; continue
+            fi
+            grep -E '^(torch|model|epoch|result)' "$tmp/py_$tag.out"
+        done
+    done
+fi
+
+result() { sed -n "s/^result $2 //p" "$1" 2>/dev/null | head -n1; }
+
+echo
+echo "== training, seconds per epoch (10,000 MNIST digits, batch 512, median of $((EPOCHS > 1 ? EPOCHS - 1 : 1)) epochs)"
+printf '%-5s %-22s %-12s %-34s %-10s %s\n' model "infoplane ($N thr)" "(1 thr)" "PyTorch best (setting)" "ratio" "target <= 0.5"
+for m in mlp cnn; do
+    c=$(result "$tmp/c_$N.out" $m); c1=$(result "$tmp/c_1.out" $m)
+    best=""; best_tag=""
+    for tag in "${settings[@]+"${settings[@]}"}"; do
+        v=$(result "$tmp/py_$tag.out" $m)
+        [ -n "$v" ] || continue
+        if [ -z "$best" ] || awk -v a="$v" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$v; best_tag=$tag; fi
+    done
+    if [ -n "$best" ] && [ -n "$c" ]; then
+        ratio=$(awk -v a="$c" -v b="$best" 'BEGIN{printf "%.3f", a / b}')
+        met=$(awk -v r="$ratio" 'BEGIN{print (r <= 0.5) ? "met" : "NOT met"}')
+    else
+        ratio="-"; met="-"
+    fi
+    printf '%-5s %-22s %-12s %-34s %-10s %s\n' $m "${c:--}" "${c1:--}" "${best:--} (${best_tag:--})" "$ratio" "$met"
+done
+if [ ${#settings[@]} -gt 0 ]; then
+    echo "PyTorch, every setting (threads_waitpolicy: mlp cnn):"
+    for tag in "${settings[@]}"; do
+        echo "  $tag: $(result "$tmp/py_$tag.out" mlp) $(result "$tmp/py_$tag.out" cnn)"
+    done
+fi
+
+# --- LogDet (another benchmark's binaries; run only when they are there)
+echo
+if [ -x build/bench_logdet ]; then
+    echo "== LogDet: build/bench_logdet"
+    OPENBLAS_NUM_THREADS=$N build/bench_logdet || { echo "build/bench_logdet failed"; status=1; }
+    if [ -f scripts/bench_logdet.py ] && [ $have_torch = 1 ]; then
+        echo "== LogDet: scripts/bench_logdet.py"
+        OPENBLAS_NUM_THREADS=$N OMP_NUM_THREADS=$N "$PY" scripts/bench_logdet.py || { echo "scripts/bench_logdet.py failed"; status=1; }
+    fi
+else
+    echo "LogDet benchmark: build/bench_logdet not built, skipped"
+fi
+exit $status

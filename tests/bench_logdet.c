@@ -1,0 +1,226 @@
+/* LogDet speed benchmark (make bench; scripts/bench_logdet.py drives it and times PyTorch on the
+ * very same matrices). The workload is one recorded epoch of the paper's MNIST MLP: m = 3000 real
+ * MNIST digits (X, 784 pixels), layers 1024-20-20-20-10 of a tanh network at initialisation,
+ * I(X;T) and I(T;Y) for each layer, cov mode, beta = 100 * 784.
+ *
+ *   bench_logdet [--threads T] [--reps R] [--data DIR] [--out DIR]
+ *
+ * --out DIR writes x.f64, t1.f64 .. t5.f64 (row-major float64) and y.i32 plus c_results.txt (the
+ * values) for the Python side. Lines are "key value ..."; "result NAME SECONDS" are the timings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <math.h>
+
+#include "core/blas.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "data/dataset.h"
+#include "estimate/logdet.h"
+#include "estimate/logdet_run.h"
+
+enum { M = 3000, DX = 784, L = 5, K = 10 };
+static const int units[L] = {1024, 20, 20, 20, 10};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The first M MNIST training digits scaled to [0, 1]; 0 on success. */
+static int load_mnist(const char *dir, double *x, int *y)
+{
+    char pi[1024], pl[1024];
+    snprintf(pi, sizeof pi, "%s/mnist10k-train-images-idx3-ubyte.gz", dir);
+    snprintf(pl, sizeof pl, "%s/mnist10k-train-labels-idx1-ubyte.gz", dir);
+    ip_idx im = {0}, lb = {0};
+    if (ip_idx_read(&im, pi, 3, "image data") != IP_OK || ip_idx_read(&lb, pl, 1, "label data") != IP_OK ||
+        im.dims[0] < M || lb.dims[0] < M || im.item_size != DX) {
+        fprintf(stderr, "bench_logdet: no MNIST in %s (%s)\n", dir, ip_error_message());
+        ip_idx_free(&im);
+        ip_idx_free(&lb);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)M * DX; i++) x[i] = im.data[i] / 255.0;
+    for (int i = 0; i < M; i++) y[i] = lb.data[i];
+    ip_idx_free(&im);
+    ip_idx_free(&lb);
+    return 0;
+}
+
+static int write_raw(const char *dir, const char *name, const void *p, size_t bytes)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, bytes, f) != bytes || fclose(f) != 0) {
+        fprintf(stderr, "bench_logdet: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 0, reps = 5;
+    const char *data_dir = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--reps")) reps = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--data")) data_dir = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--threads T] [--reps R] [--data DIR] [--out DIR]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (reps < 1) reps = 1;
+    ip_blas_set_threads(threads);
+    printf("openblas_core %s\nthreads %d\n", ip_blas_core(), ip_blas_threads());
+
+    double *x = malloc(sizeof(double) * M * DX), *t[L];
+    int *y = malloc(sizeof(int) * M);
+    const char *dirs[] = {data_dir, "../shared/data/mnist", "data/mnist"};
+    int have = 0;
+    for (int i = 0; i < 3 && !have; i++)
+        if (dirs[i] && load_mnist(dirs[i], x, y) == 0) {
+            printf("data MNIST %s (first %d training digits)\n", dirs[i], M);
+            have = 1;
+        }
+    ip_rng r;
+    ip_rng_seed(&r, 1);
+    if (!have) { /* same shape, 19%-dense pixels, so the benchmark still runs */
+        printf("data synthetic (MNIST not found)\n");
+        for (size_t i = 0; i < (size_t)M * DX; i++) x[i] = ip_rng_uniform(&r) < 0.19 ? ip_rng_uniform(&r) : 0;
+        for (int i = 0; i < M; i++) y[i] = (int)ip_rng_below(&r, K);
+    }
+    /* Activations of a tanh MLP at PyTorch's default initialisation (uniform +-1/sqrt(fan_in)). */
+    const double *prev = x;
+    int dp = DX;
+    for (int l = 0; l < L; l++) {
+        int d = units[l];
+        double *w = malloc(sizeof(double) * dp * d), bound = 1 / sqrt(dp);
+        t[l] = malloc(sizeof(double) * M * d);
+        for (int i = 0; i < dp * d; i++) w[i] = bound * (2 * ip_rng_uniform(&r) - 1);
+        ip_dgemm(0, 0, M, d, dp, 1.0, prev, dp, w, d, 0.0, t[l], d); /* T_l = T_{l-1} W_l */
+        if (l < L - 1)
+            for (size_t i = 0; i < (size_t)M * d; i++) t[l][i] = tanh(t[l][i]);
+        free(w);
+        prev = t[l];
+        dp = d;
+    }
+    if (out) {
+        char name[32];
+        if (write_raw(out, "x.f64", x, sizeof(double) * M * DX) || write_raw(out, "y.i32", y, sizeof(int) * M))
+            return 1;
+        for (int l = 0; l < L; l++) {
+            snprintf(name, sizeof name, "t%d.f64", l + 1);
+            if (write_raw(out, name, t[l], sizeof(double) * M * units[l])) return 1;
+        }
+    }
+
+    /* OpenBLAS's DGEMM on this machine, at the shape of the per-epoch cross product. */
+    double *ga = malloc(sizeof(double) * DX * 1104), *gt = malloc(sizeof(double) * reps), *times = gt;
+    double *zz = malloc(sizeof(double) * M * 1104);
+    for (size_t i = 0; i < (size_t)M * 1104; i++) zz[i] = ip_rng_uniform(&r);
+    for (int k = 0; k <= reps; k++) {
+        double t0 = now();
+        ip_dgemm(1, 0, DX, 1104, M, 1.0, x, DX, zz, 1104, 0.0, ga, 1104); /* (784 x 1104) <- X^T Z */
+        if (k) times[k - 1] = now() - t0; /* the first call is a warm-up */
+    }
+    double dgemm_gflops = 2.0 * M * DX * 1104 / median(times, reps) / 1e9;
+    printf("dgemm_gflops %.1f (m=%d, %d x 1104 output)\n", dgemm_gflops, M, DX);
+    free(ga);
+    free(zz);
+
+    ip_logdet_run *run = NULL;
+    ip_logdet_run_settings s = {IP_MODE_COV, 0, 0};
+    double t0 = now();
+    if (ip_logdet_run_create(&run, x, M, DX, y, K, L, units, &s) != IP_OK) {
+        fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
+        return 1;
+    }
+    double t_create = now() - t0;
+    printf("result run_setup %.4f\n", t_create);
+
+    double ixt[L], ity[L], itt[L], ht[L];
+    const double *const *layers = (const double *const *)t;
+    for (int k = 0; k <= reps; k++) {
+        t0 = now();
+        ip_logdet_run_epoch(run, layers, ixt, ity, NULL, ht);
+        if (k) times[k - 1] = now() - t0;
+    }
+    double t_epoch = median(times, reps);
+    for (int k = 0; k <= reps; k++) {
+        t0 = now();
+        ip_logdet_run_epoch(run, layers, ixt, ity, itt, ht);
+        if (k) times[k - 1] = now() - t0;
+    }
+    double t_epoch_tt = median(times, reps);
+    /* Stand-alone I(X;T_1): no cached anything, the library's general route. */
+    double i1 = 0;
+    for (int k = 0; k <= reps; k++) {
+        t0 = now();
+        if (ip_logdet_mi(x, M, DX, DX, t[0], units[0], units[0], IP_MODE_COV, 100.0 * DX, &i1, NULL) != IP_OK) {
+            fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
+            return 1;
+        }
+        if (k) times[k - 1] = now() - t0;
+    }
+    double t_single = median(times, reps);
+
+    /* The FLOPs an epoch needs (with kx non-constant pixels): P = F^T Z (GEMM), R = Z^T Z (SYRK),
+     * then per layer the Schur SYRK, two Cholesky factorisations and the small label terms. */
+    int kx = 0;
+    for (int j = 0; j < DX; j++)
+        for (int i = 1; i < M; i++)
+            if (x[(size_t)i * DX + j] != x[j]) {
+                kx++;
+                break;
+            }
+    double dt = 0, flops;
+    for (int l = 0; l < L; l++) dt += units[l];
+    flops = 2.0 * M * kx * dt + (double)M * (dt + K) * (dt + K + 1);
+    for (int l = 0; l < L; l++) {
+        double d = units[l];
+        flops += kx * d * (d + 1) + 2 * d * d * d / 3 + d * d * K + K * K * d;
+    }
+    printf("epoch_gflop %.2f (non-constant pixels %d of %d)\n", flops / 1e9, kx, DX);
+    printf("result epoch %.4f\n", t_epoch);
+    printf("result epoch_with_layer_pairs %.4f\n", t_epoch_tt);
+    printf("result single_ixt %.4f\n", t_single);
+    printf("epoch_gflops %.1f (%.0f%% of DGEMM's %.1f)\n", flops / t_epoch / 1e9, 100 * flops / t_epoch / 1e9 / dgemm_gflops,
+           dgemm_gflops);
+    printf("values H(X) %.10g H(Y) %.10g\n", ip_logdet_run_hx(run), ip_logdet_run_hy(run));
+    for (int l = 0; l < L; l++) printf("layer %d d=%d I(X;T) %.10g I(T;Y) %.10g nats\n", l + 1, units[l], ixt[l], ity[l]);
+    if (out) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/c_results.txt", out);
+        FILE *f = fopen(path, "w");
+        if (!f) return 1;
+        for (int l = 0; l < L; l++) fprintf(f, "%.17g %.17g\n", ixt[l], ity[l]);
+        fprintf(f, "%.17g\n", i1);
+        fclose(f);
+    }
+    ip_logdet_run_free(run);
+    for (int l = 0; l < L; l++) free(t[l]);
+    free(x);
+    free(y);
+    free(gt);
+    return 0;
+}

@@ -1,0 +1,214 @@
+/* Training speed benchmark (make bench, through scripts/bench.sh): trains the paper's MNIST MLP
+ * (models "mnist_fnn": 784-1024-20-20-20-10, tanh) and conv net (models "mnist_cnn") on the
+ * 10,000 real MNIST training digits for a few epochs and prints seconds per epoch. It also
+ * writes each architecture as a layer manifest (tests/torch/ipnet.py) so that
+ * scripts/bench_train.py times exactly the same network in PyTorch.
+ *
+ *   bench_train [--model mlp|cnn|both] [--epochs N] [--threads T] [--data DIR] [--arch-dir DIR]
+ *
+ * Settings of the paper's MLP run: SGD, momentum 0.9, lr 1e-4, batch 512 (the conv net uses the
+ * same optimizer; its cost is negligible next to the layers). Every epoch visits the training
+ * set in a fresh random order, the last batch being partial, like PyTorch's DataLoader without
+ * drop_last. The first epoch is a warm-up; the figure is the median of the others.
+ * Output lines are "key value ..." for the script; "result MODEL SECONDS_PER_EPOCH" is the one
+ * that matters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "core/blas.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "nn/network.h"
+#include "nn/optim.h"
+
+#define BENCH_BATCH 512
+#define BENCH_SEED 1
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *act_name(ip_activation a)
+{
+    switch (a) {
+    case IP_ACT_LINEAR: return "linear";
+    case IP_ACT_TANH: return "tanh";
+    case IP_ACT_RELU: return "relu";
+    case IP_ACT_SIGMOID: return "sigmoid";
+    case IP_ACT_LEAKY_RELU: return "leaky_relu";
+    case IP_ACT_GELU: return "gelu";
+    case IP_ACT_SOFTSIGN: return "softsign";
+    }
+    return "?";
+}
+
+/* The architecture and training settings in tests/torch/ipnet.py's manifest format. */
+static int write_manifest(const char *path, const char *model, const ip_layer_spec *specs, int n, ip_shape in,
+                          int classes, const ip_train_config *t)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create", path);
+    fprintf(f, "# %s, written by bench_train\ninput %d %d %d\nclasses %d\n", model, in.c, in.h, in.w, classes);
+    fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", t->batch_size, t->lr, t->momentum, t->weight_decay);
+    for (int i = 0; i < n; i++) {
+        const ip_layer_spec *l = &specs[i];
+        switch (l->kind) {
+        case IP_LAYER_DENSE: fprintf(f, "layer dense %d\n", l->units); break;
+        case IP_LAYER_CONV2D:
+            fprintf(f, "layer conv2d %d %d %d %d\n", l->channels, l->kernel, l->stride, l->padding);
+            break;
+        case IP_LAYER_MAXPOOL: fprintf(f, "layer maxpool %d %d %d\n", l->kernel, l->stride, l->padding); break;
+        case IP_LAYER_AVGPOOL: fprintf(f, "layer avgpool %d %d\n", l->out_h, l->out_w); break;
+        case IP_LAYER_LAYERNORM: fprintf(f, "layer layernorm\n"); break;
+        case IP_LAYER_FLATTEN: fprintf(f, "layer flatten\n"); break;
+        case IP_LAYER_ACTIVATION: fprintf(f, "layer act %s %.9g\n", act_name(l->activation), (double)l->slope); break;
+        }
+    }
+    if (fclose(f) != 0) return ip_fail(IP_ERR_IO, "%s: write failed", path);
+    return IP_OK;
+}
+
+/* Trains `arch` for `epochs` epochs on d; prints per-epoch lines and the result line. */
+static int bench_model(const char *label, const char *arch, const ip_dataset *d, int epochs, const char *arch_dir)
+{
+    ip_config cfg;
+    ip_config_defaults(&cfg);
+    snprintf(cfg.model.arch, sizeof cfg.model.arch, "%s", arch);
+    cfg.model.activation = IP_ACT_TANH;
+    cfg.model.init = IP_INIT_PYTORCH;
+    ip_train_config t = cfg.train;
+    t.optimizer = IP_OPT_SGD;
+    t.lr = 1e-4;
+    t.momentum = 0.9;
+    t.weight_decay = 0;
+    t.batch_size = BENCH_BATCH;
+
+    ip_shape in = {d->c, d->h, d->w};
+    ip_layer_spec specs[IP_MAX_LAYERS];
+    int n = 0, rc;
+    ip_network *net = NULL;
+    ip_optimizer opt;
+    int opt_live = 0;
+    float *xb = NULL;
+    int *yb = NULL, *order = NULL;
+    double *secs = NULL;
+    if ((rc = ip_model_build(&cfg.model, in, d->n_classes, specs, &n)) != IP_OK) goto out;
+    if (arch_dir) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s.txt", arch_dir, label);
+        if ((rc = write_manifest(path, label, specs, n, in, d->n_classes, &t)) != IP_OK) goto out;
+    }
+    if ((rc = ip_network_create(&net, specs, n, in, BENCH_BATCH)) != IP_OK) goto out;
+    ip_rng rng;
+    ip_rng_seed(&rng, BENCH_SEED);
+    ip_network_init(net, IP_INIT_PYTORCH, &rng);
+    if ((rc = ip_optimizer_create(&opt, &t, net->n_params)) != IP_OK) goto out;
+    opt_live = 1;
+
+    const size_t nin = (size_t)ip_dataset_features(d);
+    xb = malloc((size_t)BENCH_BATCH * nin * sizeof *xb);
+    yb = malloc(BENCH_BATCH * sizeof *yb);
+    order = malloc((size_t)d->n * sizeof *order);
+    secs = malloc((size_t)epochs * sizeof *secs);
+    if (!xb || !yb || !order || !secs) {
+        rc = ip_fail(IP_ERR_NOMEM, "bench_train: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < d->n; i++) order[i] = i;
+    printf("model %s %s layers %d params %zu\n", label, arch, n, net->n_params);
+
+    for (int e = 0; e < epochs; e++) {
+        double t0 = now(), loss_sum = 0;
+        int correct_sum = 0;
+        ip_rng_shuffle_int(&rng, order, d->n);
+        for (int s = 0; s < d->n; s += BENCH_BATCH) {
+            int b = d->n - s < BENCH_BATCH ? d->n - s : BENCH_BATCH, correct = 0;
+            for (int i = 0; i < b; i++) {
+                memcpy(xb + (size_t)i * nin, d->x + (size_t)order[s + i] * nin, nin * sizeof *xb);
+                yb[i] = d->y[order[s + i]];
+            }
+            loss_sum += (double)ip_network_train_step_grads(net, xb, yb, b, &correct) * b;
+            correct_sum += correct;
+            ip_optimizer_step(&opt, net->params, net->grads);
+        }
+        secs[e] = now() - t0;
+        printf("epoch %s %d %.4f s loss %.5f acc %.4f\n", label, e + 1, secs[e], loss_sum / d->n,
+               (double)correct_sum / d->n);
+        fflush(stdout);
+    }
+    /* Median of the epochs after the warm-up (the only epoch when there is just one). */
+    int first = epochs > 1 ? 1 : 0, m = epochs - first;
+    qsort(secs + first, (size_t)m, sizeof *secs, cmp_double);
+    double med = m % 2 ? secs[first + m / 2] : 0.5 * (secs[first + m / 2 - 1] + secs[first + m / 2]);
+    printf("result %s %.4f\n", label, med);
+    rc = IP_OK;
+out:
+    if (opt_live) ip_optimizer_free(&opt);
+    ip_network_free(net);
+    free(xb); free(yb); free(order); free(secs);
+    ip_config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = "both", *data_dir = "../shared/data/mnist", *arch_dir = NULL;
+    int epochs = 4, threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--model") == 0) which = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--epochs") == 0) epochs = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) threads = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data_dir = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--arch-dir") == 0) arch_dir = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--model mlp|cnn|both] [--epochs N] [--threads T] [--data DIR] "
+                            "[--arch-dir DIR]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (epochs < 1 || (strcmp(which, "mlp") && strcmp(which, "cnn") && strcmp(which, "both"))) {
+        fprintf(stderr, "%s: --epochs must be >= 1 and --model mlp, cnn or both\n", argv[0]);
+        return 2;
+    }
+    ip_blas_set_threads(threads);
+    printf("openblas_core %s\nopenblas_config %s\nthreads %d\n", ip_blas_core(), ip_blas_config(),
+           ip_blas_threads());
+
+    ip_config cfg;
+    ip_config_defaults(&cfg);
+    snprintf(cfg.data.dataset, sizeof cfg.data.dataset, "mnist");
+    snprintf(cfg.data.path, sizeof cfg.data.path, "%s", data_dir);
+    cfg.data.train_size = 0;
+    cfg.data.test_size = 0;
+    ip_data data;
+    int rc = ip_data_load(&data, &cfg.data, BENCH_SEED);
+    ip_config_free(&cfg);
+    if (rc != IP_OK) {
+        fprintf(stderr, "bench_train: %s\n", ip_error_message());
+        return 1;
+    }
+    printf("data %d samples %dx%dx%d, %d classes (%s)\n", data.train.n, data.train.c, data.train.h, data.train.w,
+           data.train.n_classes, data.description);
+    if (strcmp(which, "cnn") != 0) rc = bench_model("mlp", "mnist_fnn", &data.train, epochs, arch_dir);
+    if (rc == IP_OK && strcmp(which, "mlp") != 0) rc = bench_model("cnn", "mnist_cnn", &data.train, epochs, arch_dir);
+    ip_data_free(&data);
+    if (rc != IP_OK) {
+        fprintf(stderr, "bench_train: %s\n", ip_error_message());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,209 @@
+/* Tests for `infoplane entropy` and `infoplane mi` on CSV files, run as a user would: the value
+ * is the last number on stdout at full precision and equals the library's; every bad input
+ * (non-numeric, ragged, empty, missing file, bad beta or mode, mismatched rows) exits non-zero
+ * with a message naming the file or the option. */
+#include "testutil.h"
+
+#include <libgen.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+#include "data/csv.h"
+#include "estimate/logdet.h"
+
+static char bin[1024];
+static char dir[] = "/tmp/ip_test_cli_estimate_XXXXXX";
+static char out_text[1 << 16], err_text[1 << 16];
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[got] = '\0';
+    if (f) fclose(f);
+}
+
+/* Run `infoplane ARGS` (a shell fragment); stdout/stderr into out_text/err_text; the exit status. */
+static int run(const char *args)
+{
+    char cmd[4096], po[1100], pe[1100];
+    snprintf(po, sizeof po, "%s/stdout", dir);
+    snprintf(pe, sizeof pe, "%s/stderr", dir);
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s >stdout 2>stderr", dir, bin, args);
+    int st = system(cmd);
+    slurp(po, out_text, sizeof out_text);
+    slurp(pe, err_text, sizeof err_text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The last number printed on stdout. */
+static double last_number(void)
+{
+    double v = NAN;
+    const char *p = out_text;
+    while (*p) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end != p) {
+            v = x;
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    if (isnan(v)) fail_msg("no number on stdout: \"%s\" (stderr \"%s\")", out_text, err_text);
+    return v;
+}
+
+static void write_text(const char *name, const char *text)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static double *data_a, *data_b;
+enum { M = 80, DA = 5, DB = 3 };
+
+static int setup(void **state)
+{
+    (void)state;
+    /* The CLI next to this test binary: build/tests/x -> build/infoplane, build/san/tests/x -> build/san/... */
+    if (!realpath("/proc/self/exe", bin)) return -1;
+    char *d = dirname(dirname(bin));
+    memmove(bin, d, strlen(d) + 1);
+    strcat(bin, "/infoplane");
+    if (access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_cli_estimate: %s is missing (make all)\n", bin);
+        return -1;
+    }
+    if (!mkdtemp(dir)) return -1;
+    ip_rng r;
+    ip_rng_seed(&r, 31);
+    data_a = malloc(sizeof(double) * M * DA);
+    data_b = malloc(sizeof(double) * M * DB);
+    for (int i = 0; i < M * DA; i++) data_a[i] = ip_rng_normal(&r);
+    for (int i = 0; i < M * DB; i++) data_b[i] = data_a[(i / DB) * DA + i % DB] + 0.5 * ip_rng_normal(&r);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/a.csv", dir);
+    if (ip_csv_write_matrix(p, data_a, M, DA, DA) != IP_OK) return -1;
+    snprintf(p, sizeof p, "%s/b.csv", dir);
+    if (ip_csv_write_matrix(p, data_b, M, DB, DB) != IP_OK) return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    free(data_a);
+    free(data_b);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_entropy_prints_library_value(void **state)
+{
+    (void)state;
+    double h;
+    assert_int_equal(run("entropy a.csv --beta 30"), 0);
+    assert_int_equal(ip_logdet_entropy(data_a, M, DA, DA, IP_MODE_COV, 30, &h), IP_OK);
+    assert_close(last_number(), h, 1e-15, 0);
+    assert_int_equal(run("entropy a.csv --mode pearson"), 0); /* default beta 100 * d */
+    assert_int_equal(ip_logdet_entropy(data_a, M, DA, DA, IP_MODE_PEARSON, 100.0 * DA, &h), IP_OK);
+    assert_close(last_number(), h, 1e-15, 0);
+    assert_non_null(strstr(out_text, "beta = 500"));
+}
+
+static void test_mi_prints_library_value(void **state)
+{
+    (void)state;
+    double v;
+    assert_int_equal(run("mi a.csv b.csv --beta 12.5 --mode pearson"), 0);
+    assert_int_equal(ip_logdet_mi(data_a, M, DA, DA, data_b, DB, DB, IP_MODE_PEARSON, 12.5, &v, NULL), IP_OK);
+    assert_close(last_number(), v, 1e-15, 0);
+    assert_int_equal(run("mi a.csv b.csv"), 0); /* default beta 100 * (d_A + d_B) */
+    assert_int_equal(ip_logdet_mi(data_a, M, DA, DA, data_b, DB, DB, IP_MODE_COV, 800, &v, NULL), IP_OK);
+    assert_close(last_number(), v, 1e-15, 0);
+    /* --labels: B is one column of class labels. */
+    char lab[M * 4 + 1] = "";
+    int y[M];
+    for (int i = 0; i < M; i++) {
+        y[i] = data_a[i * DA] > 0 ? 2 : (i % 2);
+        snprintf(lab + strlen(lab), sizeof lab - strlen(lab), "%d\n", y[i]);
+    }
+    write_text("y.csv", lab);
+    assert_int_equal(run("mi a.csv y.csv --labels --beta 40"), 0);
+    assert_int_equal(ip_logdet_mi_labels(data_a, M, DA, DA, y, 3, IP_MODE_COV, 40, &v, NULL), IP_OK);
+    assert_close(last_number(), v, 1e-15, 0);
+}
+
+/* A CRLF file with spaces and blank lines reads the same as the plain one. */
+static void test_csv_lenient_whitespace(void **state)
+{
+    (void)state;
+    write_text("crlf.csv", "1, 2 ,3\r\n\r\n4,5.5,-6e-1\r\n7 ,8,9\r\n");
+    write_text("plain.csv", "1,2,3\n4,5.5,-0.6\n7,8,9\n");
+    assert_int_equal(run("entropy crlf.csv --beta 2"), 0);
+    double a = last_number();
+    assert_int_equal(run("entropy plain.csv --beta 2"), 0);
+    assert_close(last_number(), a, 0, 0);
+}
+
+static void expect_failure(const char *args, const char *fragment)
+{
+    int st = run(args);
+    if (st == 0) fail_msg("`infoplane %s` succeeded; expected a failure mentioning '%s'", args, fragment);
+    if (!strstr(err_text, fragment))
+        fail_msg("`infoplane %s`: stderr \"%s\" lacks \"%s\"", args, err_text, fragment);
+    if (out_text[0]) fail_msg("`infoplane %s` failed but printed \"%s\" on stdout", args, out_text);
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    write_text("text.csv", "1,2\n3,abc\n");
+    write_text("header.csv", "x,y\n1,2\n");
+    write_text("ragged.csv", "1,2,3\n4,5\n");
+    write_text("empty.csv", "");
+    write_text("blank.csv", "\n  \n");
+    write_text("nan.csv", "1,2\nnan,3\n");
+    write_text("trailing.csv", "1,2,\n3,4,\n");
+    write_text("short.csv", "1,2\n3,4\n");
+    expect_failure("entropy text.csv", "text.csv: line 2, field 2: 'abc' is not a number");
+    expect_failure("entropy header.csv", "header.csv: line 1, field 1");
+    expect_failure("entropy ragged.csv", "ragged.csv: line 2 has 2 fields");
+    expect_failure("entropy empty.csv", "empty.csv: no data");
+    expect_failure("entropy blank.csv", "blank.csv: no data");
+    expect_failure("entropy nan.csv", "nan.csv: line 2, field 1: not a finite number");
+    expect_failure("entropy trailing.csv", "trailing.csv: line 1, field 3");
+    expect_failure("entropy missing.csv", "missing.csv: cannot open");
+    expect_failure("entropy a.csv --beta 0", "--beta must be a positive number, got '0'");
+    expect_failure("entropy a.csv --beta -3", "--beta must be a positive number");
+    expect_failure("entropy a.csv --beta abc", "--beta must be a positive number");
+    expect_failure("entropy a.csv --beta", "incomplete option '--beta'");
+    expect_failure("entropy a.csv --mode corr", "cov or pearson");
+    expect_failure("entropy", "missing DATA");
+    expect_failure("mi a.csv short.csv", "a.csv has 80 samples (rows) but short.csv has 2");
+    expect_failure("mi a.csv", "need DATA_A and DATA_B");
+    expect_failure("mi a.csv ragged.csv", "ragged.csv: line 2");
+    expect_failure("mi a.csv b.csv --labels", "b.csv: --labels needs one column");
+    expect_failure("mi a.csv b.csv --beta 0", "--beta must be a positive number");
+    expect_failure("entropy nofile.h5", "nofile.h5: an HDF5 file needs a dataset");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entropy_prints_library_value),
+        cmocka_unit_test(test_mi_prints_library_value),
+        cmocka_unit_test(test_csv_lenient_whitespace),
+        cmocka_unit_test(test_bad_inputs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,259 @@
+/* Tests for `infoplane analyze` with the LogDet estimator on a small run file written through
+ * record/run.h: the CSV files and the run-file tables hold, for every recorded epoch and layer,
+ * the library's direct values; other settings' rows survive a second analysis; bad options fail.
+ * Also `entropy FILE.h5:/dataset` and its errors (the HDF5 side of DATA). */
+#include "testutil.h"
+
+#include <libgen.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "estimate/logdet.h"
+#include "record/run.h"
+
+enum { M = 120, DX = 30, K = 3, L = 3, EPOCHS = 3 };
+static const int units[L] = {40, 6, 4};
+static char bin[1024], dir[] = "/tmp/ip_test_logdet_analyze_XXXXXX", run_path[1200];
+static char out_text[1 << 16], err_text[1 << 16];
+static float xf[M * DX], act[EPOCHS][L][M * 40];
+static int y[M];
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[got] = '\0';
+    if (f) fclose(f);
+}
+
+static int run(const char *args)
+{
+    char cmd[4096], po[1100], pe[1100];
+    snprintf(po, sizeof po, "%s/stdout", dir);
+    snprintf(pe, sizeof pe, "%s/stderr", dir);
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s >stdout 2>stderr", dir, bin, args);
+    int st = system(cmd);
+    slurp(po, out_text, sizeof out_text);
+    slurp(pe, err_text, sizeof err_text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* A run: inputs with a constant pixel, three recorded epochs of tanh/relu layers with a dead unit. */
+static int setup(void **state)
+{
+    (void)state;
+    if (!realpath("/proc/self/exe", bin)) return -1;
+    char *d = dirname(dirname(bin));
+    memmove(bin, d, strlen(d) + 1);
+    strcat(bin, "/infoplane");
+    if (access(bin, X_OK) != 0 || !mkdtemp(dir)) return -1;
+    snprintf(run_path, sizeof run_path, "%s/run.h5", dir);
+    ip_rng r;
+    ip_rng_seed(&r, 41);
+    for (int i = 0; i < M; i++) {
+        y[i] = (int)ip_rng_below(&r, K);
+        for (int j = 0; j < DX; j++) xf[i * DX + j] = j == 3 ? 0.5f : (float)(ip_rng_uniform(&r) + 0.2 * y[i] * (j < 5));
+    }
+    for (int e = 0; e < EPOCHS; e++) {
+        const float *prev = xf;
+        int dp = DX;
+        for (int l = 0; l < L; l++) {
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < units[l]; j++) {
+                    double s = 0;
+                    for (int q = 0; q < dp; q++) s += prev[i * dp + q] * (((q * 7 + j * 3 + e) % 11) - 5.0) / dp;
+                    act[e][l][i * units[l] + j] = (float)(j == 0 ? 0.0 : l == 1 ? fmax(s, 0) : tanh(s));
+                }
+            prev = act[e][l];
+            dp = units[l];
+        }
+    }
+    ip_config cfg;
+    ip_config_defaults(&cfg);
+    char names[L][IP_LAYER_NAME_LEN] = {"dense1", "dense2", "logits"};
+    ip_run *run = NULL;
+    if (ip_run_create(&run, run_path, &cfg, L, (const char(*)[IP_LAYER_NAME_LEN])names, units, M, DX, xf, y, K,
+                      "test data", 1) != IP_OK) {
+        fprintf(stderr, "create: %s\n", ip_error_message());
+        return -1;
+    }
+    float params[4] = {0};
+    uint64_t rs[4] = {1, 2, 3, 4};
+    for (int e = 0; e < EPOCHS; e++) {
+        const float *acts[L] = {act[e][0], act[e][1], act[e][2]};
+        ip_epoch_metrics mt = {e, 1, 0.5, 1, 0.5, 0.1};
+        if (ip_run_append_activations(run, e * 5, acts) != IP_OK) return -1;
+        mt.epoch = e * 5;
+        if (ip_run_append_epoch(run, &mt, params, 4, NULL, NULL, 0, 0, rs) != IP_OK) {
+            fprintf(stderr, "append: %s\n", ip_error_message());
+            return -1;
+        }
+    }
+    return ip_run_close(run) == IP_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The direct values for epoch e, layer l (nats). */
+static void direct(int e, int l, ip_logdet_mode mode, double beta, double *ixt, double *ity)
+{
+    double *x = malloc(sizeof(double) * M * DX), *t = malloc(sizeof(double) * M * units[l]);
+    for (int i = 0; i < M * DX; i++) x[i] = xf[i];
+    for (int i = 0; i < M * units[l]; i++) t[i] = act[e][l][i];
+    assert_int_equal(ip_logdet_mi(x, M, DX, DX, t, units[l], units[l], mode, beta, ixt, NULL), IP_OK);
+    assert_int_equal(ip_logdet_mi_labels(t, M, units[l], units[l], y, K, mode, beta, ity, NULL), IP_OK);
+    free(x);
+    free(t);
+}
+
+/* Parse analysis/logdet.csv rows of (mode, beta) and compare every value. Returns rows seen. */
+static int check_csv(const char *mode, const char *beta_s, double beta, double unit, const char *uname)
+{
+    char path[1300], *text = malloc(1 << 20);
+    snprintf(path, sizeof path, "%s/analysis/logdet.csv", dir);
+    slurp(path, text, 1 << 20);
+    static const char header[] = "estimator,mode,beta,epoch,layer,i_xt,i_ty,unit\n";
+    if (strncmp(text, header, strlen(header)) != 0) fail_msg("%s: bad header: %.60s", path, text);
+    int n = 0;
+    for (char *line = strtok(text + strlen(header), "\n"); line; line = strtok(NULL, "\n")) {
+        char est[32], md[32], bs[64], un[16];
+        int epoch, layer;
+        double ixt, ity;
+        if (sscanf(line, "%31[^,],%31[^,],%63[^,],%d,%d,%lf,%lf,%15s", est, md, bs, &epoch, &layer, &ixt, &ity, un) != 8)
+            fail_msg("bad CSV row '%s'", line);
+        if (strcmp(md, mode) || strcmp(bs, beta_s)) continue;
+        assert_string_equal(est, "logdet");
+        assert_string_equal(un, uname);
+        assert_true(epoch % 5 == 0 && layer >= 1 && layer <= L);
+        double wx, wy;
+        direct(epoch / 5, layer - 1, !strcmp(mode, "cov") ? IP_MODE_COV : IP_MODE_PEARSON, beta, &wx, &wy);
+        assert_close(ixt, wx * unit, 1e-9, 1e-9);
+        assert_close(ity, wy * unit, 1e-9, 1e-9);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+static void test_analyze_default_settings(void **state)
+{
+    (void)state;
+    if (run("analyze run.h5 --beta auto") != 0) fail_msg("analyze failed: %s", err_text);
+    assert_non_null(strstr(out_text, "logdet_cov_beta3000"));
+    /* Default beta 100 * d_X = 3000, bits. */
+    assert_int_equal(check_csv("cov", "3000", 3000, 1 / log(2.0), "bits"), EPOCHS * L);
+    /* The run-file table agrees with the CSV. */
+    ip_run *r = NULL;
+    assert_int_equal(ip_run_open_read(&r, run_path, 0), IP_OK);
+    int rows, cols;
+    double *data;
+    char **names;
+    assert_int_equal(ip_run_read_table(r, "logdet_cov_beta3000/layers", &rows, &cols, &data, &names), IP_OK);
+    assert_int_equal(rows, EPOCHS * L);
+    assert_int_equal(cols, 5);
+    assert_string_equal(names[2], "i_xt");
+    for (int i = 0; i < rows; i++) {
+        double wx, wy;
+        direct((int)data[i * 5] / 5, (int)data[i * 5 + 1] - 1, IP_MODE_COV, 3000, &wx, &wy);
+        assert_close(data[i * 5 + 2], wx / log(2.0), 1e-10, 1e-12);
+        assert_close(data[i * 5 + 3], wy / log(2.0), 1e-10, 1e-12);
+    }
+    char *unit = NULL;
+    assert_int_equal(ip_run_read_table_attr(r, "logdet_cov_beta3000/layers", "unit", &unit), IP_OK);
+    assert_string_equal(unit, "bits");
+    free(unit);
+    free(data);
+    ip_run_strings_free(names, cols);
+    /* Layer pairs at the paper's beta 100 * (d_l + d_l+1). */
+    assert_int_equal(ip_run_read_table(r, "logdet_cov_beta3000/pairs", &rows, &cols, &data, &names), IP_OK);
+    assert_int_equal(rows, EPOCHS * (L - 1));
+    for (int i = 0; i < rows; i++) {
+        int e = (int)data[i * 4] / 5, l = (int)data[i * 4 + 1] - 1;
+        double *a = malloc(sizeof(double) * M * units[l]), *b = malloc(sizeof(double) * M * units[l + 1]), v;
+        for (int q = 0; q < M * units[l]; q++) a[q] = act[e][l][q];
+        for (int q = 0; q < M * units[l + 1]; q++) b[q] = act[e][l + 1][q];
+        assert_close(data[i * 4 + 3], 100.0 * (units[l] + units[l + 1]), 0, 0);
+        assert_int_equal(ip_logdet_mi(a, M, units[l], units[l], b, units[l + 1], units[l + 1], IP_MODE_COV,
+                                      data[i * 4 + 3], &v, NULL),
+                         IP_OK);
+        assert_close(data[i * 4 + 2], v / log(2.0), 1e-10, 1e-12);
+        free(a);
+        free(b);
+    }
+    free(data);
+    ip_run_strings_free(names, cols);
+    assert_int_equal(ip_run_close(r), IP_OK);
+    char p[1300];
+    snprintf(p, sizeof p, "%s/analysis/logdet_layers.csv", dir);
+    assert_true(access(p, R_OK) == 0);
+    snprintf(p, sizeof p, "%s/analysis/logdet.csv.tmp", dir);
+    assert_true(access(p, F_OK) != 0); /* no temporary left behind */
+}
+
+/* A second analysis with other settings adds its rows and keeps the first one's. */
+static void test_analyze_other_settings_kept(void **state)
+{
+    (void)state;
+    if (run("analyze run.h5 --mode pearson --beta 77 --units nats --estimator logdet") != 0)
+        fail_msg("analyze failed: %s", err_text);
+    assert_int_equal(check_csv("pearson", "77", 77, 1, "nats"), EPOCHS * L);
+    assert_int_equal(check_csv("cov", "3000", 3000, 1 / log(2.0), "bits"), EPOCHS * L);
+    if (run("analyze run.h5 --mode pearson --beta 77 --units nats") != 0) fail_msg("analyze failed: %s", err_text);
+    assert_int_equal(check_csv("pearson", "77", 77, 1, "nats"), EPOCHS * L); /* replaced, not duplicated */
+}
+
+static void expect_failure(const char *args, const char *fragment)
+{
+    if (run(args) == 0) fail_msg("`infoplane %s` succeeded; expected '%s'", args, fragment);
+    if (!strstr(err_text, fragment)) fail_msg("`infoplane %s`: stderr \"%s\" lacks \"%s\"", args, err_text, fragment);
+}
+
+static void test_analyze_bad_options(void **state)
+{
+    (void)state;
+    expect_failure("analyze run.h5 --beta 0", "--beta must be a positive number");
+    expect_failure("analyze run.h5 --beta -1", "--beta must be a positive number");
+    expect_failure("analyze run.h5 --layer-beta x", "--layer-beta must be a positive number");
+    expect_failure("analyze run.h5 --mode spearman", "cov or pearson");
+    expect_failure("analyze run.h5 --units dits", "bits or nats");
+    expect_failure("analyze run.h5 --estimator kde", "'kde' is not available");
+    expect_failure("analyze nosuch.h5", "nosuch.h5");
+    expect_failure("analyze", "missing RUN.h5");
+}
+
+/* DATA as FILE.h5:/dataset: the run's float32 inputs read back as doubles. */
+static void test_entropy_from_hdf5(void **state)
+{
+    (void)state;
+    if (run("entropy run.h5:/inputs --beta 10") != 0) fail_msg("entropy failed: %s", err_text);
+    double *x = malloc(sizeof(double) * M * DX), h;
+    for (int i = 0; i < M * DX; i++) x[i] = xf[i];
+    assert_int_equal(ip_logdet_entropy(x, M, DX, DX, IP_MODE_COV, 10, &h), IP_OK);
+    const char *p = strrchr(out_text, ':');
+    assert_non_null(p);
+    assert_close(strtod(p + 1, NULL), h, 1e-15, 0);
+    free(x);
+    expect_failure("entropy run.h5:/no_such_dataset", "no_such_dataset");
+    expect_failure("entropy nosuch.h5:/x", "nosuch.h5");
+    expect_failure("mi run.h5:/inputs run.h5:/nope", "nope");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_analyze_default_settings),
+        cmocka_unit_test(test_analyze_other_settings_kept),
+        cmocka_unit_test(test_analyze_bad_options),
+        cmocka_unit_test(test_entropy_from_hdf5),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
