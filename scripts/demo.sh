@@ -10,5 +10,5 @@ if [ -e "$out/run.h5" ]; then
 fi
 build/infoplane run configs/demo_tishby.yaml --out "$out" "$@"
 echo
-echo "Pictures: $out/figures/   (start with information_plane.png)"
+echo "Pictures: $out/figures/   (start with plane_logdet.png)"
 echo "Report:   $out/index.html (open it in a browser)"

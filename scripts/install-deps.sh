@@ -3,7 +3,8 @@
 # apt-get install -y, as root or through sudo. Says clearly what to do when neither works.
 set -euo pipefail
 PACKAGES="build-essential pkg-config libopenblas-dev liblapacke-dev libyaml-dev libhdf5-dev hdf5-tools
-zlib1g-dev gnuplot-nox libcmocka-dev valgrind python3-numpy python3-torch python3-h5py"
+zlib1g-dev gnuplot-nox libcmocka-dev valgrind python3-numpy python3-torch python3-h5py
+chromium fonts-dejavu-core"
 missing=()
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -148,7 +148,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.record.samples, 3000);
     assert_int_equal(c.record.test_samples, 0);
     assert_int_equal(c.record.epochs, IP_SCHED_ALL);
-    assert_int_equal(c.record.compression, 4);
+    assert_int_equal(c.record.compression, 0);
     assert_int_equal(c.analysis.n_estimators, 1);
     assert_string_equal(c.analysis.estimators[0], "logdet");
     assert_int_equal(c.analysis.mode, IP_MODE_COV);

@@ -196,7 +196,7 @@ static void test_roundtrip(void **state)
     (void)state;
     char path[300];
     path_in(path, sizeof path, "run.h5");
-    if (toy_write(path, 5, 4) != IP_OK) fail_msg("%s", ip_error_message());
+    if (toy_write(path, 5, 1) != IP_OK) fail_msg("%s", ip_error_message());
     check_run(path, 5);
 
     ip_run *run = NULL;
@@ -214,7 +214,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(d.threads, 2);
     assert_int_equal(d.train_rows, 30);
     assert_int_equal(d.test_rows, 10);
-    assert_int_equal(d.compression, 4);
+    assert_int_equal(d.compression, 1);
     assert_string_equal(d.config_text, "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [24, 5]\n");
     assert_string_equal(d.overrides, "train.epochs=3\n");
     assert_string_equal(d.config_source, "configs/toy.yaml");
@@ -313,7 +313,10 @@ static void test_publish_and_refusal(void **state)
     assert_int_not_equal(access(path, F_OK), 0);
 
     assert_int_equal(toy_create(&run, path, 1), IP_OK);
+    assert_int_not_equal(ip_run_set_analysis_rows(run, 1, 2), IP_OK); /* must add up to 40 */
+    assert_int_equal(ip_run_set_analysis_rows(run, 36, 4), IP_OK);
     assert_int_equal(toy_append(run, &t, 0), IP_OK);
+    assert_int_not_equal(ip_run_set_analysis_rows(run, 36, 4), IP_OK); /* too late */
     assert_int_equal(access(path, F_OK), 0);
     assert_int_not_equal(access(partial, F_OK), 0);
     /* Out of order appends are refused with a message. */
@@ -321,6 +324,13 @@ static void test_publish_and_refusal(void **state)
     assert_non_null(strstr(ip_error_message(), "out of order"));
     assert_int_equal(ip_run_close(run), IP_OK);
     check_run(path, 0);
+    ip_run_description d;
+    assert_int_equal(ip_run_open_read(&run, path, 0), IP_OK);
+    assert_int_equal(ip_run_describe(run, &d), IP_OK);
+    assert_int_equal(d.train_rows, 36);
+    assert_int_equal(d.test_rows, 4);
+    ip_run_describe_free(&d);
+    ip_run_close(run);
 
     /* An existing run is never overwritten. */
     assert_int_not_equal(toy_create(&run, path, 1), IP_OK);
@@ -443,7 +453,7 @@ static void test_resume_drops_partial(void **state)
 
 /* The child appends epochs for ever (creating or resuming the run); the parent kills it with
  * SIGKILL at a random moment, then checks that the file opens and resumes. ~20 rounds. */
-static void child_loop(const char *path)
+static void child_loop(const char *path, int ready_fd)
 {
     ip_run *run = NULL;
     toy_epoch t;
@@ -465,6 +475,7 @@ static void child_loop(const char *path)
             fprintf(stderr, "child: %s\n", ip_error_message());
             _exit(5);
         }
+        if (e == start && write(ready_fd, "r", 1) != 1) _exit(6); /* tell the parent we are under way */
     }
 }
 
@@ -475,18 +486,31 @@ static void test_sigkill(void **state)
     path_in(path, sizeof path, "killed.h5");
     unsigned seed = (unsigned)time(NULL);
     srand(seed);
-    int rounds = ip_test_valgrind() ? 5 : 20, prev_last = -1;
+    int rounds = ip_test_slow_env() ? 8 : 20, prev_last = -1;
     for (int round = 0; round < rounds; round++) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
-        if (pid == 0) child_loop(path);
-        /* The first round kills early (often before epoch 0 is published); later ones anywhere. */
-        int us = round == 0 ? rand() % 3000 : rand() % (ip_test_slow_env() ? 300000 : 90000);
+        if (pid == 0) {
+            close(fds[0]);
+            child_loop(path, fds[1]);
+        }
+        close(fds[1]);
+        /* Round 0 kills during creation; the others once the child appends, at a random
+         * moment within the next few epochs (each takes ~1-3 ms here). */
+        int us = rand() % 3000;
+        char c;
+        if (round > 0) {
+            if (read(fds[0], &c, 1) != 1) fail_msg("round %d: the child died before appending", round);
+            us = rand() % (ip_test_slow_env() ? 40000 : 15000);
+        }
         usleep((useconds_t)us);
         kill(pid, SIGKILL);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
+        close(fds[0]);
         if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
             fail_msg("round %d (seed %u): the child ended by itself (status %d) before the kill", round, seed, status);
         if (getenv("IP_TEST_DEBUG")) fprintf(stderr, "round %d: %d us, published %d\n", round, us, access(path, F_OK) == 0);

@@ -491,12 +491,12 @@ static void test_mlp_mixed(void **state)
     run_case(*state, &c);
 }
 
-/* The paper's conv block (conv 3x3 -> layer norm -> act -> maxpool 3 stride 2) with padding,
- * a strided conv, a general kernel, and an adaptive average pool whose windows overlap. */
+/* The block of models/mnist_cnn (conv 3x3 pad 1 -> layer norm -> act -> maxpool 3 stride 2
+ * pad 1), a strided conv, a general kernel, and an adaptive average pool whose windows overlap. */
 static void test_cnn(void **state)
 {
     xc_case c = {.name = "cnn", .input = {2, 12, 12}, .batch = 8, .seed = 13};
-    ip_layer_spec l[] = {conv(4, 3, 1, 1), layernorm(),       act(IP_ACT_RELU), maxpool(3, 2, 0), /* 4x5x5 */
+    ip_layer_spec l[] = {conv(4, 3, 1, 1), layernorm(),       act(IP_ACT_RELU), maxpool(3, 2, 1), /* 4x6x6 */
                          conv(6, 3, 2, 1), layernorm(),       act(IP_ACT_TANH),                   /* 6x3x3 */
                          conv(5, 2, 1, 1), act(IP_ACT_GELU),                                      /* 5x4x4 */
                          avgpool(3, 3),    flatten(),         dense(4)};
@@ -505,8 +505,8 @@ static void test_cnn(void **state)
     run_case(*state, &c);
 }
 
-/* The paper's block without padding, a padded max pool, an average pool that divides evenly,
- * and dense layers after the flatten. */
+/* The paper's block without padding (as on CIFAR-10), a 2x2 max pool with padding, a global
+ * average pool, and dense layers after the flatten. */
 static void test_cnn_nopad(void **state)
 {
     xc_case c = {.name = "cnn no-pad conv, padded maxpool", .input = {1, 13, 13}, .batch = 8, .seed = 14};

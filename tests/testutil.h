@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static inline int ip_test_slow_env(void)
 {
@@ -63,6 +66,47 @@ static inline const char *ip_test_data_dir(const char *which)
         fail_msg("no %s data: neither ../shared/data/%s nor data/%s (scripts/get-data.sh failed)", which,
                  which, which);
     return path;
+}
+
+/* The infoplane binary of the same build as this test: build/tests/x -> build/infoplane,
+ * build/san/tests/x -> build/san/infoplane. Fails the test when it is missing. */
+static inline const char *ip_test_cli(void)
+{
+    static char bin[1024];
+    if (bin[0]) return bin;
+    char self[1024];
+    if (!realpath("/proc/self/exe", self)) fail_msg("cannot resolve /proc/self/exe");
+    snprintf(bin, sizeof bin, "%s/infoplane", dirname(dirname(self)));
+    if (access(bin, X_OK) != 0) fail_msg("%s is missing (make all)", bin);
+    return bin;
+}
+
+static inline void ip_test_slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+    buf[got] = '\0';
+    if (f) fclose(f);
+}
+
+/* Runs the shell command `cmd` in directory `dir`, its stdout and stderr captured into
+ * out and err (each n bytes; either may be NULL); returns the exit status (128 + signal
+ * when killed). */
+static inline int ip_test_sh(const char *dir, const char *cmd, char *out, char *err, size_t n)
+{
+    char full[8192], path[2048];
+    snprintf(full, sizeof full, "cd '%s' && ( %s ) >'%s/.stdout' 2>'%s/.stderr'", dir, cmd, dir, dir);
+    int st = system(full);
+    if (out) {
+        snprintf(path, sizeof path, "%s/.stdout", dir);
+        ip_test_slurp(path, out, n);
+    }
+    if (err) {
+        snprintf(path, sizeof path, "%s/.stderr", dir);
+        ip_test_slurp(path, err, n);
+    }
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
 #endif

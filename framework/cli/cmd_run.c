@@ -53,8 +53,8 @@ int cmd_run(int argc, char **argv)
 
     printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m.epoch,
            m.train_loss, m.train_acc, m.test_loss, m.test_acc);
-    fprintf(stderr, "infoplane: information plane: %s/figures/information_plane.%s\n", a.out_dir,
-            cfg.plot.format);
+    fprintf(stderr, "infoplane: information plane: %s/figures/plane_%s.%s\n", a.out_dir,
+            cfg.analysis.estimators[0], cfg.plot.format);
     fprintf(stderr, "infoplane: report: %s/index.html\n", a.out_dir);
     status = 0;
 out:

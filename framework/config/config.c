@@ -101,7 +101,7 @@ void ip_config_defaults(ip_config *cfg)
     cfg->record.samples = 3000;
     cfg->record.test_samples = 0;
     cfg->record.epochs = IP_SCHED_ALL;
-    cfg->record.compression = 4;
+    cfg->record.compression = 0; /* zlib manages ~12 MB/s on activations: level 4 costs ~1 s per MLP epoch */
 
     cfg->analysis.n_estimators = 1;
     snprintf(cfg->analysis.estimators[0], sizeof cfg->analysis.estimators[0], "logdet");

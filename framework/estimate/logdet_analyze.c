@@ -19,7 +19,7 @@
 #include <time.h>
 
 static const char csv_header[] = "estimator,mode,beta,epoch,layer,i_xt,i_ty,unit\n";
-static const char csv_pairs_header[] = "estimator,mode,beta,epoch,layer,next_layer,i_tt,layer_beta,unit\n";
+static const char csv_pairs_header[] = "estimator,mode,beta,epoch,layer_a,layer_b,mi,layer_beta,unit\n";
 
 typedef struct {
     char path[4096], tmp[4112];

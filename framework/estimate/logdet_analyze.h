@@ -18,7 +18,7 @@ typedef struct {
  *   /analysis/logdet_<mode>_beta<B>[_lbeta<B2>]/pairs:  rows epoch, layer, i_tt, beta
  * (layer numbers from 1; attributes: estimator, mode, beta, layer_beta, unit, h_x, h_y, layers),
  * DIR/analysis/logdet.csv (estimator,mode,beta,epoch,layer,i_xt,i_ty,unit) and
- * DIR/analysis/logdet_layers.csv (estimator,mode,beta,epoch,layer,next_layer,i_tt,layer_beta,unit),
+ * DIR/analysis/logdet_layers.csv (estimator,mode,beta,epoch,layer_a,layer_b,mi,layer_beta,unit),
  * DIR being the directory of run_path. Rows of other settings already in those CSV files are
  * kept; each file is written to a temporary name and renamed, so it is never seen half-written.
  * The table group name is returned in group (if not NULL, size >= 128). */

@@ -94,9 +94,12 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     r[0] -= 0.06 * (r[1] - r[0]); /* room for labels on the left too */
     if (xmin >= 0 && r[0] < 0) r[0] = 0;
     char title[1024];
-    snprintf(title, sizeof title, "Information plane: %s, run %s\n%d layers, %d recorded epoch%s (%d..%d)",
-             est_title, run, m->n_layers, m->n_epochs, m->n_epochs == 1 ? "" : "s", m->epochs[0],
-             m->epochs[m->n_epochs - 1]);
+    if (m->n_epochs == 1)
+        snprintf(title, sizeof title, "Information plane: %s, run %s\n%d layers, one recorded epoch (%d)", est_title,
+                 run, m->n_layers, m->epochs[0]);
+    else
+        snprintf(title, sizeof title, "Information plane: %s, run %s\n%d layers, %d recorded epochs (%d..%d)",
+                 est_title, run, m->n_layers, m->n_epochs, m->epochs[0], m->epochs[m->n_epochs - 1]);
     sb_puts(&g, "set title ");
     sb_gpstr(&g, title);
     sb_puts(&g, "\n");
@@ -130,6 +133,14 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     return rc;
 }
 
+/* 1, 2 or 5 times a power of ten, at least `raw`: a readable tic step. */
+static double nice_step(double raw)
+{
+    if (!(raw > 0)) return 1;
+    double p = pow(10, floor(log10(raw))), f = raw / p;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
 static void panel_layout(int n, int *rows, int *cols)
 {
     *cols = n <= 3 ? n : n == 4 ? 2 : n <= 9 ? 3 : 4;
@@ -150,8 +161,8 @@ static int fig_plane_layers(plot_ctx *c, const plot_mi *m, const char *run, cons
     plot_gp_epoch_colourbar(&g, m->epochs[0], m->epochs[m->n_epochs - 1], log_spaced);
     axis_labels(&g, m->unit);
     sb_puts(&g, "unset key\nset colorbox user origin screen 0.905,0.2 size screen 0.018,0.6\n");
-    sb_printf(&g, "set multiplot layout %d,%d margins 0.1,0.86,%.3f,%.3f spacing 0.08,%.3f title ", rows, cols,
-              rows > 1 ? 0.08 : 0.12, 0.9, rows > 1 ? 0.16 : 0.1);
+    sb_printf(&g, "set multiplot layout %d,%d margins 0.1,0.86,%.3f,%.3f spacing 0.07,%.3f title ", rows, cols,
+              rows > 1 ? 0.1 : 0.12, 0.9, rows > 1 ? 0.16 : 0.1);
     sb_gpstr(&g, title);
     sb_puts(&g, "\n");
     for (int l = 0; l < m->n_layers; l++) {
@@ -162,6 +173,10 @@ static int fig_plane_layers(plot_ctx *c, const plot_mi *m, const char *run, cons
         sb_gpstr(&g, m->layers[l]);
         sb_puts(&g, "\n");
         ranges(&g, r);
+        /* small panels: about four tics per axis so the numbers do not run together */
+        sb_printf(&g, "set xtics %.6g\nset ytics %.6g\n", nice_step((r[1] - r[0]) / 4), nice_step((r[3] - r[2]) / 4));
+        if (l % cols) sb_puts(&g, "unset ylabel\n"); /* the same label once per row */
+        else sb_printf(&g, "set ylabel \"I(T;Y) [%s]\"\n", m->unit);
         sb_printf(&g, "plot '%s.dat' index %d using 3:4 with lines lc rgb \"#b4b4b4\" lw 1 notitle, \\\n"
                       "  '%s.dat' index %d using 3:4:2 with points pt 7 ps 0.8 lc palette z notitle, \\\n"
                       "  '%s.dat' index %d every ::0::0 using 3:4 with points pt 6 ps 1.5 lc rgb \"#202020\" notitle\n",
@@ -186,11 +201,11 @@ static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const c
     mi_bounds(m, -1, &xmin, &xmax, &ymin, &ymax);
     plot_padded_ranges(r, xmin, xmax, ymin, ymax, 0.12);
 
-    /* At most max_frames frames: the epochs subsampled evenly, then the last frame held a
-     * little longer so the final state can be read before the loop restarts. */
+    /* At most max_frames frames: the recorded epochs subsampled evenly, first and last kept.
+     * (No repeated "hold" frames at the end: libgd's optimized GIF writer warns on frames
+     * identical to the previous one.) */
     int max_frames = c->opt->max_frames > 0 ? c->opt->max_frames : 60;
-    int hold = max_frames >= 20 ? 6 : 0, want = max_frames - hold;
-    if (want < 2) want = 2;
+    int want = max_frames < 2 ? 2 : max_frames;
     int n_frames = m->n_epochs < want ? m->n_epochs : want;
     sb_puts(&g, "frames = \"");
     int last = -1;
@@ -200,7 +215,6 @@ static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const c
         sb_printf(&g, "%s%d", f ? " " : "", m->epochs[k]);
         last = k;
     }
-    for (int h = 0; h < hold; h++) sb_printf(&g, " %d", m->epochs[m->n_epochs - 1]);
     sb_puts(&g, "\"\n");
     char title[1024];
     snprintf(title, sizeof title, "Information plane: %s, run %s\n", est_title, run);
@@ -218,7 +232,7 @@ static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const c
                   "    for [i=0:%d] '%s.dat' index i using ($1 == E ? $3 : NaN):4:5 with labels left offset char 0.9,0 tc rgb \"#202020\"\n"
                   "}\n",
               m->n_layers - 1, base, m->n_layers - 1, base, m->n_layers - 1, base);
-    int delay = n_frames > 0 ? 600 / (n_frames + hold) : 10; /* about six seconds per loop */
+    int delay = 500 / n_frames; /* about five seconds per loop */
     delay = delay < 6 ? 6 : delay > 50 ? 50 : delay;
     int rc = plot_render(c, base, "gif", &g, &d, delay);
     sb_free(&d);
@@ -449,13 +463,7 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
     int n_mi = 0;
     memset(mi, 0, sizeof mi);
 
-    if (have_metrics) {
-        rc = plot_metrics_read(path, &metrics);
-        if (!rc && (want & IP_FIG_CURVES)) rc = fig_curves(&c, &metrics, name);
-    } else if (want & IP_FIG_CURVES) {
-        plot_report_skipped(rep, "loss/accuracy curves skipped: %s/metrics.csv does not exist (written by "
-                                 "infoplane train)", run_dir);
-    }
+    if (have_metrics) rc = plot_metrics_read(path, &metrics);
 
     if (!rc && n_est == 0 && (want & (IP_FIG_PLANE | IP_FIG_PLANE_LAYERS | IP_FIG_ANIMATION | IP_FIG_MI_EPOCHS)))
         plot_report_skipped(rep, "information plane, per-layer panels, animation and MI-vs-epoch figures "
@@ -497,6 +505,11 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
             plot_pairs_free(&p);
         }
     }
+    /* after the information-plane figures, so the report and the page list those first */
+    if (!rc && have_metrics && (want & IP_FIG_CURVES)) rc = fig_curves(&c, &metrics, name);
+    else if (!rc && (want & IP_FIG_CURVES))
+        plot_report_skipped(rep, "loss/accuracy curves skipped: %s/metrics.csv does not exist (written by "
+                                 "infoplane train)", run_dir);
     if (!rc && (want & IP_FIG_HTML))
         rc = plot_html_run(&c, run_dir, out_dir, name, have_metrics ? &metrics : NULL, n_mi, mi_ptr, csv_paths);
     if (rc) ip_error_prefix("plot %s", run_dir);

@@ -408,9 +408,10 @@ static void epoch_tics(sbuf *b, const char *axis, int first, int last, int log_s
 void plot_gp_epoch_colourbar(sbuf *b, int first, int last, int log_spaced)
 {
     double lo = plot_epoch_colour(first, log_spaced), hi = plot_epoch_colour(last, log_spaced);
-    if (hi <= lo) { /* one recorded epoch: a range around it so the bar still draws */
-        lo -= 0.5;
-        hi += 0.5;
+    if (hi <= lo) { /* one recorded epoch: a range around it so the bar still draws, one tic */
+        sb_printf(b, "set cbrange [%.6g:%.6g]\nset cbtics (\"%d\" %.6g)\nset cblabel \"epoch\"\n", lo - 0.5,
+                  hi + 0.5, first, lo);
+        return;
     }
     sb_printf(b, "set cbrange [%.6g:%.6g]\n", lo, hi);
     sb_printf(b, "set cblabel \"epoch%s\"\n", log_spaced ? " (log scale)" : "");

@@ -713,7 +713,10 @@ int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_la
               "%s: creating /inputs", r->tmp_path);
         CHECK(H5Dwrite(r->inputs_ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x), "%s: writing /inputs",
               r->tmp_path);
+        /* A guess from the config (exact unless the data set clamped record.samples or
+         * record.test_samples); the trainer states the truth with ip_run_set_analysis_rows. */
         int test_rows = cfg && cfg->record.test_samples > 0 ? cfg->record.test_samples : 0;
+        if (cfg && cfg->record.samples > 0 && cfg->record.samples < n_samples) test_rows = n_samples - cfg->record.samples;
         if (test_rows > n_samples) test_rows = n_samples;
         CHECK(attr_i64(r->inputs_ds, "train_rows", n_samples - test_rows), "%s: /inputs", r->tmp_path);
         CHECK(attr_i64(r->inputs_ds, "test_rows", test_rows), "%s: /inputs", r->tmp_path);
@@ -778,6 +781,22 @@ out:
 }
 
 /* ---------------------------------------------------------------- appending */
+
+int ip_run_set_analysis_rows(ip_run *r, int train_rows, int test_rows)
+{
+    int rc = IP_OK;
+    if (!r || !r->writer || r->published)
+        return ip_fail(IP_ERR, "%s: ip_run_set_analysis_rows must come right after ip_run_create", r ? r->path : "?");
+    if (train_rows < 0 || test_rows < 0 || train_rows + test_rows != r->n_samples)
+        return ip_fail(IP_ERR, "%s: %d train + %d test rows, but the analysis set has %d", r->path, train_rows, test_rows,
+                       r->n_samples);
+    CHECK(H5Adelete(r->inputs_ds, "train_rows"), "%s: /inputs", r->tmp_path);
+    CHECK(H5Adelete(r->inputs_ds, "test_rows"), "%s: /inputs", r->tmp_path);
+    CHECK(attr_i64(r->inputs_ds, "train_rows", train_rows), "%s: /inputs", r->tmp_path);
+    CHECK(attr_i64(r->inputs_ds, "test_rows", test_rows), "%s: /inputs", r->tmp_path);
+out:
+    return rc;
+}
 
 static int writer_ready(ip_run *r, const char *what)
 {

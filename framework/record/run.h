@@ -1,6 +1,7 @@
 /* The run file (DIR/run.h5): the only interface to HDF5 in infoplane. record/run.c is the
  * only file that includes hdf5.h. Layout: docs/hdf5-layout.md.
- * A writer appends one epoch at a time and flushes, so the file is valid after every epoch. */
+ * A writer appends one epoch at a time in HDF5's SWMR mode and commits it with /checkpoint,
+ * so the file is valid after every epoch and a killed run opens and resumes. */
 #ifndef IP_RUN_H
 #define IP_RUN_H
 
@@ -50,21 +51,30 @@ typedef struct {
 
 /* ---- writing (train) ---- */
 
-/* Create path (fails, naming path, if it exists unless `overwrite`). Stores the config text,
+/* Create path, refusing (with a message naming it) when it exists. Stores the config text,
  * overrides, seed, versions, thread count, the data description, the layer names and
- * sizes, and the analysis set (x: n_samples x d_x float32, y: n_samples labels). */
+ * sizes, and the analysis set (x: n_samples x d_x float32, y: n_samples labels; train rows
+ * first, then test rows). The file is built as PATH.partial and appears under PATH only when
+ * epoch 0 is complete (its ip_run_append_epoch); closing before that removes it. */
 int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
                   const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples,
                   int d_x, const float *x, const int *y, int n_classes, const char *data_description,
                   int threads);
 
+/* How many rows of the analysis set are training and test samples (defaults from the config
+ * guess; call right after ip_run_create when the data set clamped either count). */
+int ip_run_set_analysis_rows(ip_run *run, int train_rows, int test_rows);
+
 /* Append one recorded epoch: acts[l] is layer l's output on the analysis set,
- * n_samples x layer_units[l] float32. Flushes. */
+ * n_samples x layer_units[l] float32. Flushes, but the epoch counts as written only after
+ * its ip_run_append_epoch (call this first). */
 int ip_run_append_activations(ip_run *run, int epoch, const float *const *acts);
 
 /* Append one row of per-epoch metrics and overwrite the resume state (parameters,
- * optimizer moments, step count, RNG state), then flush. Called after every epoch
- * (and once for epoch 0 with the initial network's metrics). */
+ * optimizer moments, step count, RNG state), then flush and commit the epoch (/checkpoint).
+ * Called after every epoch (and once for epoch 0 with the initial network's metrics).
+ * opt_m/opt_v may be NULL when n_opt is 0. After any failed append the run refuses further
+ * appends; what was committed before stays readable and resumable. */
 int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *params, size_t n_params,
                         const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
                         const uint64_t rng_state[4]);
@@ -73,13 +83,18 @@ int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *par
 
 /* Open an existing run for appending. Reads back the last state into the caller's buffers
  * (sizes must match; an error names the file otherwise) and returns the last completed
- * epoch in *last_epoch. Recorded epochs after it (if a crash left any) are dropped. */
+ * epoch in *last_epoch. Recorded epochs after it (if a crash left any) are dropped. Works on
+ * a run killed at any moment (SIGKILL); refuses while another process is writing the run. */
 int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_params, float *opt_m,
                        float *opt_v, size_t n_opt, int64_t *opt_step, uint64_t rng_state[4],
                        int *last_epoch);
 
 /* ---- reading (analyze, info, plot) ---- */
 
+/* Open a run. Read-only opens work on a run being trained or killed (HDF5 SWMR read) and see
+ * only completed epochs. `writable` (for ip_run_write_table) waits for no one: it fails when
+ * a trainer holds the run. Errors name the file: missing, not HDF5 / corrupt, not a run,
+ * dataset missing. */
 int ip_run_open_read(ip_run **run, const char *path, int writable);
 int ip_run_describe(ip_run *run, ip_run_description *d);
 void ip_run_describe_free(ip_run_description *d);
@@ -105,7 +120,8 @@ void ip_run_strings_free(char **strings, int n);
  * *data is malloc'd and owned by the caller. Errors name the file and dataset. */
 int ip_h5_read_matrix(const char *file, const char *dataset, double **data, int *rows, int *cols);
 
-/* Close and release; safe on NULL. */
+/* Close and release; safe on NULL. A writer that never completed epoch 0 removes its
+ * PATH.partial. Returns an error (e.g. a full disk on the last flush) after releasing. */
 int ip_run_close(ip_run *run);
 
 #endif

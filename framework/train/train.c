@@ -32,7 +32,8 @@ typedef struct {
     int rec_index[IP_MAX_LAYERS];  /* network layer index of each recorded layer */
     int rec_units[IP_MAX_LAYERS];
     char rec_names[IP_MAX_LAYERS][IP_LAYER_NAME_LEN];
-    ip_dataset analysis;           /* the analysis set (views its own copies) */
+    ip_dataset analysis;           /* the analysis set (its own copies) */
+    int n_analysis_train;          /* its first rows are training samples, the rest test samples */
     float *rec_buf;                /* all recorded layers' outputs on the analysis set */
     float *batch_x;
     int *batch_y, *order;
@@ -75,6 +76,7 @@ static int build_analysis_set(trainer *t, const ip_record_config *rc)
     ip_dataset *a = &t->analysis;
     *a = *tr;
     a->n = n_train + n_test;
+    t->n_analysis_train = n_train;
     a->x = ip_malloc(sizeof(float) * (size_t)a->n * feat);
     a->y = ip_malloc(sizeof(int) * (size_t)a->n);
     if (!a->x || !a->y) return IP_ERR_NOMEM;
@@ -298,7 +300,8 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
         if ((rc = ip_run_create(&t.run, run_path, cfg, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
                                 t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
-                                t.data.description, ip_blas_threads())) != IP_OK)
+                                t.data.description, ip_blas_threads())) != IP_OK ||
+            (rc = ip_run_set_analysis_rows(t.run, t.n_analysis_train, t.analysis.n - t.n_analysis_train)) != IP_OK)
             goto out;
         double t0 = now_seconds();
         ip_epoch_metrics m0 = {0};
