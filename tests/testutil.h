@@ -94,7 +94,7 @@ static inline void ip_test_slurp(const char *path, char *buf, size_t n)
  * when killed). */
 static inline int ip_test_sh(const char *dir, const char *cmd, char *out, char *err, size_t n)
 {
-    char full[8192], path[2048];
+    char full[16384], path[2048];
     snprintf(full, sizeof full, "cd '%s' && ( %s ) >'%s/.stdout' 2>'%s/.stderr'", dir, cmd, dir, dir);
     int st = system(full);
     if (out) {

@@ -106,7 +106,9 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     axis_labels(&g, m->unit);
     ranges(&g, r);
     plot_gp_epoch_colourbar(&g, m->epochs[0], m->epochs[m->n_epochs - 1], log_spaced);
-    sb_puts(&g, "set bmargin 6.5\n");
+    /* The key below the plot takes one row per three entries (layers + "first epoch"); leave
+     * room for all of them under the x-axis label. */
+    sb_printf(&g, "set bmargin %.1f\n", 4.5 + 1.3 * ((m->n_layers + 3) / 3));
     plot_gp_key_bottom(&g);
     double ex[64], ey[64];
     int nl = m->n_layers < 64 ? m->n_layers : 64, left[64];
