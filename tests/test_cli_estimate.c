@@ -4,8 +4,6 @@
  * with a message naming the file or the option. */
 #include "testutil.h"
 
-#include <libgen.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/rng.h"
@@ -17,25 +15,12 @@ static char bin[1024];
 static char dir[] = "/tmp/ip_test_cli_estimate_XXXXXX";
 static char out_text[1 << 16], err_text[1 << 16];
 
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "r");
-    size_t got = f ? fread(buf, 1, n - 1, f) : 0;
-    buf[got] = '\0';
-    if (f) fclose(f);
-}
-
-/* Run `infoplane ARGS` (a shell fragment); stdout/stderr into out_text/err_text; the exit status. */
+/* Run `infoplane ARGS` (a shell fragment) in dir; stdout/stderr into out_text/err_text; the exit status. */
 static int run(const char *args)
 {
-    char cmd[4096], po[1100], pe[1100];
-    snprintf(po, sizeof po, "%s/stdout", dir);
-    snprintf(pe, sizeof pe, "%s/stderr", dir);
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s >stdout 2>stderr", dir, bin, args);
-    int st = system(cmd);
-    slurp(po, out_text, sizeof out_text);
-    slurp(pe, err_text, sizeof err_text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s", bin, args);
+    return ip_test_sh(dir, cmd, out_text, err_text, sizeof out_text);
 }
 
 /* The last number printed on stdout. */
@@ -73,15 +58,7 @@ enum { M = 80, DA = 5, DB = 3 };
 static int setup(void **state)
 {
     (void)state;
-    /* The CLI next to this test binary: build/tests/x -> build/infoplane, build/san/tests/x -> build/san/... */
-    if (!realpath("/proc/self/exe", bin)) return -1;
-    char *d = dirname(dirname(bin));
-    memmove(bin, d, strlen(d) + 1);
-    strcat(bin, "/infoplane");
-    if (access(bin, X_OK) != 0) {
-        fprintf(stderr, "test_cli_estimate: %s is missing (make all)\n", bin);
-        return -1;
-    }
+    snprintf(bin, sizeof bin, "%s", ip_test_cli());
     if (!mkdtemp(dir)) return -1;
     ip_rng r;
     ip_rng_seed(&r, 31);

@@ -89,7 +89,7 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(cfg.train.optimizer, IP_OPT_ADAM);
     assert_close(cfg.train.lr, 4e-4, 1e-12, 0);
     assert_int_equal(cfg.train.batch_size, 256);
-    assert_int_equal(cfg.train.epochs, 2000);
+    assert_int_equal(cfg.train.epochs, 10000);
     assert_int_equal(cfg.record.samples, 0);
     assert_int_equal(cfg.record.epochs, IP_SCHED_LOG);
     ip_config_free(&cfg);
