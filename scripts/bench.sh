@@ -2,24 +2,28 @@
 # make bench: infoplane against PyTorch on this machine, in one run, on the same cores.
 #  1. Training: build/bench_train trains the paper's MNIST MLP and conv net (models mnist_fnn,
 #     mnist_cnn) on the 10,000 MNIST training digits; scripts/bench_train.py trains the very same
-#     architectures (bench_train writes them out as manifests) in PyTorch, at 1 and N threads,
-#     with and without OMP_WAIT_POLICY=passive (PyTorch's OpenMP pool and OpenBLAS's pthread
-#     pool otherwise spin against each other). infoplane at N threads is compared with
-#     PyTorch's best setting. Target (SPEC section 8): ratio <= 0.5.
+#     architectures (bench_train writes them out as manifests) in PyTorch under several thread
+#     settings (ATen/OpenMP threads x OpenBLAS threads, OMP_WAIT_POLICY=passive: PyTorch's
+#     OpenMP pool and OpenBLAS's pthread pool otherwise spin against each other). infoplane at
+#     N threads is compared with PyTorch's best setting. Target (SPEC section 8): ratio <= 0.5.
+#     The load average is printed first: other work on the same cores makes every figure
+#     meaningless (on 2 cores, anything near 0.5 or above).
 #  2. LogDet: build/bench_logdet and scripts/bench_logdet.py when they exist.
-# Environment: BENCH_EPOCHS (default 4; the first epoch is a warm-up, the figure is the median
+# Environment: BENCH_EPOCHS (default 5; the first epoch is a warm-up, the figure is the median
 # of the others), BENCH_THREADS (default: nproc). OPENBLAS_CORETYPE is passed through to both.
 # Exit status: non-zero when something could not be run (PyTorch missing included).
 set -u
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-EPOCHS=${BENCH_EPOCHS:-4}
+EPOCHS=${BENCH_EPOCHS:-5}
 N=${BENCH_THREADS:-$(nproc)}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
 echo "machine: ${cpu:-unknown}, $(nproc) CPUs; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(not set)}"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "load average at start: $(load) (anything near or above 0.5 means other work shares the cores)"
 
 if [ ! -x build/bench_train ]; then
     make --no-print-directory build/bench_train >&2 || { echo "cannot build build/bench_train"; exit 1; }
@@ -46,20 +50,23 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     echo "PyTorch: $PY cannot import torch (install python3-torch): no comparison"
     have_torch=0; status=1
 fi
+# PyTorch thread settings: ATen's OpenMP threads, OpenBLAS's threads, OMP_WAIT_POLICY.
+# 1/1; 1/N (no OpenMP pool to spin, BLAS on every core); N/N as is; N/N passive.
+candidates=("1 1 default")
+[ "$N" -gt 1 ] && candidates+=("1 $N default" "$N $N default" "$N $N passive")
 settings=()
 if [ $have_torch = 1 ]; then
-    for t in $threads_list; do
-        for wait in default passive; do
-            tag="t${t}_$wait"; settings+=("$tag")
-            echo "== PyTorch, $t thread(s), OMP_WAIT_POLICY=$wait"
-            envs=(OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t)
-            [ $wait = passive ] && envs+=(OMP_WAIT_POLICY=passive)
-            if ! env "${envs[@]}" "$PY" scripts/bench_train.py "$tmp/mlp.txt" "$tmp/cnn.txt" --threads "$t" \
-                    --epochs "$EPOCHS" >"$tmp/py_$tag.out" 2>&1; then
-                cat "$tmp/py_$tag.out"; echo "scripts/bench_train.py failed ($tag)"; status=1; continue
-            fi
-            grep -E '^(torch|model|epoch|result)' "$tmp/py_$tag.out"
-        done
+    for cand in "${candidates[@]}"; do
+        read -r ta tb wait <<<"$cand"
+        tag="aten${ta}_blas${tb}_$wait"; settings+=("$tag")
+        echo "== PyTorch, ATen threads $ta, OpenBLAS threads $tb, OMP_WAIT_POLICY=$wait"
+        envs=(OPENBLAS_NUM_THREADS=$tb OMP_NUM_THREADS=$ta)
+        [ $wait = passive ] && envs+=(OMP_WAIT_POLICY=passive)
+        if ! env "${envs[@]}" "$PY" scripts/bench_train.py "$tmp/mlp.txt" "$tmp/cnn.txt" --threads "$ta" \
+                --epochs "$EPOCHS" >"$tmp/py_$tag.out" 2>&1; then
+            cat "$tmp/py_$tag.out"; echo "scripts/bench_train.py failed ($tag)"; status=1; continue
+        fi
+        grep -E '^(torch|model|epoch|result)' "$tmp/py_$tag.out"
     done
 fi
 
@@ -85,7 +92,7 @@ for m in mlp cnn; do
     printf '%-5s %-22s %-12s %-34s %-10s %s\n' $m "${c:--}" "${c1:--}" "${best:--} (${best_tag:--})" "$ratio" "$met"
 done
 if [ ${#settings[@]} -gt 0 ]; then
-    echo "PyTorch, every setting (threads_waitpolicy: mlp cnn):"
+    echo "PyTorch, every setting (mlp cnn, s/epoch):"
     for tag in "${settings[@]}"; do
         echo "  $tag: $(result "$tmp/py_$tag.out" mlp) $(result "$tmp/py_$tag.out" cnn)"
     done
