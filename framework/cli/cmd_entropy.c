@@ -1,6 +1,7 @@
 /* `infoplane entropy DATA [--mode cov|pearson] [--beta B]`: the LogDet entropy of one matrix.
  * Prints a line ending with H in nats at full precision (the last number on stdout). */
 #include "commands.h"
+#include "logdet_args.h"
 
 #include "core/status.h"
 #include "estimate/logdet.h"
@@ -21,16 +22,12 @@ int cmd_entropy(int argc, char **argv)
     ip_logdet_mode mode = IP_MODE_COV;
     double beta = 0;
     for (int i = 1; i < argc; i++) {
+        int opt = cli_logdet_option(argc, argv, &i, &mode, &beta);
+        if (opt < 0) return 1;
+        if (opt > 0) continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts(usage);
             return 0;
-        } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
-            if (ip_logdet_mode_parse(argv[++i], &mode) != IP_OK) return cli_error("--mode: %s", ip_error_message());
-        } else if (!strcmp(argv[i], "--beta") && i + 1 < argc) {
-            char *end;
-            beta = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(beta > 0) || !isfinite(beta))
-                return cli_error("--beta must be a positive number, got '%s'", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_error("entropy: unknown or incomplete option '%s'\n%s", argv[i], usage);
         } else if (!path) {

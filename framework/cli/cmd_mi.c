@@ -2,6 +2,7 @@
  * information I(A;B) = H(A) + H(B) - H(A,B), all at one beta. With --labels DATA_B is one column
  * of integer class labels, entered as the one-hot matrix. Prints I in nats as the last number. */
 #include "commands.h"
+#include "logdet_args.h"
 
 #include "core/status.h"
 #include "estimate/logdet.h"
@@ -43,16 +44,12 @@ int cmd_mi(int argc, char **argv)
     double beta = 0;
     int labels = 0;
     for (int i = 1; i < argc; i++) {
+        int opt = cli_logdet_option(argc, argv, &i, &mode, &beta);
+        if (opt < 0) return 1;
+        if (opt > 0) continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts(usage);
             return 0;
-        } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
-            if (ip_logdet_mode_parse(argv[++i], &mode) != IP_OK) return cli_error("--mode: %s", ip_error_message());
-        } else if (!strcmp(argv[i], "--beta") && i + 1 < argc) {
-            char *end;
-            beta = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(beta > 0) || !isfinite(beta))
-                return cli_error("--beta must be a positive number, got '%s'", argv[i]);
         } else if (!strcmp(argv[i], "--labels")) {
             labels = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {

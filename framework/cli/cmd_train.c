@@ -12,15 +12,9 @@
 int cmd_train(int argc, char **argv)
 {
     cli_run_args a;
-    if (cli_parse_run_args(argc, argv, &a, 1) != 0) {
-        cli_run_args_free(&a);
-        return 2;
-    }
     ip_config cfg;
-    if (ip_config_load(&cfg, a.config_path, a.n_sets, a.sets) != IP_OK) {
-        cli_run_args_free(&a);
-        return cli_error("%s", ip_error_message());
-    }
+    int load_status = cli_load_run_config(argc, argv, 1, &a, &cfg);
+    if (load_status != 0) return load_status;
     ip_train_options opt = {.out_dir = a.out_dir, .resume = a.resume, .progress = isatty(2), .quiet = a.quiet};
     ip_epoch_metrics m = {0};
     int rc = ip_train(&cfg, &opt, &m);

@@ -2,6 +2,8 @@
 #include "run_args.h"
 #include "commands.h"
 
+#include "core/status.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +58,17 @@ void cli_run_args_free(cli_run_args *a)
 {
     free(a->sets);
     a->sets = NULL;
+}
+
+int cli_load_run_config(int argc, char **argv, int allow_resume, cli_run_args *a, ip_config *cfg)
+{
+    if (cli_parse_run_args(argc, argv, a, allow_resume) != 0) {
+        cli_run_args_free(a);
+        return 2;
+    }
+    if (ip_config_load(cfg, a->config_path, a->n_sets, a->sets) != IP_OK) {
+        cli_run_args_free(a);
+        return cli_error("%s", ip_error_message());
+    }
+    return 0;
 }

@@ -18,4 +18,9 @@ typedef struct {
 int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume);
 void cli_run_args_free(cli_run_args *a);
 
+/* Parses argv as above and loads the config it names with its --set overrides. Returns 0, or
+ * the exit status after printing the problem (nothing is then left to free). On success the
+ * caller frees both with cli_run_args_free and ip_config_free. */
+int cli_load_run_config(int argc, char **argv, int allow_resume, cli_run_args *a, ip_config *cfg);
+
 #endif

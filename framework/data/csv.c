@@ -2,6 +2,7 @@
  * strtod, so every error can name the line and field it concerns. */
 #include "csv.h"
 
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/status.h"
 
@@ -11,41 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_all(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return ip_fail(IP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = ip_malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return IP_ERR_NOMEM;
-    }
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            fclose(f);
-            return ip_fail(IP_ERR_NOMEM, "%s: out of memory reading the file", path);
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return ip_fail(IP_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return IP_OK;
-}
-
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 int ip_csv_read_matrix(const char *path, double **data, int *rows, int *cols)
@@ -53,7 +19,7 @@ int ip_csv_read_matrix(const char *path, double **data, int *rows, int *cols)
     char *text = NULL;
     size_t len = 0, cap = 0, n = 0;
     double *out = NULL;
-    int rc = read_all(path, &text, &len), ncol = -1, nrow = 0;
+    int rc = ip_read_file(path, &text, &len), ncol = -1, nrow = 0;
     if (rc != IP_OK) return rc;
     if (memchr(text, '\0', len)) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: not a text file (holds a NUL byte)", path);

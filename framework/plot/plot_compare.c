@@ -4,6 +4,8 @@
  * by eye. Reads the same result tables as the single-run figures, nothing else. */
 #include "plot_internal.h"
 
+#include "core/fsutil.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -49,7 +51,7 @@ static int normalise_config(const char *path, char **out, char *seed, size_t see
 {
     char *text;
     *out = NULL;
-    int rc = plot_read_file(path, &text, NULL);
+    int rc = ip_read_file(path, &text, NULL);
     if (rc) return rc;
     sbuf b = {0};
     for (char *line = text, *next; line; line = next) {

@@ -4,6 +4,8 @@
  * the page reads the same without it. */
 #include "plot_internal.h"
 
+#include "core/fsutil.h"
+
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -229,7 +231,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
     sb_puts(&b, "<h2 id=\"config\">Configuration</h2>\n");
     snprintf(path, sizeof path, "%s/config.yaml", run_dir);
     char *cfg = NULL;
-    if (!rc && plot_file_exists(path) && plot_read_file(path, &cfg, NULL) == IP_OK) {
+    if (!rc && plot_file_exists(path) && ip_read_file(path, &cfg, NULL) == IP_OK) {
         sb_puts(&b, "<p>config.yaml as run:</p>\n<pre>");
         sb_html(&b, cfg);
         sb_puts(&b, "</pre>\n");

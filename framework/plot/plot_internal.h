@@ -26,9 +26,7 @@ void sb_free(sbuf *b);
  * a half-written file. */
 int plot_write_file(const char *dir, const char *name, const char *data, size_t n);
 /* Read a whole file (NUL-terminated, caller frees). IP_ERR_IO naming the path if it fails. */
-int plot_read_file(const char *path, char **text, size_t *n);
 int plot_file_exists(const char *path);
-int plot_mkdir_p(const char *dir);
 /* Relative path from directory `from` to `to` (both must exist), e.g. "../run1/index.html". */
 int plot_relpath(const char *from, const char *to, char *out, size_t cap);
 

@@ -3,6 +3,8 @@
  * fine; every malformed cell is reported with file, line and column. */
 #include "plot_internal.h"
 
+#include "core/fsutil.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,7 +61,7 @@ static int csv_read(const char *path, csv *t)
 {
     memset(t, 0, sizeof *t);
     t->path = path;
-    int rc = plot_read_file(path, &t->text, NULL);
+    int rc = ip_read_file(path, &t->text, NULL);
     if (rc) return rc;
     size_t lines = 1;
     for (const char *s = t->text; *s; s++) lines += *s == '\n';

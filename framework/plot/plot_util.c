@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/fsutil.h"
 #include "core/status.h"
 
 extern char **environ;
@@ -104,76 +105,16 @@ void sb_free(sbuf *b)
 
 int plot_write_file(const char *dir, const char *name, const char *data, size_t n)
 {
-    char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.partial", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    int ok = fwrite(data, 1, n, f) == n;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        int e = errno;
-        unlink(tmp);
-        return ip_fail(IP_ERR_IO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ip_fail(IP_ERR_IO, "%s: cannot rename to %s: %s", tmp, path, strerror(e));
-    }
-    return IP_OK;
-}
-
-int plot_read_file(const char *path, char **text, size_t *n)
-{
-    *text = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return ip_fail(IP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    sbuf b = {0};
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (!sb_reserve(&b, got)) break;
-        memcpy(b.s + b.len, chunk, got);
-        b.len += got;
-        b.s[b.len] = '\0';
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (b.failed) return IP_ERR_NOMEM;
-    if (err) {
-        sb_free(&b);
-        return ip_fail(IP_ERR_IO, "%s: read error", path);
-    }
-    if (!b.s && !sb_reserve(&b, 0)) return IP_ERR_NOMEM; /* empty file: still a string */
-    *text = b.s;
-    if (n) *n = b.len;
-    return IP_OK;
+    char path[2 * PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return ip_fail(IP_ERR_IO, "%s/%s: path too long", dir, name);
+    return ip_write_file_atomic(path, data, n);
 }
 
 int plot_file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-int plot_mkdir_p(const char *dir)
-{
-    char p[PATH_MAX];
-    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) return ip_fail(IP_ERR_IO, "%s: path too long", dir);
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return ip_fail(IP_ERR_IO, "%s: cannot create directory: %s", p, strerror(errno));
-            *s = c;
-            if (!c) break;
-        }
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return ip_fail(IP_ERR_IO, "%s: not a directory", dir);
-    return IP_OK;
 }
 
 int plot_relpath(const char *from, const char *to, char *out, size_t cap)
@@ -303,7 +244,7 @@ int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_p
         return ip_fail(IP_ERR_IO, "%s: path too long", dir);
     int rc = ip_plot_find_gnuplot(c->gnuplot, sizeof c->gnuplot);
     if (rc) return rc;
-    return plot_mkdir_p(c->dir);
+    return ip_mkdir_p(c->dir);
 }
 
 static void terminal(sbuf *b, const plot_ctx *c, const char *ext, int gif_delay)
