@@ -548,12 +548,14 @@ static void test_sigkill(void **state)
     toy_free(&want);
 }
 
-/* A tiny tmpfs fills up during training: a clear message, and the epochs before stay readable. */
-static void test_full_disk(void **state)
+/* A tiny tmpfs fills up during training: a clear message, and the epochs before stay readable.
+ * Once with every write on the calling thread (IP_RECORD_SYNC=1), where the failing append is
+ * the one of the failing epoch, once with the writer thread, which reports the failure at one
+ * of the next two appends (or at ip_run_close). */
+static void full_disk(int sync)
 {
-    (void)state;
     char mnt[300], path[400];
-    path_in(mnt, sizeof mnt, "tiny");
+    path_in(mnt, sizeof mnt, sync ? "tiny-sync" : "tiny");
     assert_int_equal(mkdir(mnt, 0700), 0);
     if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=256k") != 0) {
         print_message("cannot mount a tmpfs here (%s): full-disk test skipped\n", strerror(errno));
@@ -568,44 +570,127 @@ static void test_full_disk(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        if (sync) setenv("IP_RECORD_SYNC", "1", 1);
         ip_run *run = NULL;
         toy_epoch t;
         toy_alloc(&t, N_SAMPLES, UNITS);
         int rc = toy_create(&run, path, 0), e = 0;
         for (e = 0; e < 100000 && rc == IP_OK; e++) rc = toy_append(run, &t, e);
+        char first[2048];
+        snprintf(first, sizeof first, "%s", ip_error_message());
+        /* Afterwards the run refuses appends, saying so. */
+        int again = toy_append(run, &t, e) != IP_OK && strstr(ip_error_message(), "an earlier write failed");
         FILE *f = fopen(result, "w");
         if (f) {
-            fprintf(f, "%d %d\n%s", rc, e, ip_error_message());
+            fprintf(f, "%d %d %d\n%s", rc, e, again, first);
             fclose(f);
         }
         ip_run_close(run);
         toy_free(&t);
         _exit(0);
     }
-    int status, rc = 0, e = 0;
+    int status, rc = 0, e = 0, again = 0;
     waitpid(pid, &status, 0);
-    char saved[1024] = "";
+    char saved[2048] = "";
     FILE *f = fopen(result, "r");
     if (f) {
-        if (fscanf(f, "%d %d\n", &rc, &e) != 2) rc = 0;
+        if (fscanf(f, "%d %d %d\n", &rc, &e, &again) != 3) rc = 0;
         size_t n = fread(saved, 1, sizeof saved - 1, f);
         saved[n] = '\0';
         fclose(f);
     }
     int ok_msg = strstr(saved, "No space left on device") != NULL && strstr(saved, path) != NULL;
-    int completed = e - 2; /* the failing epoch was e - 1 */
+    int failing = e - 1; /* the epoch whose append returned the failure */
     /* Check a copy, so a failing check does not leave the tmpfs mounted. */
-    char copy[400], cmd[900];
+    char copy[400], cmd[1300];
     path_in(copy, sizeof copy, "full-copy.h5");
-    snprintf(cmd, sizeof cmd, "cp %s %s", path, copy);
+    snprintf(cmd, sizeof cmd, "rm -f %s; cp %s %s", copy, path, copy);
     int copied = access(path, F_OK) == 0 && system(cmd) == 0;
     umount(mnt);
     if (rc == 0) fail_msg("the child did not report a failure (status %d)", status);
     if (!ok_msg) fail_msg("after %d epochs: message '%s'", e, saved);
-    if (copied) check_run(copy, completed);
+    if (!again) fail_msg("an append after the failure was not refused with 'an earlier write failed'");
+    assert_true(copied);
+    check_run(copy, sync ? failing - 1 : -1);
+    ip_run *run = NULL;
+    ip_run_description d;
+    assert_int_equal(ip_run_open_read(&run, copy, 0), IP_OK);
+    assert_int_equal(ip_run_describe(run, &d), IP_OK);
+    int completed = d.last_epoch;
+    ip_run_describe_free(&d);
+    ip_run_close(run);
+    /* The writer thread failed on epoch completed + 1, reported at that epoch's append or one
+     * of the next two (the two jobs in flight). */
+    if (!sync && (completed < failing - 3 || completed > failing - 1))
+        fail_msg("failure reported at epoch %d but the file holds epochs up to %d", failing, completed);
     assert_true(completed > 0);
 }
 
+static void test_full_disk(void **state)
+{
+    (void)state;
+    full_disk(1);
+    full_disk(0);
+}
+
+/* The writer thread: appends return before the epoch is written; readers of the writing run
+ * (describe, read_layer) and ip_run_sync see everything appended; the result equals the
+ * synchronous one; a resumed run writes through the thread as well. */
+static void test_writer_thread(void **state)
+{
+    (void)state;
+    char a[300], b[300];
+    path_in(a, sizeof a, "async.h5");
+    path_in(b, sizeof b, "sync.h5");
+    ip_run *run = NULL;
+    toy_epoch t;
+    toy_alloc(&t, N_SAMPLES, UNITS);
+    assert_int_equal(toy_create(&run, a, 1), IP_OK);
+    for (int e = 0; e <= 20; e++) {
+        assert_int_equal(toy_append(run, &t, e), IP_OK);
+        if (e % 7 == 3) {
+            ip_run_description d;
+            assert_int_equal(ip_run_describe(run, &d), IP_OK); /* waits for the pending epochs */
+            assert_int_equal(d.last_epoch, e);
+            assert_int_equal(d.n_metrics, e + 1);
+            double buf[N_SAMPLES * 24];
+            assert_int_equal(ip_run_read_layer(run, 0, d.n_recorded - 1, buf), IP_OK);
+            assert_true(buf[5] == (double)act_value(d.recorded_epochs[d.n_recorded - 1], 0, 5));
+            ip_run_describe_free(&d);
+        }
+    }
+    assert_int_equal(ip_run_sync(run), IP_OK);
+    /* Out-of-order appends are refused at once, with the synchronous path's messages. */
+    toy_fill(&t, 20, N_SAMPLES, UNITS);
+    assert_int_not_equal(ip_run_append_activations(run, 20, (const float *const *)t.acts), IP_OK);
+    assert_non_null(strstr(ip_error_message(), "out of order"));
+    ip_epoch_metrics m = toy_metrics(20);
+    assert_int_not_equal(ip_run_append_epoch(run, &m, t.params, N_PARAMS, t.m, t.v, N_OPT, 2000, t.rng), IP_OK);
+    assert_non_null(strstr(ip_error_message(), "appended after epoch 20"));
+    assert_int_equal(ip_run_close(run), IP_OK);
+    check_run(a, 20);
+
+    setenv("IP_RECORD_SYNC", "1", 1);
+    assert_int_equal(toy_write(b, 20, 1), IP_OK);
+    unsetenv("IP_RECORD_SYNC");
+    check_run(b, 20);
+    /* Same data, same chunks: the files differ only in the "created" attribute. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "h5diff -c %s %s /layers /layers >/dev/null && h5diff %s %s /metrics /metrics >/dev/null "
+                              "&& h5diff %s %s /state /state >/dev/null",
+             a, b, a, b, a, b);
+    if (system(cmd) != 0) fail_msg("the writer thread's file differs from the synchronous one: %s", cmd);
+
+    /* Resume: epochs 21..40 through the thread, then resume again and check. */
+    int64_t step;
+    int last;
+    assert_int_equal(ip_run_open_resume(&run, a, t.params, N_PARAMS, t.m, t.v, N_OPT, &step, t.rng, &last), IP_OK);
+    assert_int_equal(last, 20);
+    for (int e = 21; e <= 40; e++) assert_int_equal(toy_append(run, &t, e), IP_OK);
+    assert_int_equal(ip_run_close(run), IP_OK);
+    check_run(a, 40);
+    toy_free(&t);
+}
 static void test_read_matrix(void **state)
 {
     (void)state;
@@ -647,6 +732,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sigkill, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_full_disk, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_matrix, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_writer_thread, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

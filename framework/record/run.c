@@ -2,7 +2,9 @@
  * includes hdf5.h. Crash safety rests on three things: SWMR write mode (metadata reaches the
  * file in dependency order, so the file on disk is always a coherent HDF5 file), a /checkpoint
  * record written last after every epoch (readers and resume trust nothing beyond it), and a
- * double-buffered resume state (the slot being overwritten is never the one /checkpoint names). */
+ * double-buffered resume state (the slot being overwritten is never the one /checkpoint names).
+ * Appends to a published run are written by a writer thread (see "the writer thread" below);
+ * HDF5 may be built without thread safety, so every HDF5 call of the process runs under one mutex. */
 #include "run.h"
 
 #include "../core/blas.h"
@@ -14,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,13 @@
 #define FORMAT_VERSION 1
 #define N_METRIC_COLS 6
 #define PARTIAL_SUFFIX ".partial"
+
+/* Every HDF5 call of the process happens with this held: an HDF5 built without
+ * --enable-threadsafe keeps unguarded global state, so even calls on different files must never
+ * overlap (Debian's build is thread-safe; we do not rely on it). The public
+ * functions take it around their work; the writer thread takes it around each job. It is never
+ * held while waiting for the writer thread. */
+static pthread_mutex_t g_h5 = PTHREAD_MUTEX_INITIALIZER;
 
 /* The commit record: everything of epochs <= epoch is in the file. */
 typedef struct {
@@ -50,7 +60,11 @@ struct ip_run {
     int n_rows;                      /* rows written to the layer datasets (>= ck.n_recorded) */
     int pending_epoch;               /* epoch of activations appended but not yet committed, or -1 */
     int compression;
+    struct run_writer *w;            /* the writer thread's side of a published writer, or NULL */
 };
+
+static int writer_enable(ip_run *r);
+static void writer_free(struct run_writer *w);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -583,6 +597,7 @@ static void run_free(ip_run *r)
     close_objects(r);
     close_id(&r->file);
     if (r->lock_fd >= 0) close(r->lock_fd); /* only once the file is closed */
+    writer_free(r->w);
     free(r->layer_ds);
     free(r->names);
     free(r->units);
@@ -615,9 +630,10 @@ static int validate_create(const char *path, int n_layers, const char (*names)[I
     return IP_OK;
 }
 
-int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
-                  const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples, int d_x,
-                  const float *x, const int *y, int n_classes, const char *data_description, int threads)
+static int run_create_locked(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
+                             const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples,
+                             int d_x, const float *x, const int *y, int n_classes, const char *data_description,
+                             int threads)
 {
     int rc = IP_OK;
     ip_run *r = NULL;
@@ -782,7 +798,7 @@ out:
 
 /* ---------------------------------------------------------------- appending */
 
-int ip_run_set_analysis_rows(ip_run *r, int train_rows, int test_rows)
+static int run_set_analysis_rows_locked(ip_run *r, int train_rows, int test_rows)
 {
     int rc = IP_OK;
     if (!r || !r->writer || r->published)
@@ -808,7 +824,7 @@ static int writer_ready(ip_run *r, const char *what)
     return IP_OK;
 }
 
-int ip_run_append_activations(ip_run *r, int epoch, const float *const *acts)
+static int run_append_activations_locked(ip_run *r, int epoch, const float *const *acts)
 {
     int rc = writer_ready(r, "ip_run_append_activations");
     if (rc != IP_OK) return rc;
@@ -908,13 +924,14 @@ static int publish(ip_run *r)
         unlink(r->tmp_path);
     }
     r->published = 1;
+    rc = writer_enable(r);
 out:
     return rc;
 }
 
-int ip_run_append_epoch(ip_run *r, const ip_epoch_metrics *m, const float *params, size_t n_params,
-                        const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
-                        const uint64_t rng_state[4])
+static int run_append_epoch_locked(ip_run *r, const ip_epoch_metrics *m, const float *params, size_t n_params,
+                                   const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
+                                   const uint64_t rng_state[4])
 {
     int rc = writer_ready(r, "ip_run_append_epoch");
     if (rc != IP_OK) return rc;
@@ -1038,7 +1055,7 @@ out:
     return rc;
 }
 
-int ip_run_open_read(ip_run **run, const char *path, int writable)
+static int run_open_read_locked(ip_run **run, const char *path, int writable)
 {
     int rc;
     *run = NULL;
@@ -1059,8 +1076,9 @@ out:
     return IP_OK;
 }
 
-int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_params, float *opt_m, float *opt_v,
-                       size_t n_opt, int64_t *opt_step, uint64_t rng_state[4], int *last_epoch)
+static int run_open_resume_locked(ip_run **run, const char *path, float *params, size_t n_params, float *opt_m,
+                                  float *opt_v, size_t n_opt, int64_t *opt_step, uint64_t rng_state[4],
+                                  int *last_epoch)
 {
     int rc;
     hsize_t dims[3];
@@ -1113,6 +1131,7 @@ int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_p
     CHECK(set_rows(r->metrics_ds, (hsize_t)r->ck.n_metrics), "%s: trimming /metrics", path);
     CHECK(H5Fflush(r->file, H5F_SCOPE_LOCAL), "%s: flushing", path);
     r->swmr = 1;
+    if ((rc = writer_enable(r)) != IP_OK) goto out;
     *last_epoch = r->ck.epoch;
     *run = r;
     return IP_OK;
@@ -1159,7 +1178,7 @@ static void table_names_walk(ip_run *r, hid_t g, const char *prefix, ip_run_desc
     H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, table_iter_cb, ctx);
 }
 
-int ip_run_describe(ip_run *r, ip_run_description *d)
+static int run_describe_locked(ip_run *r, ip_run_description *d)
 {
     int rc = IP_OK;
     hsize_t dims[3];
@@ -1255,7 +1274,7 @@ void ip_run_describe_free(ip_run_description *d)
     memset(d, 0, sizeof *d);
 }
 
-int ip_run_read_inputs(ip_run *r, double *x, int *y)
+static int run_read_inputs_locked(ip_run *r, double *x, int *y)
 {
     int rc = IP_OK;
     if (x) CHECK(H5Dread(r->inputs_ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x), "%s: reading /inputs", r->path);
@@ -1264,7 +1283,7 @@ out:
     return rc;
 }
 
-int ip_run_read_layer(ip_run *r, int layer, int k, double *out)
+static int run_read_layer_locked(ip_run *r, int layer, int k, double *out)
 {
     int rc = IP_OK;
     if (!r || layer < 0 || layer >= r->n_layers)
@@ -1290,8 +1309,9 @@ static int table_path(const ip_run *r, const char *name, char *buf, size_t n)
     return IP_OK;
 }
 
-int ip_run_write_table(ip_run *r, const char *name, int n_rows, int n_cols, const char *const *columns,
-                       const double *data, int n_attrs, const char *const *keys, const char *const *values)
+static int run_write_table_locked(ip_run *r, const char *name, int n_rows, int n_cols, const char *const *columns,
+                                  const double *data, int n_attrs, const char *const *keys,
+                                  const char *const *values)
 {
     int rc = IP_OK;
     char full[IP_TABLE_NAME_LEN + 16];
@@ -1349,7 +1369,7 @@ static int open_table(ip_run *r, const char *name, hid_t *ds)
     return open_ds(r, full, ds);
 }
 
-int ip_run_read_table(ip_run *r, const char *name, int *rows, int *cols, double **data, char ***columns)
+static int run_read_table_locked(ip_run *r, const char *name, int *rows, int *cols, double **data, char ***columns)
 {
     int rc;
     hid_t ds = H5I_INVALID_HID;
@@ -1389,7 +1409,7 @@ out:
     return rc;
 }
 
-int ip_run_read_table_attr(ip_run *r, const char *name, const char *key, char **value)
+static int run_read_table_attr_locked(ip_run *r, const char *name, const char *key, char **value)
 {
     hid_t ds = H5I_INVALID_HID;
     int rc = open_table(r, name, &ds);
@@ -1403,7 +1423,7 @@ int ip_run_read_table_attr(ip_run *r, const char *name, const char *key, char **
 
 /* ---------------------------------------------------------------- any HDF5 file */
 
-int ip_h5_read_matrix(const char *file, const char *dataset, double **data, int *rows, int *cols)
+static int h5_read_matrix_locked(const char *file, const char *dataset, double **data, int *rows, int *cols)
 {
     int rc;
     hid_t ds = H5I_INVALID_HID, t = H5I_INVALID_HID;
@@ -1453,7 +1473,7 @@ out:
 
 /* ---------------------------------------------------------------- closing */
 
-int ip_run_close(ip_run *r)
+static int run_close_locked(ip_run *r)
 {
     int rc = IP_OK;
     if (!r) return IP_OK;
@@ -1465,4 +1485,458 @@ int ip_run_close(ip_run *r)
     if (drop && r->tmp_path[0]) unlink(r->tmp_path);
     run_free(r);
     return rc;
+}
+
+/* ---------------------------------------------------------------- the writer thread */
+
+/* Appends to a published writer are written by a thread of the run, so that training goes on
+ * while HDF5 writes. The caller's side checks the order, copies the activations and the state
+ * into a job and returns; the thread makes exactly the HDF5 calls the synchronous path makes
+ * (run_append_activations_locked, then run_append_epoch_locked), job after job, in order.
+ * Two jobs at most: one being written, one being filled or waiting; the caller blocks only
+ * when it wants to fill a job whose previous contents are still being written. An epoch still
+ * counts only once its /checkpoint is written, so a kill loses at most the epochs in flight.
+ * Epoch 0 of a new run (creation, publication) stays synchronous: the run appears under its
+ * name before ip_run_append_epoch(0) returns, and errors of that phase come at once.
+ * IP_RECORD_SYNC=1 in the environment writes every append on the calling thread (debugging,
+ * measuring the write time). An ip_run is used by one thread at a time. */
+
+enum { JOB_FREE, JOB_FILLING, JOB_QUEUED, JOB_WRITING };
+
+typedef struct {
+    int state;              /* JOB_*; under mu */
+    unsigned long seq;      /* order of submission */
+    int has_acts, acts_epoch, has_epoch;
+    float *acts;            /* every recorded layer's n_samples x units, layer after layer */
+    ip_epoch_metrics m;
+    float *params, *opt_m, *opt_v; /* n_params, n_opt, n_opt */
+    int64_t opt_step;
+    uint64_t rng[4];
+} run_job;
+
+struct run_writer {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* a job changed state, or stop */
+    pthread_t thread;
+    int started, stop;      /* stop: under mu */
+    run_job job[2];
+    int fill;               /* the job the caller fills next (caller only) */
+    unsigned long seq;
+    int err_rc, err_reported; /* the first failed job's status and message; under mu */
+    char err_msg[2048];
+    /* The caller's view of the order (what it has handed over, written or not). */
+    int epoch_in, acts_in;  /* last epoch handed over; epoch of activations without metrics (-1) */
+    int refused;            /* the caller side refused an append the way a failed write does */
+};
+
+static int writer_enable(ip_run *r)
+{
+    const char *sync = getenv("IP_RECORD_SYNC");
+    if (r->w || (sync && *sync && strcmp(sync, "0"))) return IP_OK;
+    struct run_writer *w = ip_calloc(1, sizeof *w);
+    if (!w) return IP_ERR_NOMEM;
+    if (pthread_mutex_init(&w->mu, NULL) != 0) {
+        free(w);
+        return ip_fail(IP_ERR, "%s: cannot create the writer's mutex", r->path);
+    }
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return ip_fail(IP_ERR, "%s: cannot create the writer's condition variable", r->path);
+    }
+    w->epoch_in = r->ck.epoch;
+    w->acts_in = r->pending_epoch;
+    r->w = w;
+    return IP_OK;
+}
+
+/* Frees the writer's memory; its thread must have been stopped (writer_stop). */
+static void writer_free(struct run_writer *w)
+{
+    if (!w) return;
+    for (int i = 0; i < 2; i++) {
+        free(w->job[i].acts);
+        free(w->job[i].params);
+        free(w->job[i].opt_m);
+        free(w->job[i].opt_v);
+    }
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+/* One job's HDF5 calls, the same as the synchronous path's. Runs on the writer thread. */
+static int job_write(ip_run *r, const run_job *j)
+{
+    int rc = IP_OK;
+    pthread_mutex_lock(&g_h5);
+    if (j->has_acts) {
+        const float *acts[IP_MAX_LAYERS];
+        size_t off = 0;
+        for (int l = 0; l < r->n_layers; l++) {
+            acts[l] = j->acts + off;
+            off += (size_t)r->n_samples * (size_t)r->units[l];
+        }
+        rc = run_append_activations_locked(r, j->acts_epoch, acts);
+    }
+    if (rc == IP_OK && j->has_epoch)
+        rc = run_append_epoch_locked(r, &j->m, j->params, r->n_params, j->opt_m, j->opt_v, r->n_opt, j->opt_step,
+                                     j->rng);
+    /* The message is made; a per-thread error stack left behind would be lost with the thread. */
+    if (rc != IP_OK) H5Eclear2(H5E_DEFAULT);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+static run_job *next_queued(struct run_writer *w)
+{
+    run_job *next = NULL;
+    for (int i = 0; i < 2; i++)
+        if (w->job[i].state == JOB_QUEUED && (!next || w->job[i].seq < next->seq)) next = &w->job[i];
+    return next;
+}
+
+/* Records a job's failure (the message is thread-local: copied here, on the thread that failed). */
+static void writer_record_error(struct run_writer *w, int rc)
+{
+    if (rc == IP_OK || w->err_rc != IP_OK) return;
+    w->err_rc = rc;
+    snprintf(w->err_msg, sizeof w->err_msg, "%s", ip_error_message());
+}
+
+static void *writer_main(void *arg)
+{
+    ip_run *r = arg;
+    struct run_writer *w = r->w;
+    /* A thread-safe HDF5 build keeps an error stack per thread: silence this one's too. */
+    pthread_mutex_lock(&g_h5);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    pthread_mutex_unlock(&g_h5);
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        run_job *j = next_queued(w);
+        if (!j) {
+            if (w->stop) break;
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        j->state = JOB_WRITING;
+        int skip = w->err_rc != IP_OK; /* after a failure the run takes no more (as synchronously) */
+        pthread_mutex_unlock(&w->mu);
+        int rc = skip ? IP_OK : job_write(r, j);
+        pthread_mutex_lock(&w->mu);
+        writer_record_error(w, rc);
+        j->has_acts = j->has_epoch = 0;
+        j->state = JOB_FREE;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Waits until every job handed over is written (or skipped after a failure). */
+static void writer_wait(struct run_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->job[0].state >= JOB_QUEUED || w->job[1].state >= JOB_QUEUED) pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void writer_stop(struct run_writer *w)
+{
+    if (!w || !w->started) return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL); /* it writes what is queued first */
+    w->started = 0;
+}
+
+/* A failed write, once reported with its own message; afterwards, as the synchronous path
+ * says after a failure, that the run takes no more. */
+static int writer_check(ip_run *r)
+{
+    struct run_writer *w = r->w;
+    char msg[sizeof w->err_msg];
+    pthread_mutex_lock(&w->mu);
+    int rc = w->err_rc, first = rc != IP_OK && !w->err_reported;
+    if (first) {
+        w->err_reported = 1;
+        memcpy(msg, w->err_msg, sizeof msg);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (first) return ip_fail(rc, "%s", msg);
+    if (rc != IP_OK || w->refused) {
+        writer_wait(w); /* r->ck is the writer's until then */
+        return ip_fail(IP_ERR_IO, "%s: an earlier write failed; the file holds epochs up to %d (resume from there)",
+                       r->path, r->ck.epoch);
+    }
+    return IP_OK;
+}
+
+/* The job to fill, once its previous contents are written. */
+static run_job *writer_job(struct run_writer *w)
+{
+    run_job *j = &w->job[w->fill];
+    pthread_mutex_lock(&w->mu);
+    while (j->state >= JOB_QUEUED) pthread_cond_wait(&w->cv, &w->mu);
+    j->state = JOB_FILLING;
+    pthread_mutex_unlock(&w->mu);
+    return j;
+}
+
+/* Hands the filled job to the thread (started at the first job). Without a thread (it could
+ * not be started) the job is written here. */
+static int writer_submit(ip_run *r)
+{
+    struct run_writer *w = r->w;
+    run_job *j = &w->job[w->fill];
+    w->fill ^= 1;
+    if (!w->started && pthread_create(&w->thread, NULL, writer_main, r) == 0) w->started = 1;
+    if (!w->started) {
+        int rc = job_write(r, j);
+        pthread_mutex_lock(&w->mu);
+        writer_record_error(w, rc);
+        if (rc != IP_OK) w->err_reported = 1;
+        j->has_acts = j->has_epoch = 0;
+        j->state = JOB_FREE;
+        pthread_mutex_unlock(&w->mu);
+        return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    j->seq = ++w->seq;
+    j->state = JOB_QUEUED;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return IP_OK;
+}
+
+static int async_activations(ip_run *r, int epoch, const float *const *acts)
+{
+    struct run_writer *w = r->w;
+    int rc = writer_check(r);
+    if (rc != IP_OK) return rc;
+    if (epoch <= w->epoch_in || w->acts_in >= 0)
+        return ip_fail(IP_ERR, "%s: activations of epoch %d out of order (last complete epoch %d%s)", r->path, epoch,
+                       w->epoch_in, w->acts_in >= 0 ? ", activations already appended for the next" : "");
+    size_t total = 0;
+    for (int l = 0; l < r->n_layers; l++) {
+        if (!acts || !acts[l]) {
+            w->refused = 1;
+            return ip_fail(IP_ERR, "%s: no activations for layer %s", r->path, r->names[l]);
+        }
+        total += (size_t)r->n_samples * (size_t)r->units[l];
+    }
+    run_job *j = writer_job(w);
+    if ((rc = writer_check(r)) != IP_OK) return rc; /* the wait may have ended in a failure */
+    if (!j->acts && !(j->acts = ip_malloc(sizeof(float) * total))) return IP_ERR_NOMEM;
+    size_t off = 0;
+    for (int l = 0; l < r->n_layers; l++) {
+        size_t n = (size_t)r->n_samples * (size_t)r->units[l];
+        memcpy(j->acts + off, acts[l], sizeof(float) * n);
+        off += n;
+    }
+    j->has_acts = 1;
+    j->acts_epoch = epoch;
+    w->acts_in = epoch;
+    return IP_OK;
+}
+
+static int async_epoch(ip_run *r, const ip_epoch_metrics *m, const float *params, size_t n_params,
+                       const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
+                       const uint64_t rng_state[4])
+{
+    struct run_writer *w = r->w;
+    int rc = writer_check(r);
+    if (rc != IP_OK) return rc;
+    if (!m || m->epoch <= w->epoch_in)
+        return ip_fail(IP_ERR, "%s: epoch %d appended after epoch %d", r->path, m ? m->epoch : -1, w->epoch_in);
+    if (w->acts_in >= 0 && w->acts_in != m->epoch)
+        return ip_fail(IP_ERR, "%s: activations of epoch %d but metrics of epoch %d", r->path, w->acts_in, m->epoch);
+    if ((n_params && !params) || (n_opt && (!opt_m || !opt_v)) || !rng_state)
+        return ip_fail(IP_ERR, "%s: ip_run_append_epoch: missing state buffers", r->path);
+    if (r->st_params < 0) return ip_fail(IP_ERR, "%s: run has no /state", r->path);
+    if (n_params != r->n_params || n_opt != r->n_opt) {
+        w->refused = 1;
+        return ip_fail(IP_ERR, "%s: state of %zu parameters and %zu optimizer values, but the run holds %zu and %zu",
+                       r->path, n_params, n_opt, r->n_params, r->n_opt);
+    }
+    run_job *j = writer_job(w);
+    if ((rc = writer_check(r)) != IP_OK) return rc;
+    if ((n_params && !j->params && !(j->params = ip_malloc(sizeof(float) * n_params))) ||
+        (n_opt && !j->opt_m && !(j->opt_m = ip_malloc(sizeof(float) * n_opt))) ||
+        (n_opt && !j->opt_v && !(j->opt_v = ip_malloc(sizeof(float) * n_opt))))
+        return IP_ERR_NOMEM;
+    j->m = *m;
+    if (n_params) memcpy(j->params, params, sizeof(float) * n_params);
+    if (n_opt) {
+        memcpy(j->opt_m, opt_m, sizeof(float) * n_opt);
+        memcpy(j->opt_v, opt_v, sizeof(float) * n_opt);
+    }
+    j->opt_step = opt_step;
+    memcpy(j->rng, rng_state, sizeof j->rng);
+    j->has_epoch = 1;
+    w->epoch_in = m->epoch;
+    w->acts_in = -1;
+    return writer_submit(r);
+}
+
+/* ---------------------------------------------------------------- the public functions */
+
+/* Each takes the HDF5 mutex around its work. Those that read a writer's state wait for its
+ * thread first (never while holding the mutex, which the thread needs). */
+
+static void sync_writer(ip_run *r)
+{
+    if (r && r->w) writer_wait(r->w);
+}
+
+int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
+                  const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples, int d_x,
+                  const float *x, const int *y, int n_classes, const char *data_description, int threads)
+{
+    pthread_mutex_lock(&g_h5);
+    int rc = run_create_locked(run, path, cfg, n_layers, layer_names, layer_units, n_samples, d_x, x, y, n_classes,
+                               data_description, threads);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_set_analysis_rows(ip_run *r, int train_rows, int test_rows)
+{
+    pthread_mutex_lock(&g_h5);
+    int rc = run_set_analysis_rows_locked(r, train_rows, test_rows);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_append_activations(ip_run *r, int epoch, const float *const *acts)
+{
+    if (r && r->w) return async_activations(r, epoch, acts);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_append_activations_locked(r, epoch, acts);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_append_epoch(ip_run *r, const ip_epoch_metrics *m, const float *params, size_t n_params,
+                        const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
+                        const uint64_t rng_state[4])
+{
+    if (r && r->w) return async_epoch(r, m, params, n_params, opt_m, opt_v, n_opt, opt_step, rng_state);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_append_epoch_locked(r, m, params, n_params, opt_m, opt_v, n_opt, opt_step, rng_state);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_sync(ip_run *r)
+{
+    if (!r || !r->w) return IP_OK;
+    writer_wait(r->w);
+    return writer_check(r);
+}
+
+int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_params, float *opt_m, float *opt_v,
+                       size_t n_opt, int64_t *opt_step, uint64_t rng_state[4], int *last_epoch)
+{
+    pthread_mutex_lock(&g_h5);
+    int rc = run_open_resume_locked(run, path, params, n_params, opt_m, opt_v, n_opt, opt_step, rng_state, last_epoch);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_open_read(ip_run **run, const char *path, int writable)
+{
+    pthread_mutex_lock(&g_h5);
+    int rc = run_open_read_locked(run, path, writable);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_describe(ip_run *r, ip_run_description *d)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_describe_locked(r, d);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_read_inputs(ip_run *r, double *x, int *y)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_read_inputs_locked(r, x, y);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_read_layer(ip_run *r, int layer, int k, double *out)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_read_layer_locked(r, layer, k, out);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_write_table(ip_run *r, const char *name, int n_rows, int n_cols, const char *const *columns,
+                       const double *data, int n_attrs, const char *const *keys, const char *const *values)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_write_table_locked(r, name, n_rows, n_cols, columns, data, n_attrs, keys, values);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_read_table(ip_run *r, const char *name, int *rows, int *cols, double **data, char ***columns)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_read_table_locked(r, name, rows, cols, data, columns);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_read_table_attr(ip_run *r, const char *name, const char *key, char **value)
+{
+    sync_writer(r);
+    pthread_mutex_lock(&g_h5);
+    int rc = run_read_table_attr_locked(r, name, key, value);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_h5_read_matrix(const char *file, const char *dataset, double **data, int *rows, int *cols)
+{
+    pthread_mutex_lock(&g_h5);
+    int rc = h5_read_matrix_locked(file, dataset, data, rows, cols);
+    pthread_mutex_unlock(&g_h5);
+    return rc;
+}
+
+int ip_run_close(ip_run *r)
+{
+    if (!r) return IP_OK;
+    int wrc = IP_OK;
+    char wmsg[sizeof r->w->err_msg];
+    struct run_writer *w = r->w;
+    if (w) {
+        /* Activations handed over without their epoch are written too (as the synchronous path
+         * would have), uncommitted: readers ignore them and a resume drops them. */
+        if (w->job[w->fill].state == JOB_FILLING && w->job[w->fill].has_acts) writer_submit(r);
+        writer_wait(w);
+        writer_stop(w);
+        if (w->err_rc != IP_OK && !w->err_reported) {
+            wrc = w->err_rc;
+            memcpy(wmsg, w->err_msg, sizeof wmsg);
+        }
+    }
+    pthread_mutex_lock(&g_h5);
+    int rc = run_close_locked(r);
+    pthread_mutex_unlock(&g_h5);
+    return wrc != IP_OK ? ip_fail(wrc, "%s", wmsg) : rc;
 }

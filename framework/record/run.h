@@ -79,6 +79,18 @@ int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *par
                         const float *opt_m, const float *opt_v, size_t n_opt, int64_t opt_step,
                         const uint64_t rng_state[4]);
 
+/* Appends to a published run (after epoch 0, or once resumed) are written by a thread of the
+ * run: the calls above copy their inputs and return while the previous epoch may still be
+ * being written (at most two epochs in flight). A failed write is reported by the next append,
+ * ip_run_sync or ip_run_close, with the same message. A kill loses at most the epochs in
+ * flight; only committed epochs count, as always. The other ip_run_* functions on a writing
+ * run first wait for its pending writes. IP_RECORD_SYNC=1 in the environment writes on the
+ * calling thread instead. */
+
+/* Wait until everything appended so far is written and committed; returns a failed write's
+ * status and message (once; afterwards "an earlier write failed"), IP_OK for other runs. */
+int ip_run_sync(ip_run *run);
+
 /* ---- reopening to resume ---- */
 
 /* Open an existing run for appending. Reads back the last state into the caller's buffers
@@ -120,8 +132,9 @@ void ip_run_strings_free(char **strings, int n);
  * *data is malloc'd and owned by the caller. Errors name the file and dataset. */
 int ip_h5_read_matrix(const char *file, const char *dataset, double **data, int *rows, int *cols);
 
-/* Close and release; safe on NULL. A writer that never completed epoch 0 removes its
- * PATH.partial. Returns an error (e.g. a full disk on the last flush) after releasing. */
+/* Close and release; safe on NULL. A writer first waits for its pending writes. A writer that
+ * never completed epoch 0 removes its PATH.partial. Returns an error (e.g. a full disk on the
+ * last flush, or a failed pending write not reported yet) after releasing. */
 int ip_run_close(ip_run *run);
 
 #endif
