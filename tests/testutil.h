@@ -94,17 +94,18 @@ static inline void ip_test_slurp(const char *path, char *buf, size_t n)
  * when killed). */
 static inline int ip_test_sh(const char *dir, const char *cmd, char *out, char *err, size_t n)
 {
-    char full[16384], path[2048];
-    snprintf(full, sizeof full, "cd '%s' && ( %s ) >'%s/.stdout' 2>'%s/.stderr'", dir, cmd, dir, dir);
+    /* The captures go to a private temp directory, never into `dir` (which may be the repository). */
+    char cap[] = "/tmp/ip_test_sh_XXXXXX", full[16384], path[64];
+    if (!mkdtemp(cap)) fail_msg("mkdtemp failed");
+    snprintf(full, sizeof full, "cd '%s' && ( %s ) >'%s/out' 2>'%s/err'", dir, cmd, cap, cap);
     int st = system(full);
-    if (out) {
-        snprintf(path, sizeof path, "%s/.stdout", dir);
-        ip_test_slurp(path, out, n);
-    }
-    if (err) {
-        snprintf(path, sizeof path, "%s/.stderr", dir);
-        ip_test_slurp(path, err, n);
-    }
+    snprintf(path, sizeof path, "%s/out", cap);
+    if (out) ip_test_slurp(path, out, n);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/err", cap);
+    if (err) ip_test_slurp(path, err, n);
+    unlink(path);
+    rmdir(cap);
     if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
