@@ -1,11 +1,14 @@
 /* 2-D convolution (PyTorch's nn.Conv2d, square kernel, stride, zero padding) by im2col and
  * sgemm; col2im in the backward pass. Weights are [out_c x in_c x k x k] then bias [out_c], so
  * the weight matrix is (OC x C*k*k).
- * Threads: the conv sgemms are small (8-32 output channels), so BLAS's own threading gains little
- * on them. Instead a chunk of the batch is cut into CONV_SLICES fixed slices of samples, and the
- * thread pool runs im2col -> sgemm -> unpack (forward) or pack -> sgemms -> col2im (backward) of
- * whole slices, with BLAS single-threaded on each worker. The weight gradient is summed per slice
- * and the slices added in order, so the result does not depend on the thread count. */
+ * The batch runs in pieces of a few samples whose column matrix fits in the L2 cache (a whole
+ * batch's would be tens of MB, written by im2col and read back by sgemm from memory), and the
+ * backward pass rebuilds each piece's columns instead of keeping them. Threads: the conv sgemms
+ * are small (8-32 output channels), so BLAS's own threading gains little on them; instead the
+ * batch is cut into CONV_GROUPS fixed groups of samples, the thread pool takes whole groups, and
+ * BLAS runs single-threaded on each worker. The gradients are summed per group and the groups
+ * added in order, so the result does not depend on the thread count. The workspace does not grow
+ * with the batch. */
 #include <string.h>
 
 #include "../core/blas.h"
@@ -13,45 +16,50 @@
 #include "../core/status.h"
 #include "layer_kinds.h"
 
-/* The scratch holds, for a chunk of up to `chunk` samples, the column matrix col (CKK x chunk*P)
- * and the channel-major result tmp (OC x chunk*P). Whole batches up to the chunk size run as one
- * sgemm; larger batches (e.g. evaluating a big analysis set) run in chunks so the workspace stays
- * bounded at about CONV_SCRATCH_FLOATS floats. */
-#define CONV_SCRATCH_FLOATS ((size_t)1 << 24)
-
 typedef struct {
     int C, H, W, OC, OH, OW, k, s, pad;
     int CKK, P; /* rows of col; output pixels per channel */
+    int sub;    /* samples per piece: col (CKK x sub*P) stays in the L2 cache */
 } conv_dims;
+
+/* Floats of a piece's column matrix to aim for (192 KB), so im2col's output is still in cache when
+ * sgemm reads it, and sgemm's output when col2im or the unpacking reads it. */
+#define CONV_PIECE_FLOATS 49152
+/* The backward pass takes this many pieces at a time: its weight-gradient sgemm sums over the
+ * piece's pixels and is inefficient when they are few. */
+#define CONV_BWD_PIECES 8
 
 static conv_dims dims_of(const ip_layer *l)
 {
     conv_dims d = {l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w, l->spec.kernel, l->spec.stride,
-                   l->spec.padding, 0, 0};
+                   l->spec.padding, 0, 0, 0};
     d.CKK = d.C * d.k * d.k;
     d.P = d.OH * d.OW;
+    size_t per = (size_t)d.CKK * d.P;
+    d.sub = per >= CONV_PIECE_FLOATS ? 1 : (int)(CONV_PIECE_FLOATS / per);
     return d;
 }
 
-/* Slices of samples per chunk (fewer when the chunk has fewer samples): a fixed number, so the
- * weight gradient's summation order is the same for any thread count. */
-#define CONV_SLICES 8
+/* Fixed groups of samples per batch (fewer when the batch has fewer samples): the weight and
+ * bias gradients are summed per group, and the groups added in order, so the result is the same
+ * for any thread count. */
+#define CONV_GROUPS 8
 
-/* Scratch per sample of a chunk: its columns of col and tmp. After chunk samples' worth of those
- * come chunk x OC doubles of bias partial sums (2 floats each, 8-byte aligned), then
- * CONV_SLICES weight-gradient partials (OC x CKK each). */
-static size_t per_sample_floats(const conv_dims *d) { return (size_t)(d->CKK + d->OC) * d->P; }
-static size_t bsum_offset_pad(const conv_dims *d, int chunk) { return ((size_t)chunk * per_sample_floats(d)) & 1; }
-static size_t fixed_floats(const conv_dims *d) { return 1 + (size_t)CONV_SLICES * d->OC * d->CKK; }
-static size_t scratch_for(const conv_dims *d, int chunk)
+/* Scratch: per group the bias gradient partials (OC doubles = 2 OC floats) and the weight
+ * gradient partials (OC x CKK); then per worker a piece's col (CKK x sub*P), tmp (OC x sub*P) and
+ * the padded plane of im2col_s1. */
+static size_t group_floats(const conv_dims *d) /* a multiple of 16: keeps the doubles aligned */
 {
-    return (size_t)chunk * (per_sample_floats(d) + 2 * (size_t)d->OC) + fixed_floats(d);
+    return (2 * (size_t)d->OC + (size_t)d->OC * d->CKK + 15) / 16 * 16;
 }
-
-/* The chunk size setup chose, recovered from the scratch size. */
-static int chunk_size(const ip_layer *l, const conv_dims *d)
+/* The zero-padded input plane of the stride-1 im2col: (H + 2 pad) x (W + 2 pad). */
+static size_t padded_floats(const conv_dims *d)
 {
-    return (int)((l->scratch_floats - fixed_floats(d)) / (per_sample_floats(d) + 2 * (size_t)d->OC));
+    return ((size_t)(d->H + 2 * d->pad) * (d->W + 2 * d->pad) + 15) / 16 * 16;
+}
+static size_t worker_floats(const conv_dims *d)
+{
+    return ((size_t)(d->CKK + d->OC) * d->sub * CONV_BWD_PIECES * d->P + 15) / 16 * 16 + padded_floats(d);
 }
 
 /* The output positions o in [0, n_out) whose input index o*s - pad + kk lies in [0, n_in):
@@ -98,6 +106,48 @@ static void im2col(float *col, const float *in, int nb, int b0, int b1, const co
             }
 }
 
+/* dst (n) <- src (n) for short rows, inline: n >= 4 as 4-float vectors, the last one overlapping. */
+static inline __attribute__((always_inline)) void copy_row(float *dst, const float *src, int n)
+{
+    if (n < 4) {
+        for (int i = 0; i < n; i++) dst[i] = src[i];
+        return;
+    }
+    int i = 0;
+    for (; i + 4 <= n; i += 4) memcpy(dst + i, src + i, 4 * sizeof(float));
+    if (i < n) memmove(dst + n - 4, src + n - 4, 4 * sizeof(float));
+}
+
+/* im2col of the whole piece (nb samples) for stride 1: each input plane is copied once into the
+ * zero-padded plane pbuf, from which every row of every window is a plain copy (no bounds). The
+ * same values as im2col. */
+static void im2col_s1(float *col, const float *in, int nb, const conv_dims *d, float *pbuf)
+{
+    int Wp = d->W + 2 * d->pad, Hp = d->H + 2 * d->pad, k = d->k;
+    size_t ld = (size_t)nb * d->P;
+    memset(pbuf, 0, (size_t)Hp * Wp * sizeof *pbuf);
+    for (int b = 0; b < nb; b++)
+        for (int c = 0; c < d->C; c++) {
+            const float *img = in + ((size_t)b * d->C + c) * d->H * d->W;
+            for (int h = 0; h < d->H; h++) copy_row(pbuf + (size_t)(h + d->pad) * Wp + d->pad, img + (size_t)h * d->W, d->W);
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++) {
+                    float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * d->P;
+                    for (int oh = 0; oh < d->OH; oh++)
+                        copy_row(row + (size_t)oh * d->OW, pbuf + (size_t)(oh + ki) * Wp + kj, d->OW);
+                }
+        }
+}
+
+/* col (CKK, nb*P) <- the receptive fields of the nb samples at in, pbuf a padded_floats area. */
+static void im2col_piece(float *col, const float *in, int nb, const conv_dims *d, float *pbuf)
+{
+    if (d->s == 1)
+        im2col_s1(col, in, nb, d, pbuf);
+    else
+        im2col(col, in, nb, 0, nb, d);
+}
+
 /* Samples [b0, b1) of din (nb, C, H, W) <- the sum of col (CKK, nb*P) scattered back to the
  * input pixels. Each sample's sums run in the same order whichever worker does it. */
 static void col2im(float *din, const float *col, int nb, int b0, int b1, const conv_dims *d)
@@ -129,6 +179,41 @@ static void col2im(float *din, const float *col, int nb, int b0, int b1, const c
 
 typedef float v4f __attribute__((vector_size(16)));
 
+/* dst (n) += src (n), 4-float vectors then one at a time. */
+static inline __attribute__((always_inline)) void add_row(float *dst, const float *src, int n)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f a, b;
+        memcpy(&a, dst + i, sizeof a);
+        memcpy(&b, src + i, sizeof b);
+        a += b;
+        memcpy(dst + i, &a, sizeof a);
+    }
+    for (; i < n; i++) dst[i] += src[i];
+}
+
+/* col2im of the whole piece for stride 1: each plane is summed in the zero-padded plane pbuf
+ * (window rows added in the same (ki, kj) order as col2im, so the same sums), whose interior is
+ * then copied to din. */
+static void col2im_s1(float *din, const float *col, int nb, const conv_dims *d, float *pbuf)
+{
+    int Wp = d->W + 2 * d->pad, Hp = d->H + 2 * d->pad, k = d->k;
+    size_t ld = (size_t)nb * d->P;
+    for (int b = 0; b < nb; b++)
+        for (int c = 0; c < d->C; c++) {
+            memset(pbuf, 0, (size_t)Hp * Wp * sizeof *pbuf);
+            for (int ki = 0; ki < k; ki++)
+                for (int kj = 0; kj < k; kj++) {
+                    const float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * d->P;
+                    for (int oh = 0; oh < d->OH; oh++)
+                        add_row(pbuf + (size_t)(oh + ki) * Wp + kj, row + (size_t)oh * d->OW, d->OW);
+                }
+            float *img = din + ((size_t)b * d->C + c) * d->H * d->W;
+            for (int h = 0; h < d->H; h++) copy_row(img + (size_t)h * d->W, pbuf + (size_t)(h + d->pad) * Wp + d->pad, d->W);
+        }
+}
+
 /* Sum of x (n) in four independent float lanes (a single running sum would be bound by the
  * add latency), combined in double. */
 static double sum_floats(const float *x, int n)
@@ -145,43 +230,37 @@ static double sum_floats(const float *x, int n)
     return t;
 }
 
-/* What the slices of one chunk of the batch need. */
+/* What the groups of one batch need. */
 typedef struct {
     conv_dims d;
-    int nb, b0;      /* chunk size and its first sample in the batch */
-    int slices;
-    size_t N;        /* nb * P: the leading dimension of col and tmp */
-    float *col, *tmp;
-    const float *in; /* the whole batch */
-    float *out;      /* forward: the whole batch's output */
-    const float *dout, *Wt, *bias;
-    double *bsum;    /* backward: per sample and channel sums of dout (nb x OC) */
-    float *dWpart;   /* backward: per slice weight gradients (slices x OC x CKK) */
-    float *din;      /* backward: the whole batch's input gradient, or NULL */
-    int need_im2col; /* backward: col must be rebuilt (the batch ran in several chunks) */
+    int batch, groups;
+    const float *in, *Wt, *bias;
+    float *out;          /* forward */
+    const float *dout;   /* backward */
+    float *din;          /* backward, or NULL */
+    float *gpart, *work; /* group partials and worker areas in the scratch */
 } conv_job;
 
-static int slice_begin(const conv_job *j, int s) { return (int)((long long)j->nb * s / j->slices); }
+static int group_begin(const conv_job *j, int g) { return (int)((long long)j->batch * g / j->groups); }
 
-/* Slices [s0, s1): col <- im2col, tmp (OC x n) <- W col, out <- tmp (sample-major) + bias. */
-static void forward_slices(void *ctx, int s0, int s1, int worker)
+/* Groups [g0, g1), a piece of sub samples at a time: col <- im2col, tmp (OC x n) <- W col,
+ * out <- tmp (sample-major) + bias. */
+static void forward_groups(void *ctx, int g0, int g1, int worker)
 {
     conv_job *j = ctx;
     const conv_dims *d = &j->d;
-    const float *in = j->in + (size_t)j->b0 * d->C * d->H * d->W;
-    for (int sl = s0; sl < s1; sl++) {
-        int b0 = slice_begin(j, sl), b1 = slice_begin(j, sl + 1);
-        if (b0 >= b1) continue;
-        size_t off = (size_t)b0 * d->P;
-        int n = (b1 - b0) * d->P;
-        im2col(j->col, in, j->nb, b0, b1, d);
-        /* tmp[:, slice] (OC x n) <- W (OC x CKK) * col[:, slice] (CKK x n) */
-        ip_sgemm(0, 0, d->OC, n, d->CKK, 1.0f, j->Wt, d->CKK, j->col + off, (int)j->N, 0.0f, j->tmp + off,
-                 (int)j->N);
-        for (int b = b0; b < b1; b++)
+    size_t in_per = (size_t)d->C * d->H * d->W;
+    float *col = j->work + (size_t)worker * worker_floats(d), *pbuf = col + worker_floats(d) - padded_floats(d);
+    for (int b0 = group_begin(j, g0), end = group_begin(j, g1); b0 < end; b0 += d->sub) {
+        int nb = end - b0 < d->sub ? end - b0 : d->sub, n = nb * d->P;
+        float *tmp = col + (size_t)d->CKK * n;
+        im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf);
+        /* tmp (OC x n) <- W (OC x CKK) * col (CKK x n) */
+        ip_sgemm(0, 0, d->OC, n, d->CKK, 1.0f, j->Wt, d->CKK, col, n, 0.0f, tmp, n);
+        for (int b = 0; b < nb; b++)
             for (int oc = 0; oc < d->OC; oc++) {
-                const float *src = j->tmp + (size_t)oc * j->N + (size_t)b * d->P;
-                float *dst = j->out + ((size_t)(j->b0 + b) * d->OC + oc) * d->P;
+                const float *src = tmp + (size_t)oc * n + (size_t)b * d->P;
+                float *dst = j->out + ((size_t)(b0 + b) * d->OC + oc) * d->P;
                 float bv = j->bias[oc];
                 v4f bvv = {bv, bv, bv, bv};
                 int p = 0;
@@ -196,93 +275,82 @@ static void forward_slices(void *ctx, int s0, int s1, int worker)
     }
 }
 
-/* Slices [s0, s1): tmp <- dout channel-major (and per-sample channel sums for the bias),
- * dWpart[slice] <- tmp col^T, then when din is wanted col <- W^T tmp and din <- col2im(col). */
-static void backward_slices(void *ctx, int s0, int s1, int worker)
+/* Groups [g0, g1), a piece at a time: col <- im2col (again: cheaper than keeping a whole batch's
+ * columns out of cache), tmp <- dout channel-major, the group's dW partial += tmp col^T and bias
+ * partial += sums of dout; when din is wanted, col <- W^T tmp and din <- col2im(col). */
+static void backward_groups(void *ctx, int g0, int g1, int worker)
 {
     conv_job *j = ctx;
     const conv_dims *d = &j->d;
-    const float *in = j->in + (size_t)j->b0 * d->C * d->H * d->W;
-    for (int sl = s0; sl < s1; sl++) {
-        int b0 = slice_begin(j, sl), b1 = slice_begin(j, sl + 1);
-        float *dWs = j->dWpart + (size_t)sl * d->OC * d->CKK;
-        if (b0 >= b1) {
-            memset(dWs, 0, (size_t)d->OC * d->CKK * sizeof *dWs);
-            continue;
+    size_t in_per = (size_t)d->C * d->H * d->W;
+    float *col = j->work + (size_t)worker * worker_floats(d), *pbuf = col + worker_floats(d) - padded_floats(d);
+    for (int g = g0; g < g1; g++) {
+        double *bs = (double *)(j->gpart + (size_t)g * group_floats(d));
+        float *dWs = (float *)(bs + d->OC);
+        memset(bs, 0, (size_t)d->OC * sizeof *bs);
+        memset(dWs, 0, (size_t)d->OC * d->CKK * sizeof *dWs);
+        int sub = d->sub * CONV_BWD_PIECES;
+        for (int b0 = group_begin(j, g), end = group_begin(j, g + 1); b0 < end; b0 += sub) {
+            int nb = end - b0 < sub ? end - b0 : sub, n = nb * d->P;
+            float *tmp = col + (size_t)d->CKK * n;
+            im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf);
+            for (int b = 0; b < nb; b++)
+                for (int oc = 0; oc < d->OC; oc++) {
+                    const float *src = j->dout + ((size_t)(b0 + b) * d->OC + oc) * d->P;
+                    memcpy(tmp + (size_t)oc * n + (size_t)b * d->P, src, (size_t)d->P * sizeof(float));
+                    bs[oc] += sum_floats(src, d->P);
+                }
+            /* dWs (OC x CKK) += dout piece (OC x n) * col^T (n x CKK) */
+            ip_sgemm(0, 1, d->OC, d->CKK, n, 1.0f, tmp, n, col, n, 1.0f, dWs, d->CKK);
+            if (!j->din) continue;
+            /* dcol (CKK x n) <- W^T (CKK x OC) * dout piece (OC x n); col is done with */
+            ip_sgemm(1, 0, d->CKK, n, d->OC, 1.0f, j->Wt, d->CKK, tmp, n, 0.0f, col, n);
+            if (d->s == 1)
+                col2im_s1(j->din + (size_t)b0 * in_per, col, nb, d, pbuf);
+            else
+                col2im(j->din + (size_t)b0 * in_per, col, nb, 0, nb, d);
         }
-        size_t off = (size_t)b0 * d->P;
-        int n = (b1 - b0) * d->P;
-        if (j->need_im2col) im2col(j->col, in, j->nb, b0, b1, d);
-        for (int b = b0; b < b1; b++)
-            for (int oc = 0; oc < d->OC; oc++) {
-                const float *src = j->dout + ((size_t)(j->b0 + b) * d->OC + oc) * d->P;
-                memcpy(j->tmp + (size_t)oc * j->N + (size_t)b * d->P, src, (size_t)d->P * sizeof(float));
-                j->bsum[(size_t)b * d->OC + oc] = sum_floats(src, d->P);
-            }
-        /* dWs (OC x CKK) <- dout[:, slice] (OC x n) * col[:, slice]^T (n x CKK) */
-        ip_sgemm(0, 1, d->OC, d->CKK, n, 1.0f, j->tmp + off, (int)j->N, j->col + off, (int)j->N, 0.0f, dWs,
-                 d->CKK);
-        if (!j->din) continue;
-        /* dcol[:, slice] (CKK x n) <- W^T (CKK x OC) * dout[:, slice] (OC x n); col is done with */
-        ip_sgemm(1, 0, d->CKK, n, d->OC, 1.0f, j->Wt, d->CKK, j->tmp + off, (int)j->N, 0.0f, j->col + off,
-                 (int)j->N);
-        col2im(j->din + (size_t)j->b0 * d->C * d->H * d->W, j->col, j->nb, b0, b1, d);
     }
 }
 
-/* The job for the chunk of samples starting at b0, over the scratch layout described above. */
-static conv_job chunk_job(ip_layer *l, const conv_dims *d, int chunk, int b0, int batch)
+static conv_job make_job(ip_layer *l, int batch)
 {
-    conv_job j = {.d = *d, .b0 = b0, .Wt = l->params, .bias = l->params + l->n_weights};
-    j.nb = batch - b0 < chunk ? batch - b0 : chunk;
-    j.slices = j.nb < CONV_SLICES ? j.nb : CONV_SLICES;
-    j.N = (size_t)j.nb * d->P;
-    j.col = l->scratch;
-    j.tmp = l->scratch + (size_t)d->CKK * j.N;
-    size_t o = (size_t)chunk * per_sample_floats(d) + bsum_offset_pad(d, chunk);
-    j.bsum = (double *)(l->scratch + o);
-    j.dWpart = l->scratch + o + 2 * (size_t)chunk * d->OC;
+    conv_job j = {.d = dims_of(l), .batch = batch, .Wt = l->params, .bias = l->params + l->n_weights};
+    j.groups = batch < CONV_GROUPS ? batch : CONV_GROUPS;
+    j.gpart = l->scratch;
+    j.work = l->scratch + ((size_t)CONV_GROUPS * group_floats(&j.d) + 15) / 16 * 16;
     return j;
 }
 
 /* out (B, OC, OH, OW) <- conv(in (B, C, H, W)) + bias. */
 static void conv_forward(ip_layer *l, float *out, const float *in, int batch)
 {
-    conv_dims d = dims_of(l);
-    int chunk = chunk_size(l, &d);
-    for (int b0 = 0; b0 < batch; b0 += chunk) {
-        conv_job j = chunk_job(l, &d, chunk, b0, batch);
-        j.in = in;
-        j.out = out;
-        ip_parallel_for_blas(j.slices, 1, forward_slices, &j);
-    }
+    conv_job j = make_job(l, batch);
+    j.in = in;
+    j.out = out;
+    ip_parallel_for_blas(j.groups, 1, forward_groups, &j);
 }
 
 /* dW += dout conv in; db += sums of dout over samples and pixels; din <- the transposed conv. */
 static void conv_backward(ip_layer *l, float *din, const float *dout, const float *in, const float *out,
                           int batch)
 {
-    conv_dims d = dims_of(l);
-    int chunk = chunk_size(l, &d);
+    conv_job j = make_job(l, batch);
+    j.in = in;
+    j.dout = dout;
+    j.din = din;
+    ip_parallel_for_blas(j.groups, 1, backward_groups, &j);
+    const conv_dims *d = &j.d;
     float *dW = l->grads, *db = l->grads + l->n_weights;
-    size_t nw = (size_t)d.OC * d.CKK;
-    for (int b0 = 0; b0 < batch; b0 += chunk) {
-        conv_job j = chunk_job(l, &d, chunk, b0, batch);
-        j.in = in;
-        j.dout = dout;
-        j.din = din;
-        /* The forward pass of this batch left col intact when the batch was one chunk. */
-        j.need_im2col = batch > chunk;
-        ip_parallel_for_blas(j.slices, 1, backward_slices, &j);
-        for (int oc = 0; oc < d.OC; oc++) {
-            double s = 0; /* a bias sums up to batch*P terms; samples in order, whatever the threads */
-            for (int b = 0; b < j.nb; b++) s += j.bsum[(size_t)b * d.OC + oc];
-            db[oc] += (float)s;
-        }
-        for (int sl = 0; sl < j.slices; sl++) {
-            const float *part = j.dWpart + (size_t)sl * nw;
-            for (size_t i = 0; i < nw; i++) dW[i] += part[i];
-        }
+    size_t nw = (size_t)d->OC * d->CKK;
+    for (int oc = 0; oc < d->OC; oc++) {
+        double s = 0; /* a bias sums up to batch*P terms; groups in order, whatever the threads */
+        for (int g = 0; g < j.groups; g++) s += ((const double *)(j.gpart + (size_t)g * group_floats(d)))[oc];
+        db[oc] += (float)s;
+    }
+    for (int g = 0; g < j.groups; g++) {
+        const float *part = j.gpart + (size_t)g * group_floats(d) + 2 * (size_t)d->OC;
+        for (size_t i = 0; i < nw; i++) dW[i] += part[i];
     }
 }
 
@@ -309,10 +377,6 @@ int ip_conv2d_setup(ip_layer *l, int max_batch, int index)
     l->fan_in = l->in.c * kk; /* PyTorch's fan computation for conv weights */
     l->fan_out = s->channels * kk;
     conv_dims d = dims_of(l);
-    size_t per = per_sample_floats(&d);
-    size_t chunk = CONV_SCRATCH_FLOATS / per;
-    if (chunk < 1) chunk = 1;
-    if (chunk > (size_t)max_batch) chunk = (size_t)max_batch;
-    l->scratch_floats = scratch_for(&d, (int)chunk);
+    l->scratch_floats = ((size_t)CONV_GROUPS * group_floats(&d) + 15) / 16 * 16 + IP_PAR_MAX_THREADS * worker_floats(&d);
     return IP_OK;
 }

@@ -65,8 +65,9 @@ static inline void take4(v4f *best, v4i *bi, v4f v, v4i idx)
 static void row_max(float *rv, int *rc, float *buf, const float *row, const pool_dims *d)
 {
     int s = d->s, pad = d->pad;
-    for (int i = 0; i < d->rowbuf; i++) buf[i] = -INFINITY;
+    for (int i = 0; i < pad; i++) buf[i] = -INFINITY;
     memcpy(buf + pad, row, (size_t)d->W * sizeof *buf);
+    for (int i = pad + d->W; i < d->rowbuf; i++) buf[i] = -INFINITY;
     for (int ow = 0; ow < d->OW4; ow += 4) {
         v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
         v4i bi;
@@ -109,6 +110,24 @@ static void forward_planes(void *vctx, int p0, int p1, int worker)
         for (int i = 0; i < k; i++) held[i] = -1;
         for (int oh = 0; oh < d->OH; oh++) {
             int h0 = oh * s - pad < 0 ? 0 : oh * s - pad;
+            /* the window's rows that exist, their row maxima computed once */
+            const float *rvp[64];
+            const int *rcp[64];
+            int base[64], nr = 0;
+            for (int ki = 0; ki < k; ki++) {
+                int ih = oh * s - pad + ki;
+                if (ih < 0 || ih >= H) continue;
+                int slot = ih % k;
+                float *v = rv + (size_t)slot * d->OW4;
+                int *cc = rc + (size_t)slot * d->OW4;
+                if (held[slot] != ih) {
+                    row_max(v, cc, buf, img + (size_t)ih * W, d);
+                    held[slot] = ih;
+                }
+                rvp[nr] = v;
+                rcp[nr] = cc;
+                base[nr++] = ih * W;
+            }
             for (int ow = 0; ow < OW; ow += 4) {
                 v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
                 v4i bi;
@@ -116,21 +135,12 @@ static void forward_planes(void *vctx, int p0, int p1, int worker)
                     int w0 = (ow + j) * s - pad;
                     bi[j] = h0 * W + (w0 < 0 ? 0 : w0);
                 }
-                for (int ki = 0; ki < k; ki++) {
-                    int ih = oh * s - pad + ki;
-                    if (ih < 0 || ih >= H) continue;
-                    int slot = ih % k;
-                    float *v = rv + (size_t)slot * d->OW4;
-                    int *cc = rc + (size_t)slot * d->OW4;
-                    if (held[slot] != ih) {
-                        row_max(v, cc, buf, img + (size_t)ih * W, d);
-                        held[slot] = ih;
-                    }
+                for (int r = 0; r < nr; r++) {
                     v4f vv;
                     v4i ci;
-                    memcpy(&vv, v + ow, sizeof vv);
-                    memcpy(&ci, cc + ow, sizeof ci);
-                    take4(&best, &bi, vv, ci + ih * W);
+                    memcpy(&vv, rvp[r] + ow, sizeof vv);
+                    memcpy(&ci, rcp[r] + ow, sizeof ci);
+                    take4(&best, &bi, vv, ci + base[r]);
                 }
                 int n = OW - ow < 4 ? OW - ow : 4;
                 memcpy(out + (size_t)oh * OW + ow, &best, (size_t)n * sizeof(float));
