@@ -47,15 +47,15 @@ static conv_dims dims_of(const ip_layer *l)
 
 /* Scratch: per group the bias gradient partials (OC doubles = 2 OC floats) and the weight
  * gradient partials (OC x CKK); then per worker a piece's col (CKK x sub*P), tmp (OC x sub*P) and
- * the padded plane of im2col_s1. */
+ * the two padded planes of im2col_s1. */
 static size_t group_floats(const conv_dims *d) /* a multiple of 16: keeps the doubles aligned */
 {
     return (2 * (size_t)d->OC + (size_t)d->OC * d->CKK + 15) / 16 * 16;
 }
-/* The zero-padded input plane of the stride-1 im2col: (H + 2 pad) x (W + 2 pad). */
+/* The zero-padded input planes of the stride-1 im2col: 2 x (H + 2 pad) x (W + 2 pad). */
 static size_t padded_floats(const conv_dims *d)
 {
-    return ((size_t)(d->H + 2 * d->pad) * (d->W + 2 * d->pad) + 15) / 16 * 16;
+    return 2 * (((size_t)(d->H + 2 * d->pad) * (d->W + 2 * d->pad) + 15) / 16 * 16);
 }
 static size_t worker_floats(const conv_dims *d)
 {
@@ -118,25 +118,32 @@ static inline __attribute__((always_inline)) void copy_row(float *dst, const flo
     if (i < n) memmove(dst + n - 4, src + n - 4, 4 * sizeof(float));
 }
 
-/* im2col of the whole piece (nb samples) for stride 1: each input plane is copied once into the
- * zero-padded plane pbuf, from which every row of every window is a plain copy (no bounds). The
- * same values as im2col. */
+/* im2col of the whole piece (nb samples) for stride 1: each input plane is copied once into a
+ * zero-padded plane, from which every row of every window is a plain copy (no bounds). The same
+ * values as im2col. pbuf holds two padded planes, used in turn: plane i+1 is copied in before
+ * plane i is read, so the reads (unaligned, each spanning two of the copy's stores) do not wait
+ * for the copy's stores to leave the store buffer, as they would on a small plane. */
 static void im2col_s1(float *col, const float *in, int nb, const conv_dims *d, float *pbuf)
 {
-    int Wp = d->W + 2 * d->pad, Hp = d->H + 2 * d->pad, k = d->k;
-    size_t ld = (size_t)nb * d->P;
-    memset(pbuf, 0, (size_t)Hp * Wp * sizeof *pbuf);
-    for (int b = 0; b < nb; b++)
-        for (int c = 0; c < d->C; c++) {
-            const float *img = in + ((size_t)b * d->C + c) * d->H * d->W;
-            for (int h = 0; h < d->H; h++) copy_row(pbuf + (size_t)(h + d->pad) * Wp + d->pad, img + (size_t)h * d->W, d->W);
-            for (int ki = 0; ki < k; ki++)
-                for (int kj = 0; kj < k; kj++) {
-                    float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * d->P;
-                    for (int oh = 0; oh < d->OH; oh++)
-                        copy_row(row + (size_t)oh * d->OW, pbuf + (size_t)(oh + ki) * Wp + kj, d->OW);
-                }
+    int Wp = d->W + 2 * d->pad, k = d->k, planes = nb * d->C;
+    size_t ld = (size_t)nb * d->P, pf = padded_floats(d) / 2;
+    memset(pbuf, 0, 2 * pf * sizeof *pbuf);
+    for (int i = 0; i <= planes; i++) {
+        if (i < planes) { /* plane i = (b, c) into buffer i % 2 */
+            const float *img = in + (size_t)i * d->H * d->W;
+            float *pb = pbuf + (size_t)(i & 1) * pf;
+            for (int h = 0; h < d->H; h++) copy_row(pb + (size_t)(h + d->pad) * Wp + d->pad, img + (size_t)h * d->W, d->W);
         }
+        if (i == 0) continue;
+        int p = i - 1, b = p / d->C, c = p % d->C; /* plane i-1, copied one step ago */
+        const float *pb = pbuf + (size_t)(p & 1) * pf;
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * d->P;
+                for (int oh = 0; oh < d->OH; oh++)
+                    copy_row(row + (size_t)oh * d->OW, pb + (size_t)(oh + ki) * Wp + kj, d->OW);
+            }
+    }
 }
 
 /* col (CKK, nb*P) <- the receptive fields of the nb samples at in, pbuf a padded_floats area. */

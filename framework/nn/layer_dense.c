@@ -13,6 +13,8 @@
  * batch (gathering costs a pass over in and W), and only wide inputs (the first layer). */
 #define COMPACT_MIN_FRACTION 10
 #define COMPACT_MIN_INPUTS 256
+/* Products of fewer multiply-adds than this run with BLAS on one thread (see blas_serial_begin). */
+#define SERIAL_MAX_MACS ((size_t)1 << 22)
 
 /* Scratch layout: [0] the number of kept columns Ic (0: the batch ran dense), then the kept
  * column indices (I ints), the compacted input (B x Ic) and the compacted weights (O x Ic),
@@ -54,8 +56,26 @@ static int nonzero_columns(int *kept, unsigned char *nz, const float *in, int ba
     return n;
 }
 
+/* For a small layer (the conv net's 128 -> 10) switches BLAS to one thread and returns the
+ * previous count to restore, else returns 0. Waking BLAS's threads for a few microseconds of work
+ * costs more than it saves, and once woken they spin for a while, taking the cores from the
+ * thread pool's workers in the layers that follow. One thread gives the same sums: BLAS splits
+ * the rows and columns of the output between threads, never the inner dimension. */
+static int blas_serial_begin(int batch, int O, int I)
+{
+    int t = ip_blas_threads();
+    if (t <= 1 || (size_t)batch * O * I >= SERIAL_MAX_MACS) return 0;
+    ip_blas_set_threads(1);
+    return t;
+}
+
+static void blas_serial_end(int t)
+{
+    if (t > 0) ip_blas_set_threads(t);
+}
+
 /* out (B, O) <- in (B, I) W^T + b; params = W (O, I) then b (O). */
-static void dense_forward(ip_layer *l, float *out, const float *in, int batch)
+static void dense_forward_blas(ip_layer *l, float *out, const float *in, int batch)
 {
     int I = ip_shape_size(l->in), O = l->out.c;
     const float *W = l->params, *b = l->params + (size_t)O * I;
@@ -87,9 +107,16 @@ static void dense_forward(ip_layer *l, float *out, const float *in, int batch)
     ip_sgemm(0, 1, batch, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
 }
 
+static void dense_forward(ip_layer *l, float *out, const float *in, int batch)
+{
+    int t = blas_serial_begin(batch, l->out.c, ip_shape_size(l->in));
+    dense_forward_blas(l, out, in, batch);
+    blas_serial_end(t);
+}
+
 /* dW (O, I) += dout^T in; db (O) += column sums of dout (B, O); din (B, I) <- dout W. */
-static void dense_backward(ip_layer *l, float *din, const float *dout, const float *in, const float *out,
-                           int batch)
+static void dense_backward_blas(ip_layer *l, float *din, const float *dout, const float *in, const float *out,
+                                int batch)
 {
     int I = ip_shape_size(l->in), O = l->out.c;
     const float *W = l->params;
@@ -119,6 +146,14 @@ static void dense_backward(ip_layer *l, float *din, const float *dout, const flo
     }
     /* din (B x I) <- dout (B x O) * W (O x I) */
     if (din) ip_sgemm(0, 0, batch, I, O, 1.0f, dout, O, W, I, 0.0f, din, I);
+}
+
+static void dense_backward(ip_layer *l, float *din, const float *dout, const float *in, const float *out,
+                           int batch)
+{
+    int t = blas_serial_begin(batch, l->out.c, ip_shape_size(l->in));
+    dense_backward_blas(l, din, dout, in, out, batch);
+    blas_serial_end(t);
 }
 
 static const ip_layer_ops dense_ops = {"dense", dense_forward, dense_backward};

@@ -12,15 +12,14 @@
 
 _Static_assert(sizeof(int) == sizeof(float), "maxpool stores int argmaxes in float scratch");
 
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-/* Per worker, after the argmaxes: a padded input row (-inf in the padding) and, for the k
- * most recent input rows, each output column's row maximum and its column. */
+/* Per worker, after the argmaxes: the padded input plane (H rows of rowbuf floats, -inf in the
+ * padding) and, for the k most recent input rows, each output column's row maximum and its
+ * column. The whole plane is copied in before any row is read back, so the vector loads do not
+ * wait on the copy's stores still in flight (a load spanning several recent stores stalls). */
 typedef struct {
     int C, H, W, OH, OW, k, s, pad;
-    int OW4;   /* OW rounded up to 4 */
-    int rowbuf; /* floats of the padded row */
+    int OWV;    /* OW rounded up to 8, the widest vector */
+    int rowbuf; /* floats of a padded row */
     size_t per_worker;
 } pool_dims;
 
@@ -28,58 +27,11 @@ static pool_dims dims_of(const ip_layer *l)
 {
     pool_dims d = {l->in.c, l->in.h, l->in.w, l->out.h, l->out.w, l->spec.kernel, l->spec.stride, l->spec.padding,
                    0, 0, 0};
-    d.OW4 = (d.OW + 3) / 4 * 4;
-    /* the last vector reads up to s*(OW4-1) + k - 1 + 4*s (two-vector loads for s = 2) */
-    d.rowbuf = (d.OW4 + 2) * d.s + d.k + 8;
-    d.per_worker = (size_t)d.rowbuf + 2 * (size_t)d.k * d.OW4 + 16;
+    d.OWV = (d.OW + 7) / 8 * 8;
+    /* the last vector reads up to s*(OWV-1) + k - 1 + 8*s (two-vector loads for s = 2) */
+    d.rowbuf = (d.OWV + 2) * d.s + d.k + 16;
+    d.per_worker = ((size_t)d.H * d.rowbuf + 2 * (size_t)d.k * d.OWV + 16 + 15) / 16 * 16;
     return d;
-}
-
-/* The lanes {p[0], p[s], p[2s], p[3s]}: contiguous loads and a shuffle for the common s = 2. */
-static inline v4f gather4(const float *p, int s)
-{
-    v4f a, b;
-    switch (s) {
-    case 1: memcpy(&a, p, sizeof a); return a;
-    case 2:
-        memcpy(&a, p, sizeof a);
-        memcpy(&b, p + 4, sizeof b);
-        return __builtin_shuffle(a, b, (v4i){0, 2, 4, 6});
-    default: return (v4f){p[0], p[s], p[2 * s], p[3 * s]};
-    }
-}
-
-/* Where v beats best (or is a NaN), take v and its index: lane masks, not branches, since which
- * value wins is data-dependent. This "later wins only if greater or NaN" rule is associative, so
- * taking row maxima first and then the maximum over rows gives exactly the sequential answer in
- * row-major window order: the first maximum, or the last NaN, as in PyTorch. */
-static inline void take4(v4f *best, v4i *bi, v4f v, v4i idx)
-{
-    v4i take = (v > *best) | (v != v);
-    *best = (v4f)(((v4i)v & take) | ((v4i)*best & ~take));
-    *bi = (idx & take) | (*bi & ~take);
-}
-
-/* rv, rc (OW4) <- per output column, the maximum over the window's columns of input row `row`
- * (W) and the column it sits in; windows made only of padding give -inf and column w0. */
-static void row_max(float *rv, int *rc, float *buf, const float *row, const pool_dims *d)
-{
-    int s = d->s, pad = d->pad;
-    for (int i = 0; i < pad; i++) buf[i] = -INFINITY;
-    memcpy(buf + pad, row, (size_t)d->W * sizeof *buf);
-    for (int i = pad + d->W; i < d->rowbuf; i++) buf[i] = -INFINITY;
-    for (int ow = 0; ow < d->OW4; ow += 4) {
-        v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-        v4i bi;
-        for (int j = 0; j < 4; j++) {
-            int w0 = (ow + j) * s - pad;
-            bi[j] = w0 < 0 ? 0 : w0; /* PyTorch's starting index */
-        }
-        v4i col = (v4i){0, s, 2 * s, 3 * s} + (ow * s - pad);
-        for (int kj = 0; kj < d->k; kj++) take4(&best, &bi, gather4(buf + ow * s + kj, s), col + kj);
-        memcpy(rv + ow, &best, sizeof best);
-        memcpy(rc + ow, &bi, sizeof bi);
-    }
 }
 
 typedef struct {
@@ -91,64 +43,167 @@ typedef struct {
     pool_dims d;
 } fwd_ctx;
 
-/* out and argmax of planes [p0, p1): the row maxima of each input row once (kept for the k most
- * recent rows, which overlapping windows share), then the maximum over each window's rows.
- * argmax holds the flat index ih*W + iw of each maximum. */
-static void forward_planes(void *vctx, int p0, int p1, int worker)
+/* The padding of the padded plane buf: -inf before and after the W values of each row, which
+ * copy_plane fills in for each plane. */
+static void pad_plane(float *buf, const pool_dims *d)
 {
-    fwd_ctx *c = vctx;
-    const pool_dims *d = &c->d;
-    int H = d->H, W = d->W, OW = d->OW, k = d->k, s = d->s, pad = d->pad;
-    float *buf = c->work + (size_t)worker * d->per_worker;
-    float *rv = buf + d->rowbuf;
-    int *rc = (int *)(rv + (size_t)k * d->OW4);
-    int held[64]; /* which input row each of the k slots holds; k <= 64 is checked at setup */
-    for (size_t plane = (size_t)p0; plane < (size_t)p1; plane++) {
-        const float *img = c->in + plane * H * W;
-        float *out = c->out + plane * d->OH * OW;
-        int *am = c->argmax + plane * d->OH * OW;
-        for (int i = 0; i < k; i++) held[i] = -1;
-        for (int oh = 0; oh < d->OH; oh++) {
-            int h0 = oh * s - pad < 0 ? 0 : oh * s - pad;
-            /* the window's rows that exist, their row maxima computed once */
-            const float *rvp[64];
-            const int *rcp[64];
-            int base[64], nr = 0;
-            for (int ki = 0; ki < k; ki++) {
-                int ih = oh * s - pad + ki;
-                if (ih < 0 || ih >= H) continue;
-                int slot = ih % k;
-                float *v = rv + (size_t)slot * d->OW4;
-                int *cc = rc + (size_t)slot * d->OW4;
-                if (held[slot] != ih) {
-                    row_max(v, cc, buf, img + (size_t)ih * W, d);
-                    held[slot] = ih;
-                }
-                rvp[nr] = v;
-                rcp[nr] = cc;
-                base[nr++] = ih * W;
-            }
-            for (int ow = 0; ow < OW; ow += 4) {
-                v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-                v4i bi;
-                for (int j = 0; j < 4; j++) {
-                    int w0 = (ow + j) * s - pad;
-                    bi[j] = h0 * W + (w0 < 0 ? 0 : w0);
-                }
-                for (int r = 0; r < nr; r++) {
-                    v4f vv;
-                    v4i ci;
-                    memcpy(&vv, rvp[r] + ow, sizeof vv);
-                    memcpy(&ci, rcp[r] + ow, sizeof ci);
-                    take4(&best, &bi, vv, ci + base[r]);
-                }
-                int n = OW - ow < 4 ? OW - ow : 4;
-                memcpy(out + (size_t)oh * OW + ow, &best, (size_t)n * sizeof(float));
-                memcpy(am + (size_t)oh * OW + ow, &bi, (size_t)n * sizeof(int));
-            }
-        }
+    for (int h = 0; h < d->H; h++) {
+        float *row = buf + (size_t)h * d->rowbuf;
+        for (int i = 0; i < d->pad; i++) row[i] = -INFINITY;
+        for (int i = d->pad + d->W; i < d->rowbuf; i++) row[i] = -INFINITY;
     }
 }
+
+/* The rows of img (H x W) into the padded plane buf, between their padding. */
+static void copy_plane(float *buf, const float *img, const pool_dims *d)
+{
+    for (int h = 0; h < d->H; h++) memcpy(buf + (size_t)h * d->rowbuf + d->pad, img + (size_t)h * d->W, (size_t)d->W * sizeof *buf);
+}
+
+/* The forward kernels on vectors VF/VI of N lanes, names ending in SUF: compiled for 4 lanes
+ * and, where the CPU has AVX2, 8. Lanes are independent output columns getting the same
+ * operations, so both give the same results.
+ *
+ * gather: the lanes {p[0], p[s], p[2s], ...}: contiguous loads and a shuffle for the common s = 2.
+ * take: where v beats best (or is a NaN), take v and its index: lane masks, not branches, since
+ *   which value wins is data-dependent. This "later wins only if greater or NaN" rule is
+ *   associative, so taking row maxima first and then the maximum over rows gives exactly the
+ *   sequential answer in row-major window order: the first maximum, or the last NaN, as in PyTorch.
+ * starts: the first column of each window starting at output column ow: PyTorch's starting
+ *   index max(ow*s - pad, 0).
+ * row_max: rv, rc (OWV) <- per output column, the maximum over the window's columns of input
+ *   row (its padded copy in buf) and the column it sits in; windows made only of padding give
+ *   -inf and their start column. Inlined with constant k and
+ *   s for the common 3/2 window, so the tap loop unrolls.
+ * forward_planes: out and argmax of planes [p0, p1): the row maxima of each input row once (kept
+ *   for the k most recent rows, which overlapping windows share), then the maximum over each
+ *   window's rows. argmax holds the flat index ih*W + iw of each maximum. */
+#define DEFINE_POOL_KERNELS(VF, VI, N, SUF)                                                                      \
+    static inline VF gather##SUF(const float *p, int s)                                                        \
+    {                                                                                                           \
+        VF a, b;                                                                                                \
+        switch (s) {                                                                                            \
+        case 1: memcpy(&a, p, sizeof a); return a;                                                              \
+        case 2:                                                                                                 \
+            memcpy(&a, p, sizeof a);                                                                            \
+            memcpy(&b, p + N, sizeof b);                                                                        \
+            return __builtin_shuffle(a, b, EVEN_LANES##SUF);                                                    \
+        default:                                                                                                \
+            for (int j = 0; j < N; j++) a[j] = p[j * s];                                                        \
+            return a;                                                                                           \
+        }                                                                                                       \
+    }                                                                                                           \
+    static inline void take##SUF(VF *best, VI *bi, VF v, VI idx)                                               \
+    {                                                                                                           \
+        VI take = (v > *best) | (v != v);                                                                       \
+        *best = (VF)(((VI)v & take) | ((VI)*best & ~take));                                                     \
+        *bi = (idx & take) | (*bi & ~take);                                                                     \
+    }                                                                                                           \
+    static inline VI starts##SUF(int ow, int s, int pad)                                                        \
+    {                                                                                                           \
+        VI col = IOTA##SUF * s + (ow * s - pad);                                                                \
+        return col & ~(col < 0);                                                                                \
+    }                                                                                                           \
+    static inline __attribute__((always_inline)) void row_max_ks##SUF(float *rv, int *rc, const float *buf,    \
+                                                                      const pool_dims *d, int k, int s)        \
+    {                                                                                                           \
+        int pad = d->pad;                                                                                       \
+        for (int ow = 0; ow < d->OW; ow += N) {                                                                 \
+            VF best = (VF){0} - INFINITY;                                                                       \
+            VI bi = starts##SUF(ow, s, pad);                                                                    \
+            VI col = IOTA##SUF * s + (ow * s - pad);                                                            \
+            for (int kj = 0; kj < k; kj++) take##SUF(&best, &bi, gather##SUF(buf + ow * s + kj, s), col + kj);  \
+            memcpy(rv + ow, &best, sizeof best);                                                                \
+            memcpy(rc + ow, &bi, sizeof bi);                                                                    \
+        }                                                                                                       \
+    }                                                                                                           \
+    static void row_max##SUF(float *rv, int *rc, const float *buf, const pool_dims *d)                         \
+    {                                                                                                           \
+        if (d->k == 3 && d->s == 2)                                                                             \
+            row_max_ks##SUF(rv, rc, buf, d, 3, 2);                                                              \
+        else                                                                                                    \
+            row_max_ks##SUF(rv, rc, buf, d, d->k, d->s);                                                        \
+    }                                                                                                           \
+    static void forward_planes##SUF(void *vctx, int p0, int p1, int worker)                                    \
+    {                                                                                                           \
+        fwd_ctx *c = vctx;                                                                                      \
+        const pool_dims *d = &c->d;                                                                             \
+        int H = d->H, W = d->W, OW = d->OW, k = d->k, s = d->s, pad = d->pad;                                   \
+        float *buf = c->work + (size_t)worker * d->per_worker;                                                  \
+        float *rv = buf + (size_t)H * d->rowbuf;                                                                \
+        int *rc = (int *)(rv + (size_t)k * d->OWV);                                                             \
+        int held[64]; /* which input row each of the k slots holds; k <= 64 is checked at setup */             \
+        pad_plane(buf, d);                                                                                      \
+        for (size_t plane = (size_t)p0; plane < (size_t)p1; plane++) {                                          \
+            const float *img = c->in + plane * H * W;                                                           \
+            float *out = c->out + plane * d->OH * OW;                                                           \
+            int *am = c->argmax + plane * d->OH * OW;                                                           \
+            for (int i = 0; i < k; i++) held[i] = -1;                                                           \
+            copy_plane(buf, img, d);                                                                            \
+            for (int oh = 0; oh < d->OH; oh++) {                                                                \
+                int h0 = oh * s - pad < 0 ? 0 : oh * s - pad;                                                   \
+                /* the window's rows that exist, their row maxima computed once */                             \
+                const float *rvp[64];                                                                           \
+                const int *rcp[64];                                                                             \
+                int base[64], nr = 0;                                                                           \
+                for (int ki = 0; ki < k; ki++) {                                                                \
+                    int ih = oh * s - pad + ki;                                                                 \
+                    if (ih < 0 || ih >= H) continue;                                                            \
+                    int slot = ih % k;                                                                          \
+                    float *v = rv + (size_t)slot * d->OWV;                                                      \
+                    int *cc = rc + (size_t)slot * d->OWV;                                                       \
+                    if (held[slot] != ih) {                                                                     \
+                        row_max##SUF(v, cc, buf + (size_t)ih * d->rowbuf, d);                                   \
+                        held[slot] = ih;                                                                        \
+                    }                                                                                           \
+                    rvp[nr] = v;                                                                                \
+                    rcp[nr] = cc;                                                                               \
+                    base[nr++] = ih * W;                                                                        \
+                }                                                                                               \
+                for (int ow = 0; ow < OW; ow += N) {                                                            \
+                    VF best = (VF){0} - INFINITY;                                                               \
+                    VI bi = starts##SUF(ow, s, pad) + h0 * W;                                                   \
+                    for (int r = 0; r < nr; r++) {                                                              \
+                        VF vv;                                                                                  \
+                        VI ci;                                                                                  \
+                        memcpy(&vv, rvp[r] + ow, sizeof vv);                                                    \
+                        memcpy(&ci, rcp[r] + ow, sizeof ci);                                                    \
+                        take##SUF(&best, &bi, vv, ci + base[r]);                                                \
+                    }                                                                                           \
+                    int n = OW - ow < N ? OW - ow : N;                                                          \
+                    memcpy(out + (size_t)oh * OW + ow, &best, (size_t)n * sizeof(float));                       \
+                    memcpy(am + (size_t)oh * OW + ow, &bi, (size_t)n * sizeof(int));                            \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+#define EVEN_LANES_4 ((v4i){0, 2, 4, 6})
+#define IOTA_4 ((v4i){0, 1, 2, 3})
+DEFINE_POOL_KERNELS(v4f, v4i, 4, _4)
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_POOL8 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define EVEN_LANES_8 ((v8i){0, 2, 4, 6, 8, 10, 12, 14})
+#define IOTA_8 ((v8i){0, 1, 2, 3, 4, 5, 6, 7})
+DEFINE_POOL_KERNELS(v8f, v8i, 8, _8)
+#pragma GCC pop_options
+
+static int have_avx2(void)
+{
+    static int known = -1; /* a benign race: every thread computes the same answer */
+    if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return known;
+}
+#else
+#define HAVE_POOL8 0
+#endif
 
 /* out (B, C, OH, OW) <- window maxima of in (B, C, H, W); argmax (B, C, OH, OW) in scratch. */
 static void maxpool_forward(ip_layer *l, float *out, const float *in, int batch)
@@ -156,7 +211,11 @@ static void maxpool_forward(ip_layer *l, float *out, const float *in, int batch)
     pool_dims d = dims_of(l);
     fwd_ctx c = {l, out, in, (int *)l->scratch, l->scratch + l->scratch_floats - IP_PAR_MAX_THREADS * d.per_worker,
                  d};
-    ip_parallel_for(batch * d.C, 8, forward_planes, &c);
+    ip_par_fn fn = forward_planes_4;
+#if HAVE_POOL8
+    if (have_avx2()) fn = forward_planes_8;
+#endif
+    ip_parallel_for(batch * d.C, 8, fn, &c);
 }
 
 typedef struct {
