@@ -66,7 +66,7 @@ double ip_logdet_run_layer_beta(const ip_logdet_run *run, int l)
     return run->layer_beta > 0 ? run->layer_beta : ip_logdet_paper_beta(run->units[l] + run->units[l + 1]);
 }
 
-static double *alloc_d(size_t n) { return ip_aligned_alloc((n ? n : 1) * sizeof(double)); }
+static double *alloc_d(size_t n) { return ip_ld_alloc((n ? n : 1) * sizeof(double), 1); }
 
 int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, const int *y, int n_classes,
                          int n_layers, const int *units, const ip_logdet_run_settings *set)
