@@ -9,26 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CIFAR_RECORD 3073
 #define CIFAR_PIXELS 3072
 #define CIFAR_BATCHES 5
-
-static int is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Finds `name` or `name`.gz in dir. */
-static int find_file(char *out, size_t len, const char *dir, const char *name)
-{
-    snprintf(out, len, "%s/%s", dir, name);
-    if (is_file(out)) return 1;
-    snprintf(out, len, "%s/%s.gz", dir, name);
-    return is_file(out);
-}
 
 /* Appends the records of `path` to *buf (n records so far), checking whole records and labels. */
 static int read_batch(const char *path, uint8_t **buf, int *n)
@@ -95,7 +79,7 @@ int ip_data_load_cifar10(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     const char *const *dirs = cfg->path[0] ? given : defaults;
 
     for (int i = 0; dirs[i] && !dir; i++)
-        if (find_file(path, sizeof path, dirs[i], "data_batch_1.bin")) dir = dirs[i];
+        if (ip_data_find_file(path, sizeof path, dirs[i], "data_batch_1.bin")) dir = dirs[i];
     if (!dir) {
         if (cfg->path[0])
             return ip_fail(IP_ERR_IO, "%s/data_batch_1.bin: not found (CIFAR-10 binary version expected in %s)",
@@ -111,7 +95,7 @@ int ip_data_load_cifar10(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     for (int b = 1; b <= CIFAR_BATCHES; b++) {
         char name[32];
         snprintf(name, sizeof name, "data_batch_%d.bin", b);
-        if (!find_file(path, sizeof path, dir, name)) continue;
+        if (!ip_data_find_file(path, sizeof path, dir, name)) continue;
         if (last != b - 1) {
             rc = ip_fail(IP_ERR_IO, "%s: present, but data_batch_%d.bin is missing from %s", path, last + 1, dir);
             goto out;
@@ -120,7 +104,7 @@ int ip_data_load_cifar10(ip_data *d, const ip_data_config *cfg, uint64_t seed)
         ip_data_describe(d, " %s", path);
         last = b;
     }
-    int have_test = find_file(test_path, sizeof test_path, dir, "test_batch.bin");
+    int have_test = ip_data_find_file(test_path, sizeof test_path, dir, "test_batch.bin");
     if (have_test) {
         if ((rc = read_batch(test_path, &test, &n_test)) < 0) goto out;
         ip_data_describe(d, "; test %s", test_path);

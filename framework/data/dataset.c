@@ -53,6 +53,14 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int ip_data_find_file(char *out, size_t len, const char *dir, const char *name)
+{
+    snprintf(out, len, "%s/%s", dir, name);
+    if (is_file(out)) return 1;
+    snprintf(out, len, "%s/%s.gz", dir, name);
+    return is_file(out);
+}
+
 static int is_dir(const char *p)
 {
     struct stat st;

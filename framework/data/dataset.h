@@ -80,6 +80,9 @@ int ip_data_assemble(ip_data *d, const ip_data_source *train, const ip_data_sour
 void ip_data_describe(ip_data *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The loaders behind ip_data_load, one per dataset kind; each fills a zeroed *d. */
+/* Writes DIR/NAME, or DIR/NAME.gz when only that exists, into out; 1 if one is a regular file. */
+int ip_data_find_file(char *out, size_t len, const char *dir, const char *name);
+
 int ip_data_load_cifar10(ip_data *d, const ip_data_config *cfg, uint64_t seed);
 int ip_data_load_tishby(ip_data *d, const ip_data_config *cfg, uint64_t seed);
 int ip_data_load_gaussian(ip_data *d, const ip_data_config *cfg, uint64_t seed);

@@ -10,27 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define TISHBY_BITS 12
 #define TISHBY_N 4096
 
 static const char *const IMAGES = "tishby-images-idx2-ubyte";
 static const char *const LABELS = "tishby-labels-idx1-ubyte";
-
-static int is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int find_file(char *out, size_t len, const char *dir, const char *name)
-{
-    snprintf(out, len, "%s/%s", dir, name);
-    if (is_file(out)) return 1;
-    snprintf(out, len, "%s/%s.gz", dir, name);
-    return is_file(out);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -139,7 +124,7 @@ int ip_data_load_tishby(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     memset(&y, 0, sizeof y);
 
     for (int i = 0; dirs[i] && !dir; i++)
-        if (find_file(img, sizeof img, dirs[i], IMAGES) && find_file(lbl, sizeof lbl, dirs[i], LABELS)) dir = dirs[i];
+        if (ip_data_find_file(img, sizeof img, dirs[i], IMAGES) && ip_data_find_file(lbl, sizeof lbl, dirs[i], LABELS)) dir = dirs[i];
 
     if (!dir && cfg->path[0]) /* asked for files by name: a missing one is an error, not a cue to invent data */
         return ip_fail(IP_ERR_IO, "%s/%s and %s: not found (leave data.path empty to search %s and %s, or to use "

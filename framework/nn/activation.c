@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/parallel.h"
+#include "../core/cpu.h"
 #include "../core/status.h"
 #include "layer_kinds.h"
 
@@ -111,12 +112,6 @@ static void tanh_map8(float *y, const float *x, size_t n) { MAP8(y, x, n, tanh_8
 static void sigmoid_map8(float *y, const float *x, size_t n) { MAP8(y, x, n, sigmoid_8); }
 #pragma GCC pop_options
 
-static int have_avx2(void)
-{
-    static int known = -1; /* a benign race: every thread computes the same answer */
-    if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return known;
-}
 #else
 #define HAVE_MAP8 0
 #endif
@@ -180,7 +175,7 @@ void ip_activation_forward(float *y, const float *x, size_t n, ip_activation act
         break;
     case IP_ACT_TANH:
 #if HAVE_MAP8
-        if (have_avx2()) {
+        if (ip_cpu_has_avx2()) {
             tanh_map8(y, x, n);
             break;
         }
@@ -189,7 +184,7 @@ void ip_activation_forward(float *y, const float *x, size_t n, ip_activation act
         break;
     case IP_ACT_SIGMOID:
 #if HAVE_MAP8
-        if (have_avx2()) {
+        if (ip_cpu_has_avx2()) {
             sigmoid_map8(y, x, n);
             break;
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/parallel.h"
+#include "../core/cpu.h"
 #include "../core/status.h"
 #include "layer_kinds.h"
 
@@ -195,12 +196,6 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 DEFINE_POOL_KERNELS(v8f, v8i, 8, _8)
 #pragma GCC pop_options
 
-static int have_avx2(void)
-{
-    static int known = -1; /* a benign race: every thread computes the same answer */
-    if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return known;
-}
 #else
 #define HAVE_POOL8 0
 #endif
@@ -213,7 +208,7 @@ static void maxpool_forward(ip_layer *l, float *out, const float *in, int batch)
                  d};
     ip_par_fn fn = forward_planes_4;
 #if HAVE_POOL8
-    if (have_avx2()) fn = forward_planes_8;
+    if (ip_cpu_has_avx2()) fn = forward_planes_8;
 #endif
     ip_parallel_for(batch * d.C, 8, fn, &c);
 }
