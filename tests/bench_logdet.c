@@ -13,6 +13,7 @@
 #include <time.h>
 #include <math.h>
 
+#include "benchutil.h"
 #include "core/blas.h"
 #include "core/rng.h"
 #include "core/status.h"
@@ -22,25 +23,6 @@
 
 enum { M = 3000, DX = 784, L = 5, K = 10 };
 static const int units[L] = {1024, 20, 20, 20, 10};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* The first M MNIST training digits scaled to [0, 1]; 0 on success. */
 static int load_mnist(const char *dir, double *x, int *y)
@@ -139,50 +121,50 @@ int main(int argc, char **argv)
     double *zz = malloc(sizeof(double) * M * 1104);
     for (size_t i = 0; i < (size_t)M * 1104; i++) zz[i] = ip_rng_uniform(&r);
     for (int k = 0; k <= reps; k++) {
-        double t0 = now();
+        double t0 = bench_now();
         ip_dgemm(1, 0, DX, 1104, M, 1.0, x, DX, zz, 1104, 0.0, ga, 1104); /* (784 x 1104) <- X^T Z */
-        if (k) times[k - 1] = now() - t0; /* the first call is a warm-up */
+        if (k) times[k - 1] = bench_now() - t0; /* the first call is a warm-up */
     }
-    double dgemm_gflops = 2.0 * M * DX * 1104 / median(times, reps) / 1e9;
+    double dgemm_gflops = 2.0 * M * DX * 1104 / bench_median(times, reps) / 1e9;
     printf("dgemm_gflops %.1f (m=%d, %d x 1104 output)\n", dgemm_gflops, M, DX);
     free(ga);
     free(zz);
 
     ip_logdet_run *run = NULL;
     ip_logdet_run_settings s = {IP_MODE_COV, 0, 0};
-    double t0 = now();
+    double t0 = bench_now();
     if (ip_logdet_run_create(&run, x, M, DX, y, K, L, units, &s) != IP_OK) {
         fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
         return 1;
     }
-    double t_create = now() - t0;
+    double t_create = bench_now() - t0;
     printf("result run_setup %.4f\n", t_create);
 
     double ixt[L], ity[L], itt[L], ht[L];
     const double *const *layers = (const double *const *)t;
     for (int k = 0; k <= reps; k++) {
-        t0 = now();
+        t0 = bench_now();
         ip_logdet_run_epoch(run, layers, ixt, ity, NULL, ht);
-        if (k) times[k - 1] = now() - t0;
+        if (k) times[k - 1] = bench_now() - t0;
     }
-    double t_epoch = median(times, reps);
+    double t_epoch = bench_median(times, reps);
     for (int k = 0; k <= reps; k++) {
-        t0 = now();
+        t0 = bench_now();
         ip_logdet_run_epoch(run, layers, ixt, ity, itt, ht);
-        if (k) times[k - 1] = now() - t0;
+        if (k) times[k - 1] = bench_now() - t0;
     }
-    double t_epoch_tt = median(times, reps);
+    double t_epoch_tt = bench_median(times, reps);
     /* Stand-alone I(X;T_1): no cached anything, the library's general route. */
     double i1 = 0;
     for (int k = 0; k <= reps; k++) {
-        t0 = now();
+        t0 = bench_now();
         if (ip_logdet_mi(x, M, DX, DX, t[0], units[0], units[0], IP_MODE_COV, 100.0 * DX, &i1, NULL) != IP_OK) {
             fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
             return 1;
         }
-        if (k) times[k - 1] = now() - t0;
+        if (k) times[k - 1] = bench_now() - t0;
     }
-    double t_single = median(times, reps);
+    double t_single = bench_median(times, reps);
 
     /* The FLOPs an epoch needs (with kx non-constant pixels): P = F^T Z (GEMM), R = Z^T Z (SYRK),
      * then per layer the Schur SYRK, two Cholesky factorisations and the small label terms. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+#include "ipnet_manifest.h"
 #include "config/config.h"
 #include "core/blas.h"
 #include "core/rng.h"
@@ -29,33 +31,6 @@
 #define BENCH_BATCH 512
 #define BENCH_SEED 1
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static const char *act_name(ip_activation a)
-{
-    switch (a) {
-    case IP_ACT_LINEAR: return "linear";
-    case IP_ACT_TANH: return "tanh";
-    case IP_ACT_RELU: return "relu";
-    case IP_ACT_SIGMOID: return "sigmoid";
-    case IP_ACT_LEAKY_RELU: return "leaky_relu";
-    case IP_ACT_GELU: return "gelu";
-    case IP_ACT_SOFTSIGN: return "softsign";
-    }
-    return "?";
-}
-
 /* The architecture and training settings in tests/torch/ipnet.py's manifest format. */
 static int write_manifest(const char *path, const char *model, const ip_layer_spec *specs, int n, ip_shape in,
                           int classes, const ip_train_config *t)
@@ -64,20 +39,7 @@ static int write_manifest(const char *path, const char *model, const ip_layer_sp
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create", path);
     fprintf(f, "# %s, written by bench_train\ninput %d %d %d\nclasses %d\n", model, in.c, in.h, in.w, classes);
     fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", t->batch_size, t->lr, t->momentum, t->weight_decay);
-    for (int i = 0; i < n; i++) {
-        const ip_layer_spec *l = &specs[i];
-        switch (l->kind) {
-        case IP_LAYER_DENSE: fprintf(f, "layer dense %d\n", l->units); break;
-        case IP_LAYER_CONV2D:
-            fprintf(f, "layer conv2d %d %d %d %d\n", l->channels, l->kernel, l->stride, l->padding);
-            break;
-        case IP_LAYER_MAXPOOL: fprintf(f, "layer maxpool %d %d %d\n", l->kernel, l->stride, l->padding); break;
-        case IP_LAYER_AVGPOOL: fprintf(f, "layer avgpool %d %d\n", l->out_h, l->out_w); break;
-        case IP_LAYER_LAYERNORM: fprintf(f, "layer layernorm\n"); break;
-        case IP_LAYER_FLATTEN: fprintf(f, "layer flatten\n"); break;
-        case IP_LAYER_ACTIVATION: fprintf(f, "layer act %s %.9g\n", act_name(l->activation), (double)l->slope); break;
-        }
-    }
+    ip_write_ipnet_layers(f, specs, n);
     if (fclose(f) != 0) return ip_fail(IP_ERR_IO, "%s: write failed", path);
     return IP_OK;
 }
@@ -132,7 +94,7 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
     printf("model %s %s layers %d params %zu\n", label, arch, n, net->n_params);
 
     for (int e = 0; e < epochs; e++) {
-        double t0 = now(), loss_sum = 0;
+        double t0 = bench_now(), loss_sum = 0;
         int correct_sum = 0;
         ip_rng_shuffle_int(&rng, order, d->n);
         for (int s = 0; s < d->n; s += BENCH_BATCH) {
@@ -145,15 +107,14 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
             correct_sum += correct;
             ip_optimizer_step(&opt, net->params, net->grads);
         }
-        secs[e] = now() - t0;
+        secs[e] = bench_now() - t0;
         printf("epoch %s %d %.4f s loss %.5f acc %.4f\n", label, e + 1, secs[e], loss_sum / d->n,
                (double)correct_sum / d->n);
         fflush(stdout);
     }
     /* Median of the epochs after the warm-up (the only epoch when there is just one). */
     int first = epochs > 1 ? 1 : 0, m = epochs - first;
-    qsort(secs + first, (size_t)m, sizeof *secs, cmp_double);
-    double med = m % 2 ? secs[first + m / 2] : 0.5 * (secs[first + m / 2 - 1] + secs[first + m / 2]);
+    double med = bench_median(secs + first, m);
     printf("result %s %.4f\n", label, med);
     rc = IP_OK;
 out:

@@ -21,6 +21,7 @@
  * When /usr/bin/python3 cannot import torch the tests are skipped, never passed, unless
  * CI=true, where torch is installed on purpose and its absence is a failure. */
 #include "testutil.h"
+#include "ipnet_manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,21 +73,6 @@ static ip_layer_spec maxpool(int k, int s, int p)
 static ip_layer_spec avgpool(int h, int w) { return (ip_layer_spec){.kind = IP_LAYER_AVGPOOL, .out_h = h, .out_w = w}; }
 static ip_layer_spec layernorm(void) { return (ip_layer_spec){.kind = IP_LAYER_LAYERNORM}; }
 static ip_layer_spec flatten(void) { return (ip_layer_spec){.kind = IP_LAYER_FLATTEN}; }
-
-/* The activation names of tests/torch/ipnet.py. */
-static const char *act_name(ip_activation a)
-{
-    switch (a) {
-    case IP_ACT_LINEAR: return "linear";
-    case IP_ACT_TANH: return "tanh";
-    case IP_ACT_RELU: return "relu";
-    case IP_ACT_SIGMOID: return "sigmoid";
-    case IP_ACT_LEAKY_RELU: return "leaky_relu";
-    case IP_ACT_GELU: return "gelu";
-    case IP_ACT_SOFTSIGN: return "softsign";
-    }
-    return "?";
-}
 
 static const ip_train_config *sgd_config(void)
 {
@@ -149,22 +135,7 @@ static void write_manifest(const xc_state *s, const xc_case *c)
     const ip_train_config *g = sgd_config(), *a = adam_config();
     fprintf(f, "sgd %.17g %.17g %.17g\n", g->lr, g->momentum, g->weight_decay);
     fprintf(f, "adam %.17g %.17g %.17g %.17g %.17g\n", a->lr, a->beta1, a->beta2, a->eps, a->weight_decay);
-    for (int i = 0; i < c->n_specs; i++) {
-        const ip_layer_spec *l = &c->specs[i];
-        switch (l->kind) {
-        case IP_LAYER_DENSE: fprintf(f, "layer dense %d\n", l->units); break;
-        case IP_LAYER_CONV2D:
-            fprintf(f, "layer conv2d %d %d %d %d\n", l->channels, l->kernel, l->stride, l->padding);
-            break;
-        case IP_LAYER_MAXPOOL: fprintf(f, "layer maxpool %d %d %d\n", l->kernel, l->stride, l->padding); break;
-        case IP_LAYER_AVGPOOL: fprintf(f, "layer avgpool %d %d\n", l->out_h, l->out_w); break;
-        case IP_LAYER_LAYERNORM: fprintf(f, "layer layernorm\n"); break;
-        case IP_LAYER_FLATTEN: fprintf(f, "layer flatten\n"); break;
-        case IP_LAYER_ACTIVATION:
-            fprintf(f, "layer act %s %.9g\n", act_name(l->activation), (double)l->slope);
-            break;
-        }
-    }
+    ip_write_ipnet_layers(f, c->specs, c->n_specs);
     if (fclose(f) != 0) fail_msg("%s: write failed", path);
 }
 
