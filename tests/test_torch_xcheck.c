@@ -46,6 +46,7 @@ typedef struct {
     uint64_t seed;
     int n_specs;
     ip_layer_spec specs[24];
+    double zero_fraction; /* this share of the inputs set to exactly 0 (MNIST-like sparse input) */
 } xc_case;
 
 /* Per-test state, freed by the teardown whatever way the test ends (fail, skip, pass). */
@@ -364,6 +365,8 @@ static void run_case(xc_state *s, const xc_case *c)
     assert_true(s->p0 && s->x && s->y && s->logits && s->grads && s->loss_steps && s->grads_steps && s->params_steps);
     memcpy(s->p0, net->params, np * sizeof(float));
     for (size_t i = 0; i < B * nin; i++) s->x[i] = (float)ip_rng_normal(&rng);
+    for (size_t i = 0; i < B * nin; i++)
+        if (ip_rng_uniform(&rng) < c->zero_fraction) s->x[i] = 0.0f;
     for (size_t i = 0; i < B; i++) s->y[i] = (int)ip_rng_below(&rng, K);
 
     /* Ours: logits, loss and gradients at p0, then XC_STEPS steps of each optimizer from p0. */
@@ -450,6 +453,18 @@ static void test_mlp_tanh(void **state)
     run_case(*state, &c);
 }
 
+/* A wide input that is 80% zeros, as MNIST's pixels: the first layer takes the sparse route
+ * (nn/dense_sparse.c), with a partial block of outputs (70 = 64 + 6) and an odd batch. */
+static void test_mlp_sparse_input(void **state)
+{
+    xc_case c = {.name = "mlp 300(sparse)-70-5 tanh", .input = {300, 1, 1}, .batch = 17, .seed = 15,
+                 .zero_fraction = 0.8};
+    ip_layer_spec l[] = {dense(70), act(IP_ACT_TANH), dense(5)};
+    c.n_specs = (int)(sizeof l / sizeof l[0]);
+    memcpy(c.specs, l, sizeof l);
+    run_case(*state, &c);
+}
+
 /* Every other activation, one after the other. */
 static void test_mlp_mixed(void **state)
 {
@@ -495,6 +510,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mlp_tanh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mlp_mixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mlp_sparse_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cnn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cnn_nopad, setup, teardown),
     };

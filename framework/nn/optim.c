@@ -9,7 +9,14 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "../core/parallel.h"
 #include "../core/status.h"
+
+/* The update is element-wise, so it is split between the thread pool's workers in chunks
+ * (results do not depend on the split); networks under MIN_CHUNKS_PER_WORKER chunks per worker
+ * (Tishby's 300 parameters) stay on one thread. */
+#define CHUNK 4096
+#define MIN_CHUNKS_PER_WORKER 8
 
 int ip_optimizer_create(ip_optimizer *opt, const ip_train_config *cfg, size_t n)
 {
@@ -49,12 +56,21 @@ void ip_optimizer_free(ip_optimizer *opt)
 
 /* torch.optim.SGD: g += wd p; buf = g on the first step, else buf = momentum buf + g;
  * p -= lr buf (p -= lr g when momentum is 0). */
-static void sgd_step(ip_optimizer *opt, float *p, const float *grads)
+typedef struct {
+    ip_optimizer *opt;
+    float *p;
+    const float *grads;
+} step_job;
+
+static void sgd_range(step_job *job, size_t begin, size_t end)
 {
+    ip_optimizer *opt = job->opt;
+    float *p = job->p;
+    const float *grads = job->grads;
     float lr = (float)opt->lr, mom = (float)opt->momentum, wd = (float)opt->weight_decay;
     float *buf = opt->m;
     int first = opt->step == 0;
-    for (size_t i = 0; i < opt->n; i++) {
+    for (size_t i = begin; i < end; i++) {
         float g = grads[i];
         if (wd != 0.0f) g = g + wd * p[i];
         if (mom != 0.0f) {
@@ -67,15 +83,18 @@ static void sgd_step(ip_optimizer *opt, float *p, const float *grads)
 
 /* torch.optim.Adam (amsgrad off): g += wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
-static void adam_step(ip_optimizer *opt, float *p, const float *grads)
+static void adam_range(step_job *job, size_t begin, size_t end)
 {
+    ip_optimizer *opt = job->opt;
+    float *p = job->p;
+    const float *grads = job->grads;
     double t = (double)opt->step + 1;
     double bc1 = 1.0 - pow(opt->beta1, t), bc2_sqrt = sqrt(1.0 - pow(opt->beta2, t));
     float b1 = (float)opt->beta1, b2 = (float)opt->beta2, wd = (float)opt->weight_decay;
     float omb1 = (float)(1.0 - opt->beta1), omb2 = (float)(1.0 - opt->beta2);
     float step_size = (float)(opt->lr / bc1), bc2s = (float)bc2_sqrt, eps = (float)opt->eps;
     float *m = opt->m, *v = opt->v;
-    for (size_t i = 0; i < opt->n; i++) {
+    for (size_t i = begin; i < end; i++) {
         float g = grads[i];
         if (wd != 0.0f) g = g + wd * p[i];
         m[i] = b1 * m[i] + omb1 * g;
@@ -85,11 +104,20 @@ static void adam_step(ip_optimizer *opt, float *p, const float *grads)
     }
 }
 
+static void step_chunks(void *ctx, int begin, int end, int worker)
+{
+    step_job *job = ctx;
+    size_t from = (size_t)begin * CHUNK, to = (size_t)end * CHUNK;
+    if (to > job->opt->n) to = job->opt->n;
+    if (job->opt->kind == IP_OPT_ADAM)
+        adam_range(job, from, to);
+    else
+        sgd_range(job, from, to);
+}
+
 void ip_optimizer_step(ip_optimizer *opt, float *params, const float *grads)
 {
-    if (opt->kind == IP_OPT_ADAM)
-        adam_step(opt, params, grads);
-    else
-        sgd_step(opt, params, grads);
+    step_job job = {opt, params, grads};
+    ip_parallel_for((int)((opt->n + CHUNK - 1) / CHUNK), MIN_CHUNKS_PER_WORKER, step_chunks, &job);
     opt->step++;
 }
