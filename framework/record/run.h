@@ -70,6 +70,13 @@ int ip_run_set_analysis_rows(ip_run *run, int train_rows, int test_rows);
  * its ip_run_append_epoch (call this first). */
 int ip_run_append_activations(ip_run *run, int epoch, const float *const *acts);
 
+/* Where the next ip_run_append_activations would copy to when the run is written on its writer
+ * thread: every layer's n_samples x layer_units floats, layer after layer. A caller that fills
+ * it and passes pointers into it saves copying a recorded epoch once more. Waits while its
+ * previous contents are still being written. NULL when appends are written synchronously (epoch
+ * 0, IP_RECORD_SYNC=1), after a failed write, or when out of memory: then use your own buffer. */
+float *ip_run_activation_room(ip_run *run);
+
 /* Append one row of per-epoch metrics and overwrite the resume state (parameters,
  * optimizer moments, step count, RNG state), then flush and commit the epoch (/checkpoint).
  * Called after every epoch (and once for epoch 0 with the initial network's metrics).

@@ -34,7 +34,8 @@ typedef struct {
     char rec_names[IP_MAX_LAYERS][IP_LAYER_NAME_LEN];
     ip_dataset analysis;           /* the analysis set (its own copies) */
     int n_analysis_train;          /* its first rows are training samples, the rest test samples */
-    float *rec_buf;                /* all recorded layers' outputs on the analysis set */
+    float *rec_buf;                /* all recorded layers' outputs on the analysis set, for runs
+                                    * written synchronously (epoch 0 always is) */
     float *batch_x;
     int *batch_y, *order;
     ip_epoch_metrics *history;     /* metrics rows, epoch 0..E */
@@ -89,17 +90,19 @@ static int build_analysis_set(trainer *t, const ip_record_config *rc)
     return IP_OK;
 }
 
-/* Forward the analysis set and gather every recorded layer's output into rec_buf
- * (layer after layer, each n x units), then append them to the run. */
+/* Forward the analysis set and gather every recorded layer's output (layer after layer, each
+ * n x units) straight into the run writer's buffer, or into rec_buf when the run writes
+ * synchronously; then append them to the run. */
 static int record_epoch(trainer *t, int epoch)
 {
     ip_network *net = t->net;
     const ip_dataset *a = &t->analysis;
     int feat = ip_dataset_features(a);
     const float *layer_out[IP_MAX_LAYERS];
+    float *room = ip_run_activation_room(t->run), *base = room ? room : t->rec_buf;
     size_t off = 0;
     for (int l = 0; l < t->n_rec; l++) {
-        layer_out[l] = t->rec_buf + off;
+        layer_out[l] = base + off;
         off += (size_t)a->n * t->rec_units[l];
     }
     for (int i = 0; i < a->n; i += net->max_batch) {
