@@ -15,6 +15,7 @@
 #include "../core/blas.h"
 #include "../core/parallel.h"
 #include "../core/status.h"
+#include "conv_direct.h"
 #include "layer_kinds.h"
 
 typedef struct {
@@ -63,9 +64,36 @@ static size_t mask_floats(const conv_dims *d)
 {
     return ((size_t)d->k * d->P + 15) / 16 * 16;
 }
+/* The direct input gradient's weights (C x OC x k x k, flipped) and zero bias (C). */
+static size_t flip_floats(const conv_dims *d)
+{
+    return ((size_t)d->OC * d->CKK + d->C + 15) / 16 * 16;
+}
+/* A sample's tap planes for the direct kernels (conv_direct.h). */
+static size_t planes_floats(const conv_dims *d)
+{
+    return (size_t)d->C * d->k * ip_convd_plane_floats(d->H, d->W, d->k);
+}
+/* The direct backward pass: dout rows padded to a multiple of 16 floats; samples per chunk (their
+ * tap planes and padded dout kept together, about 256 KB); the floats a worker needs: 16-lane
+ * weight-gradient sums, a chunk, and the tap planes of one sample's dout. */
+static size_t dout_row(const conv_dims *d) { return ((size_t)d->P + 15) / 16 * 16; }
+static int direct_chunk(const conv_dims *d)
+{
+    size_t per = planes_floats(d) + (size_t)d->OC * dout_row(d);
+    size_t s = 65536 / per;
+    return s < 1 ? 1 : s > 16 ? 16 : (int)s;
+}
+static size_t direct_floats(const conv_dims *d)
+{
+    return (size_t)d->OC * d->CKK * 16 + (size_t)direct_chunk(d) * (planes_floats(d) + (size_t)d->OC * dout_row(d)) +
+           (size_t)d->OC * d->k * ip_convd_plane_floats(d->H, d->W, d->k);
+}
 static size_t worker_floats(const conv_dims *d)
 {
-    return ((size_t)(d->CKK + d->OC) * d->sub * CONV_BWD_PIECES * d->P + 15) / 16 * 16 + padded_floats(d);
+    size_t piece = ((size_t)(d->CKK + d->OC) * d->sub * CONV_BWD_PIECES * d->P + 15) / 16 * 16;
+    size_t direct = (direct_floats(d) + 15) / 16 * 16;
+    return (piece > direct ? piece : direct) + padded_floats(d);
 }
 
 /* The output positions o in [0, n_out) whose input index o*s - pad + kk lies in [0, n_in):
@@ -430,6 +458,8 @@ typedef struct {
     float *din;          /* backward, or NULL */
     float *gpart, *work; /* group partials and worker areas in the scratch */
     const int32_t *mask; /* same convolutions: the column masks (k x P) in the scratch */
+    int direct;          /* by the direct kernels (conv_direct.h) */
+    float *flip;         /* direct: flipped weights and zero bias for the input gradient */
 } conv_job;
 
 static int group_begin(const conv_job *j, int g) { return (int)((long long)j->batch * g / j->groups); }
@@ -442,6 +472,15 @@ static void forward_groups(void *ctx, int g0, int g1, int worker)
     const conv_dims *d = &j->d;
     size_t in_per = (size_t)d->C * d->H * d->W;
     float *col = j->work + (size_t)worker * worker_floats(d), *pbuf = col + worker_floats(d) - padded_floats(d);
+    if (j->direct) {
+        size_t out_per = (size_t)d->OC * d->P;
+        ip_convd_planes_clear(col, d->C, d->H, d->W, d->k);
+        for (int b = group_begin(j, g0), end = group_begin(j, g1); b < end; b++) {
+            ip_convd_planes(col, j->in + (size_t)b * in_per, j->mask, d->C, d->H, d->W, d->k);
+            ip_convd_forward(j->out + (size_t)b * out_per, col, j->Wt, j->bias, d->C, d->H, d->W, d->OC, d->k);
+        }
+        return;
+    }
     for (int b0 = group_begin(j, g0), end = group_begin(j, g1); b0 < end; b0 += d->sub) {
         int nb = end - b0 < d->sub ? end - b0 : d->sub, n = nb * d->P;
         float *tmp = col + (size_t)d->CKK * n;
@@ -466,6 +505,58 @@ static void forward_groups(void *ctx, int g0, int g1, int worker)
     }
 }
 
+/* dst (n) <- src (n), inline in 4-float vectors. */
+static inline void copy_floats(float *restrict dst, const float *restrict src, int n)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) memcpy(dst + i, src + i, 4 * sizeof(float));
+    for (; i < n; i++) dst[i] = src[i];
+}
+
+/* backward_groups by the direct kernels, area the worker's floats: per chunk of samples their
+ * tap planes and padded dout, the bias sums, and the input gradient of each sample as the
+ * convolution of its dout with the flipped weights; then the chunk's weight gradient into
+ * 16-lane sums, reduced once per group. */
+static void backward_direct(conv_job *j, int g0, int g1, float *area)
+{
+    const conv_dims *d = &j->d;
+    size_t in_per = (size_t)d->C * d->P, out_per = (size_t)d->OC * d->P, nw = (size_t)d->OC * d->CKK;
+    size_t xs = planes_floats(d), dr = dout_row(d), ds = (size_t)d->OC * dr;
+    int S = direct_chunk(d);
+    float *acc = area, *xk = acc + nw * 16, *dp = xk + (size_t)S * xs, *dplanes = dp + (size_t)S * ds;
+    for (int s = 0; s < S; s++) {
+        ip_convd_planes_clear(xk + (size_t)s * xs, d->C, d->H, d->W, d->k);
+        for (int oc = 0; oc < d->OC; oc++) /* the rows' tails stay zero */
+            memset(dp + (size_t)s * ds + (size_t)oc * dr + d->P, 0, (dr - d->P) * sizeof *dp);
+    }
+    if (j->din) ip_convd_planes_clear(dplanes, d->OC, d->H, d->W, d->k);
+    for (int g = g0; g < g1; g++) {
+        double *bs = (double *)(j->gpart + (size_t)g * group_floats(d));
+        float *dWs = (float *)(bs + d->OC);
+        memset(bs, 0, (size_t)d->OC * sizeof *bs);
+        memset(acc, 0, nw * 16 * sizeof *acc);
+        for (int b0 = group_begin(j, g), end = group_begin(j, g + 1); b0 < end; b0 += S) {
+            int nb = end - b0 < S ? end - b0 : S;
+            for (int s = 0; s < nb; s++) {
+                const float *dout = j->dout + (size_t)(b0 + s) * out_per;
+                ip_convd_planes(xk + (size_t)s * xs, j->in + (size_t)(b0 + s) * in_per, j->mask, d->C, d->H, d->W,
+                                d->k);
+                for (int oc = 0; oc < d->OC; oc++) {
+                    copy_floats(dp + (size_t)s * ds + (size_t)oc * dr, dout + (size_t)oc * d->P, d->P);
+                    bs[oc] += sum_floats(dout + (size_t)oc * d->P, d->P);
+                }
+                if (j->din) {
+                    ip_convd_planes(dplanes, dout, j->mask, d->OC, d->H, d->W, d->k);
+                    ip_convd_forward(j->din + (size_t)(b0 + s) * in_per, dplanes, j->flip, j->flip + nw, d->OC, d->H,
+                                     d->W, d->C, d->k);
+                }
+            }
+            ip_convd_dweights(acc, xk, xs, dp, ds, dr, nb, d->C, d->H, d->W, d->OC, d->k);
+        }
+        ip_convd_reduce(dWs, acc, nw);
+    }
+}
+
 /* Groups [g0, g1), a piece at a time: col <- im2col (again: cheaper than keeping a whole batch's
  * columns out of cache), tmp <- dout channel-major, the group's dW partial += tmp col^T and bias
  * partial += sums of dout; when din is wanted, col <- W^T tmp and din <- col2im(col). */
@@ -475,6 +566,10 @@ static void backward_groups(void *ctx, int g0, int g1, int worker)
     const conv_dims *d = &j->d;
     size_t in_per = (size_t)d->C * d->H * d->W;
     float *col = j->work + (size_t)worker * worker_floats(d), *pbuf = col + worker_floats(d) - padded_floats(d);
+    if (j->direct) {
+        backward_direct(j, g0, g1, col);
+        return;
+    }
     for (int g = g0; g < g1; g++) {
         double *bs = (double *)(j->gpart + (size_t)g * group_floats(d));
         float *dWs = (float *)(bs + d->OC);
@@ -514,7 +609,9 @@ static conv_job make_job(ip_layer *l, int batch)
     int32_t *mask = (int32_t *)(l->scratch + ((size_t)CONV_GROUPS * group_floats(&j.d) + 15) / 16 * 16);
     if (is_same(&j.d)) same_masks(mask, &j.d);
     j.mask = mask;
-    j.work = (float *)mask + mask_floats(&j.d);
+    j.flip = (float *)mask + mask_floats(&j.d);
+    j.work = j.flip + flip_floats(&j.d);
+    j.direct = is_same(&j.d);
     return j;
 }
 
@@ -535,6 +632,15 @@ static void conv_backward(ip_layer *l, float *din, const float *dout, const floa
     j.in = in;
     j.dout = dout;
     j.din = din;
+    if (j.direct && din) { /* flip[c][oc][ki][kj] = W[oc][c][k-1-ki][k-1-kj]; then C zeros */
+        const conv_dims *d = &j.d;
+        int k = d->k, kk = k * k;
+        for (int oc = 0; oc < d->OC; oc++)
+            for (int c = 0; c < d->C; c++)
+                for (int t = 0; t < kk; t++)
+                    j.flip[((size_t)c * d->OC + oc) * kk + (kk - 1 - t)] = j.Wt[((size_t)oc * d->C + c) * kk + t];
+        memset(j.flip + (size_t)d->OC * d->CKK, 0, (size_t)d->C * sizeof *j.flip);
+    }
     ip_parallel_for_blas(j.groups, 1, backward_groups, &j);
     const conv_dims *d = &j.d;
     float *dW = l->grads, *db = l->grads + l->n_weights;
@@ -573,7 +679,7 @@ int ip_conv2d_setup(ip_layer *l, int max_batch, int index)
     l->fan_in = l->in.c * kk; /* PyTorch's fan computation for conv weights */
     l->fan_out = s->channels * kk;
     conv_dims d = dims_of(l);
-    l->scratch_floats = ((size_t)CONV_GROUPS * group_floats(&d) + 15) / 16 * 16 + mask_floats(&d) +
+    l->scratch_floats = ((size_t)CONV_GROUPS * group_floats(&d) + 15) / 16 * 16 + mask_floats(&d) + flip_floats(&d) +
                         IP_PAR_MAX_THREADS * worker_floats(&d);
     return IP_OK;
 }
