@@ -58,7 +58,14 @@ static void pad_plane(float *buf, const pool_dims *d)
 /* The rows of img (H x W) into the padded plane buf, between their padding. */
 static void copy_plane(float *buf, const float *img, const pool_dims *d)
 {
-    for (int h = 0; h < d->H; h++) memcpy(buf + (size_t)h * d->rowbuf + d->pad, img + (size_t)h * d->W, (size_t)d->W * sizeof *buf);
+    int W = d->W;
+    for (int h = 0; h < d->H; h++) { /* inline 4-float copies: a memcpy call per short row costs more */
+        float *dst = buf + (size_t)h * d->rowbuf + d->pad;
+        const float *src = img + (size_t)h * W;
+        int i = 0;
+        for (; i + 4 <= W; i += 4) memcpy(dst + i, src + i, 4 * sizeof(float));
+        for (; i < W; i++) dst[i] = src[i];
+    }
 }
 
 /* The forward kernels on vectors VF/VI of N lanes, names ending in SUF: compiled for 4 lanes
@@ -172,8 +179,14 @@ static void copy_plane(float *buf, const float *img, const pool_dims *d)
                         take##SUF(&best, &bi, vv, ci + base[r]);                                                \
                     }                                                                                           \
                     int n = OW - ow < N ? OW - ow : N;                                                          \
-                    memcpy(out + (size_t)oh * OW + ow, &best, (size_t)n * sizeof(float));                       \
-                    memcpy(am + (size_t)oh * OW + ow, &bi, (size_t)n * sizeof(int));                            \
+                    if (n == N) {                                                                               \
+                        memcpy(out + (size_t)oh * OW + ow, &best, sizeof best);                                 \
+                        memcpy(am + (size_t)oh * OW + ow, &bi, sizeof bi);                                      \
+                    } else                                                                                      \
+                        for (int t = 0; t < n; t++) {                                                           \
+                            out[(size_t)oh * OW + ow + t] = best[t];                                            \
+                            am[(size_t)oh * OW + ow + t] = bi[t];                                               \
+                        }                                                                                       \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
