@@ -1,8 +1,10 @@
 /* Direct kernels for same convolutions (conv_direct.h). The forward kernel is written once for a
- * float vector type of L lanes and compiled for 4 lanes (SSE2), and on x86-64 for 8 (AVX2) and
- * 16 (AVX-512F), picked at run time. Lanes are independent output pixels that get the same
- * operations in the same order (no FMA: -std=c11 keeps contraction off), so every width gives
- * the same results. */
+ * float vector type of L lanes and compiled for 4 lanes (SSE2), and on x86-64 for 8 (AVX2 + FMA)
+ * and 16 (AVX-512F + FMA), picked at run time. Lanes are independent output pixels that get the
+ * same operations in the same order. The two wide clones contract each multiply-add into an FMA
+ * (the kernels' throughput is bound by instruction count), the SSE2 one does not
+ * (-std=c11 keeps contraction off): AVX2 and AVX-512 machines give the same results, an
+ * SSE2-only machine rounds slightly differently. A given machine always picks the same clone. */
 #include "conv_direct.h"
 
 #include <stdint.h>
@@ -130,12 +132,14 @@ DEFINE_FWD(v4f, 4, _4)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_WIDE 1
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
+#pragma GCC optimize("fp-contract=fast")
 typedef float v8f __attribute__((vector_size(32)));
 DEFINE_FWD(v8f, 8, _8)
 #pragma GCC pop_options
 #pragma GCC push_options
-#pragma GCC target("avx512f")
+#pragma GCC target("avx512f,fma")
+#pragma GCC optimize("fp-contract=fast")
 typedef float v16f __attribute__((vector_size(64)));
 DEFINE_FWD(v16f, 16, _16)
 #pragma GCC pop_options
@@ -148,7 +152,11 @@ static int lanes(void)
 {
 #if HAVE_WIDE
     static int known = 0;
-    if (!known) known = __builtin_cpu_supports("avx512f") ? 16 : __builtin_cpu_supports("avx2") ? 8 : 4;
+    if (!known)
+        known = !__builtin_cpu_supports("fma")       ? 4
+                : __builtin_cpu_supports("avx512f") ? 16
+                : __builtin_cpu_supports("avx2")    ? 8
+                                                    : 4;
     return known;
 #else
     return 4;
@@ -179,31 +187,38 @@ typedef float v16f_dw __attribute__((vector_size(64)));
 
 /* acc (OC x C x k x k x 16) += per lane the products dout * tap input over the S samples:
  * sample s's tap planes at xk + s * xk_stride, its dout rows at dp + s * dp_stride + oc * dp_row,
- * each row zero from P up to a multiple of 16. */
+ * each row zero from P up to a multiple of 16. Channel c outer, so the S samples' planes of c
+ * stay in L1 while OCB output channels' sums sit in registers. */
+#define DW_TILE(K, OCB)                                                                                       \
+    do {                                                                                                      \
+        v16f_dw a[OCB][(K) * (K)];                                                                            \
+        UNROLL9 for (int o = 0; o < (OCB); o++) UNROLL9 for (int t = 0; t < kk; t++)                          \
+            memcpy(&a[o][t], acc + (((size_t)(oc + o) * C + c) * kk + t) * 16, sizeof a[o][t]);                \
+        for (int s = 0; s < S; s++) {                                                                         \
+            const float *dr = dp + (size_t)s * dp_stride + (size_t)oc * dp_row;                               \
+            const float *xc = xk + (size_t)s * xk_stride + (size_t)c * (K) * PL;                              \
+            for (int v = 0; v < nv; v++) {                                                                    \
+                v16f_dw d[OCB];                                                                               \
+                UNROLL9 for (int o = 0; o < (OCB); o++) memcpy(&d[o], dr + o * dp_row + v * 16, sizeof d[o]); \
+                UNROLL9 for (int ki = 0; ki < (K); ki++)                                                      \
+                    UNROLL9 for (int kj = 0; kj < (K); kj++) {                                                \
+                        v16f_dw x;                                                                            \
+                        memcpy(&x, xc + (size_t)kj * PL + (size_t)ki * W + v * 16, sizeof x);                 \
+                        UNROLL9 for (int o = 0; o < (OCB); o++) a[o][ki * (K) + kj] += d[o] * x;              \
+                    }                                                                                         \
+            }                                                                                                 \
+        }                                                                                                     \
+        UNROLL9 for (int o = 0; o < (OCB); o++) UNROLL9 for (int t = 0; t < kk; t++)                          \
+            memcpy(acc + (((size_t)(oc + o) * C + c) * kk + t) * 16, &a[o][t], sizeof a[o][t]);                \
+    } while (0)
 #define DW_BODY(K)                                                                                            \
     do {                                                                                                      \
         int kk = (K) * (K), nv = (P + 15) / 16;                                                               \
-        for (int oc = 0; oc < OC; oc++)                                                                       \
-            for (int c = 0; c < C; c++) {                                                                     \
-                float *ap = acc + ((size_t)oc * C + c) * kk * 16;                                             \
-                v16f_dw a[(K) * (K)];                                                                         \
-                UNROLL9 for (int t = 0; t < kk; t++) memcpy(&a[t], ap + t * 16, sizeof a[t]);                 \
-                for (int s = 0; s < S; s++) {                                                                 \
-                    const float *dr = dp + (size_t)s * dp_stride + (size_t)oc * dp_row;                       \
-                    const float *xc = xk + (size_t)s * xk_stride + (size_t)c * (K) * PL;                      \
-                    for (int v = 0; v < nv; v++) {                                                            \
-                        v16f_dw d;                                                                            \
-                        memcpy(&d, dr + v * 16, sizeof d);                                                    \
-                        UNROLL9 for (int ki = 0; ki < (K); ki++)                                              \
-                            UNROLL9 for (int kj = 0; kj < (K); kj++) {                                        \
-                                v16f_dw x;                                                                    \
-                                memcpy(&x, xc + (size_t)kj * PL + (size_t)ki * W + v * 16, sizeof x);         \
-                                a[ki * (K) + kj] += d * x;                                                    \
-                            }                                                                                 \
-                    }                                                                                         \
-                }                                                                                             \
-                UNROLL9 for (int t = 0; t < kk; t++) memcpy(ap + t * 16, &a[t], sizeof a[t]);                 \
-            }                                                                                                 \
+        for (int c = 0; c < C; c++) {                                                                         \
+            int oc = 0;                                                                                       \
+            for (; oc + DW_OCB <= OC; oc += DW_OCB) DW_TILE(K, DW_OCB);                                       \
+            for (; oc < OC; oc++) DW_TILE(K, 1);                                                              \
+        }                                                                                                     \
     } while (0)
 #define UNROLL9 _Pragma("GCC unroll 9")
 
@@ -243,14 +258,19 @@ typedef float v16f_dw __attribute__((vector_size(64)));
         }                                                                                                     \
     }
 
+#define DW_OCB 1
 DEFINE_DW(_4)
 #if HAVE_WIDE
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
+#pragma GCC optimize("fp-contract=fast")
 DEFINE_DW(_8)
 #pragma GCC pop_options
 #pragma GCC push_options
-#pragma GCC target("avx512f")
+#pragma GCC target("avx512f,fma")
+#pragma GCC optimize("fp-contract=fast")
+#undef DW_OCB
+#define DW_OCB 2 /* 32 registers: 2 x 9 sums */
 DEFINE_DW(_16)
 #pragma GCC pop_options
 #endif
