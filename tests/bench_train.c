@@ -99,10 +99,7 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
         ip_rng_shuffle_int(&rng, order, d->n);
         for (int s = 0; s < d->n; s += BENCH_BATCH) {
             int b = d->n - s < BENCH_BATCH ? d->n - s : BENCH_BATCH, correct = 0;
-            for (int i = 0; i < b; i++) {
-                memcpy(xb + (size_t)i * nin, d->x + (size_t)order[s + i] * nin, nin * sizeof *xb);
-                yb[i] = d->y[order[s + i]];
-            }
+            ip_dataset_gather(d, order + s, b, xb, yb);
             loss_sum += (double)ip_network_train_step_grads(net, xb, yb, b, &correct) * b;
             correct_sum += correct;
             ip_optimizer_step(&opt, net->params, net->grads);

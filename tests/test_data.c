@@ -3,6 +3,8 @@
  * the generators, and every malformed input we promise to report with the file's name. */
 #include "testutil.h"
 
+#include "core/blas.h"
+
 #include "core/status.h"
 #include "data/dataset.h"
 
@@ -655,6 +657,38 @@ static void test_mnist_dir_errors(void **state)
     expect_fail(&c, "unknown dataset 'imagenet'", NULL);
 }
 
+/* A batch gathered on the thread pool holds exactly the indexed samples, in order, for wide
+ * (threaded) and narrow (serial) samples and any thread count. */
+static void test_gather_batch(void **state)
+{
+    int saved = ip_blas_threads();
+    for (int feat = 12; feat <= 784; feat += 772) {
+        ip_dataset s = {.n = 500, .c = feat, .h = 1, .w = 1, .n_classes = 7};
+        s.x = malloc(sizeof(float) * (size_t)s.n * feat);
+        s.y = malloc(sizeof(int) * (size_t)s.n);
+        assert_true(s.x && s.y);
+        for (size_t i = 0; i < (size_t)s.n * feat; i++) s.x[i] = (float)i;
+        for (int i = 0; i < s.n; i++) s.y[i] = i % 7;
+        int index[300];
+        for (int i = 0; i < 300; i++) index[i] = (i * 37 + 11) % s.n;
+        float *x = malloc(sizeof(float) * 300 * (size_t)feat);
+        int y[300];
+        assert_non_null(x);
+        for (int threads = 1; threads <= 2; threads++) {
+            ip_blas_set_threads(threads);
+            memset(x, 0, sizeof(float) * 300 * (size_t)feat);
+            ip_dataset_gather(&s, index, 300, x, y);
+            for (int i = 0; i < 300; i++) {
+                assert_int_equal(y[i], index[i] % 7);
+                assert_memory_equal(x + (size_t)i * feat, s.x + (size_t)index[i] * feat, sizeof(float) * feat);
+            }
+        }
+        free(x);
+        ip_dataset_free(&s);
+    }
+    ip_blas_set_threads(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_tishby_bad_files), cmocka_unit_test(test_cifar_synthetic),
         cmocka_unit_test(test_gaussian),         cmocka_unit_test(test_idx_explicit),
         cmocka_unit_test(test_idx_bad_files),    cmocka_unit_test(test_mnist_dir_errors),
+        cmocka_unit_test(test_gather_batch),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

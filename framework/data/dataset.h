@@ -30,6 +30,10 @@ static inline int ip_dataset_features(const ip_dataset *s) { return s->c * s->h 
 /* Release one split's arrays and zero it (safe on a zeroed or already freed split). */
 void ip_dataset_free(ip_dataset *s);
 
+/* x (n x features) and y (n) <- the samples of s at index[0..n), in that order (a training
+ * batch). Rows are copied on the thread pool. */
+void ip_dataset_gather(const ip_dataset *s, const int *index, int n, float *x, int *y);
+
 /* ---- Building blocks of ip_data_load, also used by the tests (docs/data.md) ---- */
 
 /* An IDX file of unsigned bytes (data type 0x08), the layout of MNIST: a big-endian header

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "../core/parallel.h"
 #include "../core/status.h"
 
 void ip_network_free(ip_network *net)
@@ -133,6 +134,22 @@ static float softmax_xent(float *probs, float *dlogits, int *correct, const floa
     return (float)(total / batch);
 }
 
+/* grads <- 0 on the thread pool, in 64 KB pieces (the MNIST MLP has 3.3 MB of them). */
+#define ZERO_PIECE 16384
+
+static void zero_pieces(void *ctx, int begin, int end, int worker)
+{
+    const ip_network *net = ctx;
+    size_t from = (size_t)begin * ZERO_PIECE, to = (size_t)end * ZERO_PIECE;
+    if (to > net->n_params) to = net->n_params;
+    memset(net->grads + from, 0, (to - from) * sizeof *net->grads);
+}
+
+static void zero_grads(ip_network *net)
+{
+    ip_parallel_for((int)((net->n_params + ZERO_PIECE - 1) / ZERO_PIECE), 4, zero_pieces, net);
+}
+
 /* IP_OK when every label is in [0, K), else a message naming the first bad one. */
 static int check_labels(const int *y, int batch, int K)
 {
@@ -149,7 +166,7 @@ float ip_network_train_step_grads(ip_network *net, const float *x, const int *y,
     if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
     int cur = 0;
     float loss = softmax_xent(net->probs, net->dbuf[cur], correct, logits, y, batch, net->n_classes);
-    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    zero_grads(net);
     for (int i = net->n_layers - 1; i >= 0; i--) {
         ip_layer *l = &net->layers[i];
         const float *in = i > 0 ? ip_network_act(net, i - 1) : x;

@@ -165,7 +165,7 @@ static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m,
 static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch_metrics *m)
 {
     const ip_dataset *tr = &t->data.train;
-    int feat = ip_dataset_features(tr), bs = cfg->train.batch_size, hits = 0, batch_no = 0;
+    int bs = cfg->train.batch_size, hits = 0, batch_no = 0;
     double total = 0;
     /* Shuffle from the identity every epoch, so the order depends only on the RNG state,
      * which the run file saves: a resumed run then sees the same batches. */
@@ -173,11 +173,7 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     if (cfg->train.shuffle) ip_rng_shuffle_int(&t->rng, t->order, tr->n);
     for (int i = 0; i < tr->n; i += bs, batch_no++) {
         int b = tr->n - i < bs ? tr->n - i : bs, correct = 0;
-        for (int j = 0; j < b; j++) {
-            int k = t->order[i + j];
-            memcpy(t->batch_x + (size_t)j * feat, tr->x + (size_t)k * feat, sizeof(float) * feat);
-            t->batch_y[j] = tr->y[k];
-        }
+        ip_dataset_gather(tr, t->order + i, b, t->batch_x, t->batch_y);
         float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
         if (!isfinite(loss))
             return ip_fail(IP_ERR_NUMERIC,
