@@ -1,7 +1,8 @@
 /* The thread pool behind ip_parallel_for: workers are started on first use and live until the
  * process exits (they hold no resources a leak checker would call lost). A job is published by
  * bumping a generation counter; workers spin briefly on it (jobs come back to back within a
- * training step), then sleep on a condition variable. */
+ * training step), then sleep on a condition variable. The range is cut into a few chunks per
+ * worker, which the caller and the workers take in turn from a shared counter. */
 #include "parallel.h"
 
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include "blas.h"
 
 #define SPIN_ROUNDS 20000
+#define CHUNKS_PER_WORKER 4
 
 static struct {
     pthread_mutex_t mu;
@@ -18,21 +20,28 @@ static struct {
     int started;            /* workers running (not counting the caller) */
     atomic_uint generation; /* bumped per job */
     atomic_int pending;     /* workers still busy with the current job */
-    int n_workers;          /* blocks of the current job, caller included; workers beyond have none */
+    int n_workers;          /* workers of the current job, caller included; workers beyond have none */
+    int n_chunks;           /* the job's index range in this many chunks, taken in turn */
+    atomic_int next_chunk;  /* the next chunk to take */
     int n;
     ip_par_fn fn;
     void *ctx;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 static _Thread_local int in_body;
 
+/* Takes chunks of the current job until none is left: chunk i is [n i / c, n (i+1) / c). */
 static void run_block(int worker)
 {
-    int n = pool.n, t = pool.n_workers;
+    int n = pool.n, t = pool.n_workers, c = pool.n_chunks;
     if (worker >= t) return; /* every started worker acknowledges every job, most with no work */
-    int begin = (int)((long long)n * worker / t), end = (int)((long long)n * (worker + 1) / t);
     in_body = 1;
-    if (begin < end) pool.fn(pool.ctx, begin, end, worker);
+    for (;;) {
+        int i = atomic_fetch_add_explicit(&pool.next_chunk, 1, memory_order_relaxed);
+        if (i >= c) break;
+        int begin = (int)((long long)n * i / c), end = (int)((long long)n * (i + 1) / c);
+        if (begin < end) pool.fn(pool.ctx, begin, end, worker);
+    }
     in_body = 0;
 }
 
@@ -104,6 +113,11 @@ static void run(int t, int n, int min_per_worker, ip_par_fn fn, void *ctx)
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n_workers = t;
+    /* a few chunks per worker, so that a worker the OS delays (another job on the cores) holds
+     * up at most one chunk while the others take the rest */
+    int chunks = n / min_per_worker;
+    pool.n_chunks = chunks < t * CHUNKS_PER_WORKER ? chunks : t * CHUNKS_PER_WORKER;
+    atomic_store_explicit(&pool.next_chunk, 0, memory_order_relaxed);
     /* all started workers take part, so none can miss a generation while another job runs */
     atomic_store_explicit(&pool.pending, pool.started, memory_order_relaxed);
     pthread_mutex_lock(&pool.mu);

@@ -14,11 +14,14 @@
  * < IP_PAR_MAX_THREADS). Bodies run concurrently and must write disjoint memory. */
 typedef void (*ip_par_fn)(void *ctx, int begin, int end, int worker);
 
-/* Runs fn over [0, n) in min(threads, n / min_per_worker) contiguous blocks, one per worker
- * (at least one), and returns when all are done. Which block a worker gets never changes the
- * result of a body that treats each index independently, so callers that keep reductions
- * across indices out of the body get results independent of the thread count. Not reentrant:
- * call it from one thread at a time and not from inside a body (a nested call runs serially). */
+/* Runs fn over [0, n) on min(threads, n / min_per_worker) workers (at least one) and returns
+ * when all is done. The range is cut into contiguous blocks of at least min_per_worker indices
+ * (a few per worker), which the workers take in turn: a worker may run several blocks, one at a
+ * time, and which blocks it gets varies from run to run. That never changes the result of a body
+ * that treats each index independently (per-worker scratch indexed by `worker` is fine), so
+ * callers that keep reductions across indices out of the body get results independent of the
+ * thread count. Not reentrant: call it from one thread at a time and not from inside a body (a
+ * nested call runs serially). */
 void ip_parallel_for(int n, int min_per_worker, ip_par_fn fn, void *ctx);
 
 /* As ip_parallel_for, but BLAS is switched to one thread while the bodies run, and bodies may
