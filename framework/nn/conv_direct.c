@@ -67,12 +67,12 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
 /* fwd_tile: outputs [off, off + NV L) of channels [oc0, oc0 + OCB); lanes past P are computed
  * (from the planes' zero slack or the next rows) and not stored.
  * fwd_all: every tile, 4 channels x 2 vectors where they fit. */
-#define DEFINE_FWD(V, L, SUF)                                                                                  \
+#define DEFINE_FWD(V, L, SUF, NV4)                                                                                \
     static inline __attribute__((always_inline)) void fwd_tile##SUF(                                            \
         float *out, const float *xk, const float *Wt, const float *bias, int C, int W, int P, size_t PL, int k, \
         int oc0, int off, const int OCB, const int NV)                                                        \
     {                                                                                                         \
-        V acc[4][2];                                                                                          \
+        V acc[4][4];                                                                                          \
         UNROLL for (int o = 0; o < OCB; o++)                                                                  \
             UNROLL for (int v = 0; v < NV; v++) acc[o][v] = (V){0};                                                  \
         int kk = k * k;                                                                                       \
@@ -80,7 +80,7 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
             for (int ki = 0; ki < k; ki++)                                                                    \
                 for (int kj = 0; kj < k; kj++) {                                                              \
                     const float *xp = xk + ((size_t)c * k + kj) * PL + (size_t)ki * W + off;                  \
-                    V x[2];                                                                                   \
+                    V x[4];                                                                                   \
                     UNROLL for (int v = 0; v < NV; v++) memcpy(&x[v], xp + v * L, sizeof(V));                        \
                     const float *wp = Wt + ((size_t)oc0 * C + c) * kk + ki * k + kj;                          \
                     UNROLL for (int o = 0; o < OCB; o++) {                                                    \
@@ -108,6 +108,8 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
         int oc = 0;                                                                                           \
         for (; oc + 4 <= OC; oc += 4) {                                                                       \
             int v = 0;                                                                                        \
+            if (NV4) /* 16 sums in registers: only where there are 32 */                                     \
+                for (; v + 4 <= nv; v += 4) fwd_tile##SUF(out, xk, Wt, bias, C, W, P, PL, k, oc, v * L, 4, 4); \
             for (; v + 2 <= nv; v += 2) fwd_tile##SUF(out, xk, Wt, bias, C, W, P, PL, k, oc, v * L, 4, 2);    \
             if (v < nv) fwd_tile##SUF(out, xk, Wt, bias, C, W, P, PL, k, oc, v * L, 4, 1);                   \
         }                                                                                                     \
@@ -127,7 +129,7 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
     }
 
 typedef float v4f __attribute__((vector_size(16)));
-DEFINE_FWD(v4f, 4, _4)
+DEFINE_FWD(v4f, 4, _4, 0)
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_WIDE 1
@@ -135,13 +137,13 @@ DEFINE_FWD(v4f, 4, _4)
 #pragma GCC target("avx2,fma")
 #pragma GCC optimize("fp-contract=fast")
 typedef float v8f __attribute__((vector_size(32)));
-DEFINE_FWD(v8f, 8, _8)
+DEFINE_FWD(v8f, 8, _8, 0)
 #pragma GCC pop_options
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
 #pragma GCC optimize("fp-contract=fast")
 typedef float v16f __attribute__((vector_size(64)));
-DEFINE_FWD(v16f, 16, _16)
+DEFINE_FWD(v16f, 16, _16, 1)
 #pragma GCC pop_options
 #else
 #define HAVE_WIDE 0
@@ -204,6 +206,7 @@ typedef float v16f_dw __attribute__((vector_size(64)));
                     UNROLL9 for (int kj = 0; kj < (K); kj++) {                                                \
                         v16f_dw x;                                                                            \
                         memcpy(&x, xc + (size_t)kj * PL + (size_t)ki * W + v * 16, sizeof x);                 \
+                        DW_PIN(x);                                                                            \
                         UNROLL9 for (int o = 0; o < (OCB); o++) a[o][ki * (K) + kj] += d[o] * x;              \
                     }                                                                                         \
             }                                                                                                 \
@@ -258,7 +261,10 @@ typedef float v16f_dw __attribute__((vector_size(64)));
         }                                                                                                     \
     }
 
+/* DW_PIN(x) keeps a loaded tap vector in a register (AVX-512: one register), where the compiler
+ * would fold the load into each of the OCB multiply-adds and so load it OCB times. */
 #define DW_OCB 1
+#define DW_PIN(x) ((void)0)
 DEFINE_DW(_4)
 #if HAVE_WIDE
 #pragma GCC push_options
@@ -271,6 +277,8 @@ DEFINE_DW(_8)
 #pragma GCC optimize("fp-contract=fast")
 #undef DW_OCB
 #define DW_OCB 2 /* 32 registers: 2 x 9 sums */
+#undef DW_PIN
+#define DW_PIN(x) __asm__("" : "+v"(x))
 DEFINE_DW(_16)
 #pragma GCC pop_options
 #endif
