@@ -123,6 +123,14 @@ static void test_dense_input_declined(void **state)
     for (size_t i = 0; i < (size_t)p.batch * p.O; i++) assert_true(p.out[i] == 5.0f);
     for (size_t i = 0; i < (size_t)p.O * p.I; i++) assert_true(p.dW[i] == 5.0f);
     problem_free(&p);
+    /* Rows are gathered in 8 fixed groups, each allowed half nonzeros (so that the route never
+     * depends on the thread count): one dense group declines the batch, however sparse the rest. */
+    problem_make(&p, 16, 300, 70, 1.0, 9);
+    for (int j = 0; j < p.I; j++) p.in[j] = p.in[(size_t)p.I + j] = 1.0f; /* rows 0, 1: group 0 */
+    assert_int_equal(ip_dense_sparse_forward(p.out, p.in, p.W, p.b, p.batch, p.I, p.O, p.scratch), 0);
+    for (int j = 0; j < p.I; j++) p.in[(size_t)p.I + j] = 0.0f; /* 300 of group 0's 600: half, taken */
+    assert_int_equal(ip_dense_sparse_forward(p.out, p.in, p.W, p.b, p.batch, p.I, p.O, p.scratch), 1);
+    problem_free(&p);
 }
 
 /* A NaN input is a nonzero: it reaches its row's outputs and its column's gradient. */

@@ -16,6 +16,8 @@
 
 #define BW 64
 #define BAND 128
+/* The CSR's spare slots: I per group of rows gathered in parallel (see gather_rows). */
+#define GROUPS_ROOM 8
 
 /* Sixteen floats, the kernels' unit. Built three times (AVX-512, AVX2, SSE) and picked at load
  * time; the ISO C mode the project builds in (no FP contraction) gives all three the same
@@ -35,7 +37,7 @@ typedef struct {
     int *next;                  /* I: fill positions while building the CSC */
     int *row_order, *col_order; /* rows (B) and columns (I) in order of their number of nonzeros */
     int *hist;                  /* B + I + 2, for sorting them */
-    int *col_index, *row_index; /* per nonzero (CSR: cap + I slots, CSC: cap) */
+    int *col_index, *row_index; /* per nonzero (CSR: cap + GROUPS_ROOM I slots, CSC: cap) */
     float *row_value, *col_value;
     float *work;                /* per worker: worker_floats(B, I) */
     size_t cap;                 /* the most nonzeros the sparse route takes */
@@ -60,13 +62,13 @@ static size_t int_slots(int batch, int I)
     size_t cap = cap_of(batch, I);
     return 16 + round16((size_t)batch * (bands(I) + 1)) + round16((size_t)(bands(batch) + 1) * I) +
            round16((size_t)I) + round16((size_t)batch) + round16((size_t)I) + round16((size_t)batch + I + 2) +
-           round16(cap + I) + round16(cap);
+           round16(cap + (size_t)GROUPS_ROOM * I) + round16(cap);
 }
 
 size_t ip_dense_sparse_scratch_floats(int max_batch, int I, int O)
 {
     size_t cap = cap_of(max_batch, I);
-    return int_slots(max_batch, I) + round16(cap + I) + round16(cap) +
+    return int_slots(max_batch, I) + round16(cap + (size_t)GROUPS_ROOM * I) + round16(cap) +
            (size_t)IP_PAR_MAX_THREADS * worker_floats(max_batch, I);
 }
 
@@ -88,10 +90,10 @@ static sparse_scratch carve(float *scratch, int batch, int I)
     s.row_order = ip, ip += round16((size_t)batch);
     s.col_order = ip, ip += round16((size_t)I);
     s.hist = ip, ip += round16((size_t)batch + I + 2);
-    s.col_index = ip, ip += round16(s.cap + I);
+    s.col_index = ip, ip += round16(s.cap + (size_t)GROUPS_ROOM * I);
     s.row_index = ip, ip += round16(s.cap);
     float *fp = (float *)ip;
-    s.row_value = fp, fp += round16(s.cap + I);
+    s.row_value = fp, fp += round16(s.cap + (size_t)GROUPS_ROOM * I);
     s.col_value = fp, fp += round16(s.cap);
     s.work = fp;
     return s;
@@ -99,27 +101,60 @@ static sparse_scratch carve(float *scratch, int batch, int I)
 
 static int *row_bands_of(const sparse_scratch *s, int r) { return s->row_band + (size_t)r * (s->n_col_bands + 1); }
 
-/* The batch's nonzeros row by row (CSR) into s; 0 when there are more than s->cap. Writes every
- * element's slot and advances only past nonzeros (no branch per element); the I spare slots
- * take the last row's writes beyond cap. NaN counts as nonzero, so it reaches the output. */
-static int gather_rows(sparse_scratch *s, const float *in, int batch, int I)
+/* The batch's nonzeros row by row (CSR) into s, gathered on the thread pool in GROUPS fixed groups
+ * of rows (fixed, so that the outcome does not depend on the thread count). Group g's rows fill
+ * their own stretch of the arrays, room for half of its elements plus I spare slots; the
+ * stretches need not be contiguous, as every row's nonzeros are found through row_band.
+ * Each element's slot is written and the position advances only past nonzeros (no branch per
+ * element). NaN counts as nonzero, so it reaches the output. */
+#define GROUPS GROUPS_ROOM
+
+typedef struct {
+    sparse_scratch *s;
+    const float *in;
+    int batch, I, too_many[GROUPS];
+} gather_job;
+
+static size_t group_first_row(int g, int batch) { return (size_t)batch * g / GROUPS; }
+
+static void gather_groups(void *ctx, int begin, int end, int worker)
 {
-    size_t n = 0;
-    for (int r = 0; r < batch; r++) {
-        const float *x = in + (size_t)r * I;
-        int *band = row_bands_of(s, r);
-        for (int b = 0; b < s->n_col_bands; b++) {
-            band[b] = (int)n;
-            int j_end = (b + 1) * BAND < I ? (b + 1) * BAND : I;
-            for (int j = b * BAND; j < j_end; j++) {
-                s->col_index[n] = j;
-                s->row_value[n] = x[j];
-                n += x[j] != 0.0f;
+    gather_job *job = ctx;
+    sparse_scratch *s = job->s;
+    int I = job->I;
+    for (int g = begin; g < end; g++) {
+        size_t r0 = group_first_row(g, job->batch), r1 = group_first_row(g + 1, job->batch);
+        size_t n = r0 * I * IP_SPARSE_MAX_DENSITY_NUM / IP_SPARSE_MAX_DENSITY_DEN + (size_t)g * I;
+        size_t limit = n + (r1 - r0) * I * IP_SPARSE_MAX_DENSITY_NUM / IP_SPARSE_MAX_DENSITY_DEN;
+        job->too_many[g] = 0;
+        for (size_t r = r0; r < r1; r++) {
+            const float *x = job->in + r * I;
+            int *band = row_bands_of(s, (int)r);
+            for (int b = 0; b < s->n_col_bands; b++) {
+                band[b] = (int)n;
+                int j_end = (b + 1) * BAND < I ? (b + 1) * BAND : I;
+                for (int j = b * BAND; j < j_end; j++) {
+                    s->col_index[n] = j;
+                    s->row_value[n] = x[j];
+                    n += x[j] != 0.0f;
+                }
+            }
+            band[s->n_col_bands] = (int)n;
+            if (n > limit) {
+                job->too_many[g] = 1;
+                break;
             }
         }
-        band[s->n_col_bands] = (int)n;
-        if (n > s->cap) return 0;
     }
+}
+
+/* 1 when every group of rows is at most half nonzeros (then gathered), else 0. */
+static int gather_rows(sparse_scratch *s, const float *in, int batch, int I)
+{
+    gather_job job = {.s = s, .in = in, .batch = batch, .I = I};
+    ip_parallel_for(GROUPS, 1, gather_groups, &job);
+    for (int g = 0; g < GROUPS; g++)
+        if (job.too_many[g]) return 0;
     return 1;
 }
 
