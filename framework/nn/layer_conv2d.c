@@ -59,6 +59,8 @@ static size_t padded_floats(const conv_dims *d)
 {
     return 2 * (((size_t)(d->H + 2 * d->pad) * (d->W + 2 * d->pad) + 15) / 16 * 16);
 }
+static int is_same(const conv_dims *d);
+
 /* The column masks of a same convolution (k x P ints), rounded to 16 floats. */
 static size_t mask_floats(const conv_dims *d)
 {
@@ -91,9 +93,9 @@ static size_t direct_floats(const conv_dims *d)
 }
 static size_t worker_floats(const conv_dims *d)
 {
-    size_t piece = ((size_t)(d->CKK + d->OC) * d->sub * CONV_BWD_PIECES * d->P + 15) / 16 * 16;
-    size_t direct = (direct_floats(d) + 15) / 16 * 16;
-    return (piece > direct ? piece : direct) + padded_floats(d);
+    /* same convolutions run the direct kernels only, the others im2col pieces only */
+    size_t area = is_same(d) ? direct_floats(d) : (size_t)(d->CKK + d->OC) * d->sub * CONV_BWD_PIECES * d->P;
+    return (area + 15) / 16 * 16 + padded_floats(d);
 }
 
 /* The output positions o in [0, n_out) whose input index o*s - pad + kk lies in [0, n_in):
