@@ -24,8 +24,9 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef double v8d __attribute__((vector_size(64)));
 
 /* The eight lanes of a summed in a fixed order. */
-static inline double hsum8(v8d a)
+static inline double hsum8(const v8d *v) /* by pointer: a 64-byte vector argument has no fixed ABI */
 {
+    const v8d a = *v;
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
@@ -43,7 +44,7 @@ LN_CLONES static void sums(double *sx, double *sxy, const float *x, const float 
         memcpy(&yv, y + i, sizeof yv);
         axy += xd * __builtin_convertvector(yv, v8d);
     }
-    double tx = hsum8(ax), txy = hsum8(axy);
+    double tx = hsum8(&ax), txy = hsum8(&axy);
     for (; i < n; i++) {
         tx += x[i];
         txy += (double)x[i] * y[i];
@@ -66,7 +67,7 @@ LN_CLONES static void sums_sq(double *sx, double *sxx, const float *x, int n)
         ax += xd;
         axx += xd * xd;
     }
-    double tx = hsum8(ax), txx = hsum8(axx);
+    double tx = hsum8(&ax), txx = hsum8(&axx);
     for (; i < n; i++) {
         tx += x[i];
         txx += (double)x[i] * x[i];
