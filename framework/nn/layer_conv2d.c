@@ -8,7 +8,11 @@
  * batch is cut into CONV_GROUPS fixed groups of samples, the thread pool takes whole groups, and
  * BLAS runs single-threaded on each worker. The gradients are summed per group and the groups
  * added in order, so the result does not depend on the thread count. The workspace does not grow
- * with the batch. */
+ * with the batch.
+ * "Same" convolutions (stride 1, k = 2 pad + 1: the conv nets' 3x3 pad 1 layers) skip im2col and
+ * sgemm: the direct kernels of conv_direct.h compute each sample's output and input gradient
+ * from its tap planes, and the weight gradient in 16-lane sums per group, reduced in a fixed
+ * order; same groups, same thread-count independence. */
 #include <stdint.h>
 #include <string.h>
 
@@ -182,165 +186,28 @@ static void im2col_s1(float *col, const float *in, int nb, const conv_dims *d, f
     }
 }
 
-/* "Same" convolutions (stride 1, k = 2 pad + 1, so OH = H and OW = W; the 3x3 pad 1 of the conv
- * nets): the rows of a plane and of a column-matrix row share the stride W, so tap (ki, kj) of
- * output pixel p reads input pixel p + shift, shift = (ki - pad) W + (kj - pad). One column row
- * per sample is then a single shifted copy of the plane, with zeros where the window leaves the
- * image: whole rows at the top or bottom (outside the copied range) and, for kj != pad, the
- * columns whose tap falls left or right of the image (the copy wrapped them to the neighbouring
- * row; they are zeroed afterwards). */
+/* "Same" convolutions (stride 1, k = 2 pad + 1, so OH = H and OW = W; the 3x3 pad 1 layers of the
+ * conv nets) run by the direct kernels of conv_direct.h instead of im2col and sgemm. */
 static int is_same(const conv_dims *d)
 {
     return d->s == 1 && d->k == 2 * d->pad + 1 && d->OH == d->H && d->OW == d->W;
 }
 
-/* The output pixels [*a, *e) whose tap (ki, kj) reads an existing input row (and in-bounds flat
- * index p + shift); *shift as above; output columns [*c0, *c1) read inside the image. */
-static void same_tap(const conv_dims *d, int ki, int kj, int *a, int *e, int *shift, int *c0, int *c1)
-{
-    int W = d->W, HW = d->H * d->W, s = (ki - d->pad) * W + (kj - d->pad);
-    int ohlo = d->pad - ki > 0 ? d->pad - ki : 0, ohhi = d->H + d->pad - ki < d->H ? d->H + d->pad - ki : d->H;
-    int lo = ohlo * W, hi = ohhi * W;
-    if (lo < -s) lo = -s;
-    if (hi > HW - s) hi = HW - s;
-    *a = lo;
-    *e = hi > lo ? hi : lo;
-    *shift = s;
-    *c0 = d->pad - kj > 0 ? d->pad - kj : 0;
-    *c1 = W + d->pad - kj < W ? W + d->pad - kj : W;
-}
-
-/* The same-convolution kernels, compiled for AVX2 as well where the compiler can (picked at load
- * time): plain copies, bitwise ands and independent adds, so every clone gives the same values.
- * mask (k x P) holds, per kj, all-ones where output column ow reads inside the image, else 0. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CONV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CONV_CLONES
-#endif
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-/* dst (n) <- src (n) & mask (n). */
-static inline __attribute__((always_inline)) void masked_copy(float *restrict dst, const float *restrict src,
-                                                              const int32_t *restrict mask, int n)
-{
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8i v, m;
-        memcpy(&v, src + i, sizeof v);
-        memcpy(&m, mask + i, sizeof m);
-        v &= m;
-        memcpy(dst + i, &v, sizeof v);
-    }
-    for (; i < n; i++) {
-        int32_t v;
-        memcpy(&v, src + i, sizeof v);
-        v &= mask[i];
-        memcpy(dst + i, &v, sizeof v);
-    }
-}
-
-/* dst (n) <- src (n). */
-static inline __attribute__((always_inline)) void vec_copy(float *restrict dst, const float *restrict src, int n)
-{
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f v;
-        memcpy(&v, src + i, sizeof v);
-        memcpy(dst + i, &v, sizeof v);
-    }
-    for (; i < n; i++) dst[i] = src[i];
-}
-
-/* dst (n) <- 0. */
-static inline __attribute__((always_inline)) void vec_zero(float *dst, int n)
-{
-    int i = 0;
-    v8f z = {0};
-    for (; i + 8 <= n; i += 8) memcpy(dst + i, &z, sizeof z);
-    for (; i < n; i++) dst[i] = 0.0f;
-}
-
-/* dst (n) += src (n) & mask (n) (mask NULL: all ones). */
-static inline __attribute__((always_inline)) void masked_add(float *restrict dst, const float *restrict src,
-                                                             const int32_t *restrict mask, int n)
-{
-    int i = 0;
-    if (mask) {
-        for (; i + 8 <= n; i += 8) {
-            v8f a, b;
-            v8i m;
-            memcpy(&a, dst + i, sizeof a);
-            memcpy(&b, src + i, sizeof b);
-            memcpy(&m, mask + i, sizeof m);
-            a += (v8f)((v8i)b & m);
-            memcpy(dst + i, &a, sizeof a);
-        }
-        for (; i < n; i++) {
-            int32_t v;
-            float f;
-            memcpy(&v, src + i, sizeof v);
-            v &= mask[i];
-            memcpy(&f, &v, sizeof f);
-            dst[i] += f;
-        }
-    } else {
-        for (; i + 8 <= n; i += 8) {
-            v8f a, b;
-            memcpy(&a, dst + i, sizeof a);
-            memcpy(&b, src + i, sizeof b);
-            a += b;
-            memcpy(dst + i, &a, sizeof a);
-        }
-        for (; i < n; i++) dst[i] += src[i];
-    }
-}
-
-/* mask (k x P) as described above. */
+/* mask (k x P) for ip_convd_planes: per kj, all ones where output column ow reads inside the
+ * image (ow + kj - pad in [0, W)), else 0. */
 static void same_masks(int32_t *mask, const conv_dims *d)
 {
-    for (int kj = 0; kj < d->k; kj++) {
-        int a, e, s, c0, c1;
-        same_tap(d, 0, kj, &a, &e, &s, &c0, &c1);
+    for (int kj = 0; kj < d->k; kj++)
         for (int p = 0; p < d->P; p++) {
-            int ow = p % d->W;
-            mask[(size_t)kj * d->P + p] = ow >= c0 && ow < c1 ? -1 : 0;
-        }
-    }
-}
-
-/* col (CKK, nb*P) <- the receptive fields of the nb samples at in, same convolution: per tap one
- * shifted masked copy of each plane. The same values as im2col. */
-CONV_CLONES static void im2col_same(float *col, const float *in, int nb, const conv_dims *d, const int32_t *mask)
-{
-    int k = d->k, W = d->W, P = d->P;
-    size_t ld = (size_t)nb * P;
-    for (int b = 0; b < nb; b++)
-        for (int c = 0; c < d->C; c++) {
-            const float *img = in + ((size_t)b * d->C + c) * P;
-            for (int ki = 0; ki < k; ki++)
-                for (int kj = 0; kj < k; kj++) {
-                    float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * P;
-                    int a, e, s, c0, c1;
-                    same_tap(d, ki, kj, &a, &e, &s, &c0, &c1);
-                    vec_zero(row, a);
-                    if (c0 > 0 || c1 < W)
-                        masked_copy(row + a, img + a + s, mask + (size_t)kj * P + a, e - a);
-                    else
-                        vec_copy(row + a, img + a + s, e - a);
-                    vec_zero(row + e, P - e);
-                }
+            int iw = p % d->W + kj - d->pad;
+            mask[(size_t)kj * d->P + p] = iw >= 0 && iw < d->W ? -1 : 0;
         }
 }
 
 /* col (CKK, nb*P) <- the receptive fields of the nb samples at in, pbuf a padded_floats area. */
-static void im2col_piece(float *col, const float *in, int nb, const conv_dims *d, float *pbuf,
-                         const int32_t *mask)
+static void im2col_piece(float *col, const float *in, int nb, const conv_dims *d, float *pbuf)
 {
-    if (is_same(d))
-        im2col_same(col, in, nb, d, mask);
-    else if (d->s == 1)
+    if (d->s == 1)
         im2col_s1(col, in, nb, d, pbuf);
     else
         im2col(col, in, nb, 0, nb, d);
@@ -412,28 +279,6 @@ static void col2im_s1(float *din, const float *col, int nb, const conv_dims *d, 
         }
 }
 
-/* col2im of the whole piece for a same convolution: each plane starts at zero and gets every
- * tap's column row added at its shift, taps in (ki, kj) order as col2im (so the same sums, up to
- * the sign of a zero). Entries whose tap lies left or right of the image are masked to 0: the
- * shifted add carries them onto the neighbouring row. */
-CONV_CLONES static void col2im_same(float *din, const float *col, int nb, const conv_dims *d, const int32_t *mask)
-{
-    int k = d->k, W = d->W, P = d->P;
-    size_t ld = (size_t)nb * P;
-    for (int b = 0; b < nb; b++)
-        for (int c = 0; c < d->C; c++) {
-            float *img = din + ((size_t)b * d->C + c) * P;
-            vec_zero(img, P);
-            for (int ki = 0; ki < k; ki++)
-                for (int kj = 0; kj < k; kj++) {
-                    const float *row = col + ((size_t)(c * k + ki) * k + kj) * ld + (size_t)b * P;
-                    int a, e, s, c0, c1;
-                    same_tap(d, ki, kj, &a, &e, &s, &c0, &c1);
-                    masked_add(img + a + s, row + a, c0 > 0 || c1 < W ? mask + (size_t)kj * P + a : NULL, e - a);
-                }
-        }
-}
-
 /* Sum of x (n) in four independent float lanes (a single running sum would be bound by the
  * add latency), combined in double. */
 static double sum_floats(const float *x, int n)
@@ -486,7 +331,7 @@ static void forward_groups(void *ctx, int g0, int g1, int worker)
     for (int b0 = group_begin(j, g0), end = group_begin(j, g1); b0 < end; b0 += d->sub) {
         int nb = end - b0 < d->sub ? end - b0 : d->sub, n = nb * d->P;
         float *tmp = col + (size_t)d->CKK * n;
-        im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf, j->mask);
+        im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf);
         /* tmp (OC x n) <- W (OC x CKK) * col (CKK x n) */
         ip_sgemm(0, 0, d->OC, n, d->CKK, 1.0f, j->Wt, d->CKK, col, n, 0.0f, tmp, n);
         for (int b = 0; b < nb; b++)
@@ -581,7 +426,7 @@ static void backward_groups(void *ctx, int g0, int g1, int worker)
         for (int b0 = group_begin(j, g), end = group_begin(j, g + 1); b0 < end; b0 += sub) {
             int nb = end - b0 < sub ? end - b0 : sub, n = nb * d->P;
             float *tmp = col + (size_t)d->CKK * n;
-            im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf, j->mask);
+            im2col_piece(col, j->in + (size_t)b0 * in_per, nb, d, pbuf);
             for (int b = 0; b < nb; b++)
                 for (int oc = 0; oc < d->OC; oc++) {
                     const float *src = j->dout + ((size_t)(b0 + b) * d->OC + oc) * d->P;
@@ -593,9 +438,7 @@ static void backward_groups(void *ctx, int g0, int g1, int worker)
             if (!j->din) continue;
             /* dcol (CKK x n) <- W^T (CKK x OC) * dout piece (OC x n); col is done with */
             ip_sgemm(1, 0, d->CKK, n, d->OC, 1.0f, j->Wt, d->CKK, tmp, n, 0.0f, col, n);
-            if (is_same(d))
-                col2im_same(j->din + (size_t)b0 * in_per, col, nb, d, j->mask);
-            else if (d->s == 1)
+            if (d->s == 1)
                 col2im_s1(j->din + (size_t)b0 * in_per, col, nb, d, pbuf);
             else
                 col2im(j->din + (size_t)b0 * in_per, col, nb, 0, nb, d);
