@@ -112,6 +112,21 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(ip_config_load(&cfg, "configs/mnist_cnn_tanh.yaml", 0, NULL), IP_OK);
     assert_string_equal(cfg.model.arch, "mnist_cnn");
     ip_config_free(&cfg);
+
+    /* the >= 96% recipe (test_train_cli checks the accuracy) */
+    assert_int_equal(ip_config_load(&cfg, "configs/mnist_fnn_adam.yaml", 0, NULL), IP_OK);
+    assert_string_equal(cfg.model.arch, "mnist_fnn");
+    assert_int_equal(cfg.model.activation, IP_ACT_RELU);
+    assert_int_equal(cfg.data.scale, IP_SCALE_STD);
+    assert_int_equal(cfg.train.optimizer, IP_OPT_ADAM);
+    assert_close(cfg.train.lr, 3e-3, 1e-12, 0);
+    assert_int_equal(cfg.train.batch_size, 64);
+    assert_int_equal(cfg.train.epochs, 8);
+    assert_int_equal(cfg.train.lr_schedule, IP_LR_COSINE);
+    assert_int_equal(cfg.train.augment_shift, 1);
+    assert_int_equal(cfg.record.samples, 3000);
+    assert_int_equal(cfg.record.epochs, IP_SCHED_ALL);
+    ip_config_free(&cfg);
 }
 
 /* ---- defaults and every key ------------------------------------------------------------- */
@@ -134,6 +149,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.data.gaussian_dim, 10);
     assert_int_equal(c.data.gaussian_classes, 2);
     assert_close(c.data.gaussian_separation, 2.0, 0, 0);
+    assert_int_equal(c.data.scale, IP_SCALE_NONE);
     assert_int_equal(c.train.epochs, 10);
     assert_int_equal(c.train.batch_size, 128);
     assert_int_equal(c.train.optimizer, IP_OPT_ADAM);
@@ -145,6 +161,8 @@ static void test_defaults(void **state)
     assert_close(c.train.eps, 1e-8, 0, 0);
     assert_int_equal(c.train.threads, 0);
     assert_int_equal(c.train.shuffle, 1);
+    assert_int_equal(c.train.lr_schedule, IP_LR_CONSTANT);
+    assert_int_equal(c.train.augment_shift, 0);
     assert_int_equal(c.record.samples, 3000);
     assert_int_equal(c.record.test_samples, 0);
     assert_int_equal(c.record.epochs, IP_SCHED_ALL);
@@ -198,6 +216,7 @@ static void test_every_key(void **state)
                        "  gaussian_dim: 3\n"
                        "  gaussian_classes: 4\n"
                        "  gaussian_separation: 0.5\n"
+                       "  scale: std\n"
                        "train:\n"
                        "  epochs: 0\n"
                        "  batch_size: 1\n"
@@ -210,6 +229,8 @@ static void test_every_key(void **state)
                        "  eps: 1e-6\n"
                        "  threads: 2\n"
                        "  shuffle: false\n"
+                       "  lr_schedule: cosine\n"
+                       "  augment_shift: 2\n"
                        "record:\n"
                        "  samples: 0\n"
                        "  test_samples: 100\n"
@@ -258,6 +279,9 @@ static void test_every_key(void **state)
     assert_close(c.train.eps, 1e-6, 0, 0);
     assert_int_equal(c.train.threads, 2);
     assert_int_equal(c.train.shuffle, 0);
+    assert_int_equal(c.train.lr_schedule, IP_LR_COSINE);
+    assert_int_equal(c.train.augment_shift, 2);
+    assert_int_equal(c.data.scale, IP_SCALE_STD);
     assert_int_equal(c.record.samples, 0);
     assert_int_equal(c.record.test_samples, 100);
     assert_int_equal(c.record.epochs, IP_SCHED_LIST);
@@ -538,7 +562,7 @@ static void test_unknown_keys(void **state)
     (void)state;
     expect_fail("train:\n  epoch: 3\n",
                 "t.yaml:2:3: unknown key 'epoch' in section 'train' (allowed: epochs, batch_size, optimizer, lr, "
-                "momentum, weight_decay, beta1, beta2, eps, threads, shuffle)");
+                "momentum, weight_decay, beta1, beta2, eps, threads, shuffle, lr_schedule, augment_shift)");
     expect_fail("seed: 1\ntrainer:\n  epochs: 3\n",
                 "t.yaml:2:1: unknown key 'trainer' at the top level (allowed: seed, model, data, train, record, "
                 "analysis, plot)");
@@ -630,6 +654,14 @@ static void test_out_of_range(void **state)
     expect_fail("analysis:\n  units: shannons\n", "analysis.units: unknown value 'shannons' (valid: nats, bits)");
     expect_fail("analysis:\n  beta: -3\n", "analysis.beta: expected a number > 0 or auto, got '-3'");
     expect_fail("plot:\n  format: gif\n", "plot.format: unknown value 'gif' (valid: png, pdf, svg)");
+    expect_fail("train:\n  augment_shift: -1\n",
+                "t.yaml:2:18: train.augment_shift: expected an integer in 0..1000, got '-1'");
+    expect_fail("train:\n  augment_shift: 1.5\n", "train.augment_shift: expected an integer in 0..1000, got '1.5'");
+    expect_fail("train:\n  lr_schedule: linear\n",
+                "t.yaml:2:16: train.lr_schedule: unknown value 'linear' (valid: constant, cosine)");
+    expect_fail("train:\n  lr_schedule: [cosine]\n", "train.lr_schedule: expected one of constant, cosine, got a list");
+    expect_fail("data:\n  scale: minmax\n", "t.yaml:2:10: data.scale: unknown value 'minmax' (valid: none, std)");
+    expect_fail("data:\n  scale: true\n", "data.scale: unknown value 'true' (valid: none, std)");
 }
 
 static void test_cross_checks(void **state)
@@ -667,6 +699,19 @@ static void test_cross_checks(void **state)
     expect_fail("data:\n  dataset: idx\n  train_images: a\n",
                 "t.yaml:2:12: data.dataset: idx needs data.train_images and data.train_labels");
     expect_fail("data:\n  test_images: a\n", "data: test_images and test_labels go together");
+    /* shifting needs images: refused for the flat data sets, wherever the keys come from */
+    expect_fail("data:\n  dataset: tishby\ntrain:\n  augment_shift: 1\n",
+                "t.yaml:4:18: train.augment_shift: 1, but data.dataset tishby has flat samples, not images");
+    expect_fail("train:\n  augment_shift: 2\ndata:\n  dataset: gaussian\n",
+                "t.yaml:2:18: train.augment_shift: 2, but data.dataset gaussian has flat samples");
+    expect_fail_set("data:\n  dataset: tishby\n", "train.augment_shift=1",
+                    "--set train.augment_shift=1", "data.dataset tishby has flat samples");
+    ip_config c;
+    must_load(&c, "data:\n  dataset: tishby\ntrain:\n  augment_shift: 0\n", 0, NULL); /* 0 is fine */
+    ip_config_free(&c);
+    must_load(&c, "data:\n  dataset: cifar10\ntrain:\n  augment_shift: 3\n", 0, NULL);
+    assert_int_equal(c.train.augment_shift, 3);
+    ip_config_free(&c);
 }
 
 static void test_duplicate_keys(void **state)

@@ -689,6 +689,187 @@ static void test_gather_batch(void **state)
     ip_blas_set_threads(saved);
 }
 
+/* Reference for ip_dataset_gather_shifted: out[ch][r][c] = in[ch][r - dy][c - dx], else 0. */
+static void shift_reference(float *out, const float *in, int c, int h, int w, int dx, int dy)
+{
+    for (int ch = 0; ch < c; ch++)
+        for (int r = 0; r < h; r++)
+            for (int col = 0; col < w; col++) {
+                int rs = r - dy, cs = col - dx;
+                out[((size_t)ch * h + r) * w + col] =
+                    rs >= 0 && rs < h && cs >= 0 && cs < w ? in[((size_t)ch * h + rs) * w + cs] : 0.0f;
+            }
+}
+
+/* A known 2-channel 4x5 image moved by known (dx, dy): the content moves right/down by dx/dy,
+ * both channels together, zeros come in at the border; shifts of a whole width leave zeros. */
+static void test_gather_shift(void **state)
+{
+    enum { C = 2, H = 4, W = 5, F = C * H * W };
+    ip_dataset s = {.n = 2, .c = C, .h = H, .w = W, .n_classes = 2};
+    s.x = malloc(sizeof(float) * 2 * F);
+    s.y = malloc(sizeof(int) * 2);
+    assert_true(s.x && s.y);
+    for (int i = 0; i < 2; i++)
+        for (int ch = 0; ch < C; ch++)
+            for (int r = 0; r < H; r++)
+                for (int c = 0; c < W; c++) s.x[i * F + (ch * H + r) * W + c] = (float)(1000 * i + 100 * ch + 10 * r + c + 1);
+    s.y[0] = 0;
+    s.y[1] = 1;
+    /* worked by hand: sample 1 moved by dx = 1, dy = -1 */
+    int index[1] = {1}, shift[2] = {1, -1}, y = -1;
+    float x[F], ref[F];
+    ip_dataset_gather_shifted(&s, index, 1, shift, x, &y);
+    assert_int_equal(y, 1);
+    const float row0_ch0[W] = {0, 1011, 1012, 1013, 1014}; /* row 0 <- row 1, columns moved right */
+    const float row3_ch1[W] = {0, 0, 0, 0, 0};             /* the bottom row comes from outside */
+    const float row2_ch1[W] = {0, 1131, 1132, 1133, 1134}; /* row 2 <- row 3 */
+    assert_memory_equal(x, row0_ch0, sizeof row0_ch0);
+    assert_memory_equal(x + (1 * H + 3) * W, row3_ch1, sizeof row3_ch1);
+    assert_memory_equal(x + (1 * H + 2) * W, row2_ch1, sizeof row2_ch1);
+    /* every shift up to beyond the image, against the reference */
+    for (int dy = -H - 1; dy <= H + 1; dy++)
+        for (int dx = -W - 1; dx <= W + 1; dx++) {
+            int sh[4] = {dx, dy, -dx, dy}, ix[2] = {0, 1}, yy[2];
+            float xx[2 * F];
+            ip_dataset_gather_shifted(&s, ix, 2, sh, xx, yy);
+            shift_reference(ref, s.x, C, H, W, dx, dy);
+            assert_memory_equal(xx, ref, sizeof ref);
+            shift_reference(ref, s.x + F, C, H, W, -dx, dy);
+            assert_memory_equal(xx + F, ref, sizeof ref);
+            assert_true(yy[0] == 0 && yy[1] == 1);
+            if (dx == 0 && dy == 0) assert_memory_equal(xx, s.x, sizeof(float) * 2 * F);
+        }
+    /* NULL shifts: the plain gather */
+    ip_dataset_gather_shifted(&s, index, 1, NULL, x, &y);
+    assert_memory_equal(x, s.x + F, sizeof x);
+    ip_dataset_free(&s);
+}
+
+/* The shifts come from the training RNG, dx then dy per sample, uniform in {-N..N}; a gathered
+ * shifted batch of 28x28 images (wide enough for the thread pool) is the same with 1 and 2
+ * threads, and each row is its image moved by its own shift. */
+static void test_gather_shifted_batch(void **state)
+{
+    /* the draws: every value of {-1, 0, 1}^2 appears, nothing outside; a given RNG state gives the
+     * same shifts; N = 0 gives zeros */
+    ip_rng rng, rng2;
+    ip_rng_seed(&rng, 5);
+    rng2 = rng;
+    int shift[2 * 300], shift2[2 * 300], seen[3][3] = {{0}};
+    ip_dataset_draw_shifts(&rng, 1, 300, shift);
+    ip_dataset_draw_shifts(&rng2, 1, 300, shift2);
+    assert_memory_equal(shift, shift2, sizeof shift);
+    assert_memory_equal(rng.s, rng2.s, sizeof rng.s);
+    for (int i = 0; i < 300; i++) {
+        assert_true(shift[2 * i] >= -1 && shift[2 * i] <= 1 && shift[2 * i + 1] >= -1 && shift[2 * i + 1] <= 1);
+        seen[shift[2 * i] + 1][shift[2 * i + 1] + 1]++;
+    }
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) assert_true(seen[a][b] > 10); /* ~33 each */
+    ip_dataset_draw_shifts(&rng2, 0, 300, shift2);
+    for (int i = 0; i < 600; i++) assert_int_equal(shift2[i], 0);
+    ip_dataset_draw_shifts(&rng, 3, 300, shift2);
+    int lo = 0, hi = 0;
+    for (int i = 0; i < 600; i++) {
+        assert_true(shift2[i] >= -3 && shift2[i] <= 3);
+        lo += shift2[i] == -3;
+        hi += shift2[i] == 3;
+    }
+    assert_true(lo > 0 && hi > 0);
+
+    int saved = ip_blas_threads();
+    enum { N = 500, B = 300, F = 784 };
+    ip_dataset s = {.n = N, .c = 1, .h = 28, .w = 28, .n_classes = 10};
+    s.x = malloc(sizeof(float) * (size_t)N * F);
+    s.y = malloc(sizeof(int) * N);
+    assert_true(s.x && s.y);
+    for (size_t i = 0; i < (size_t)N * F; i++) s.x[i] = (i * 7919) % 13 < 5 ? 0.0f : (float)(i % 1009) / 1009;
+    for (int i = 0; i < N; i++) s.y[i] = i % 10;
+    int index[B];
+    for (int i = 0; i < B; i++) index[i] = (i * 37 + 11) % N;
+    float *x1 = malloc(sizeof(float) * B * F), *x2 = malloc(sizeof(float) * B * F), ref[F];
+    int y1[B], y2[B];
+    assert_true(x1 && x2);
+    ip_blas_set_threads(1);
+    ip_dataset_gather_shifted(&s, index, B, shift, x1, y1);
+    ip_blas_set_threads(2);
+    ip_dataset_gather_shifted(&s, index, B, shift, x2, y2);
+    assert_memory_equal(x1, x2, sizeof(float) * B * F);
+    assert_memory_equal(y1, y2, sizeof y1);
+    for (int i = 0; i < B; i++) {
+        assert_int_equal(y1[i], index[i] % 10);
+        shift_reference(ref, s.x + (size_t)index[i] * F, 1, 28, 28, shift[2 * i], shift[2 * i + 1]);
+        assert_memory_equal(x1 + (size_t)i * F, ref, sizeof ref);
+    }
+    free(x1);
+    free(x2);
+    ip_dataset_free(&s);
+    ip_blas_set_threads(saved);
+}
+
+/* data.scale: std on a tiny data set worked by hand: training values 0, 1, 2, 3 have mean 1.5
+ * and (population) variance 1.25, so everything is divided by sqrt(1.25); zeros stay zero, the
+ * training inputs' mean square becomes 3.5 / 1.25 = 2.8 and their variance 1; the test set is
+ * divided by the same value. */
+static void test_scale_std(void **state)
+{
+    ip_data d;
+    memset(&d, 0, sizeof d);
+    d.train = (ip_dataset){.n = 2, .c = 2, .h = 1, .w = 1, .n_classes = 2};
+    d.test = (ip_dataset){.n = 1, .c = 2, .h = 1, .w = 1, .n_classes = 2};
+    d.train.x = malloc(sizeof(float) * 4);
+    d.train.y = calloc(2, sizeof(int));
+    d.test.x = malloc(sizeof(float) * 2);
+    d.test.y = calloc(1, sizeof(int));
+    assert_true(d.train.x && d.train.y && d.test.x && d.test.y);
+    for (int i = 0; i < 4; i++) d.train.x[i] = (float)i;
+    d.test.x[0] = 0;
+    d.test.x[1] = 5;
+    double sd = 0;
+    assert_int_equal(ip_data_scale_std(&d, &sd), IP_OK);
+    assert_close(sd, sqrt(1.25), 1e-15, 0);
+    float div = (float)sqrt(1.25);
+    assert_true(d.train.x[0] == 0.0f && d.test.x[0] == 0.0f);
+    for (int i = 0; i < 4; i++) assert_true(d.train.x[i] == (float)i / div);
+    assert_true(d.test.x[1] == 5.0f / div);
+    double ms = 0, mean = 0, var = 0;
+    for (int i = 0; i < 4; i++) ms += (double)d.train.x[i] * d.train.x[i] / 4, mean += d.train.x[i] / 4.0;
+    for (int i = 0; i < 4; i++) var += (d.train.x[i] - mean) * (d.train.x[i] - mean) / 4;
+    assert_close(ms, 2.8, 1e-6, 0);
+    assert_close(var, 1.0, 1e-6, 0);
+    if (!strstr(d.description, "standard deviation 1.11803399")) fail_msg("description: %s", d.description);
+    /* constant training inputs have no spread to divide by */
+    for (int i = 0; i < 4; i++) d.train.x[i] = 0.5f;
+    assert_true(ip_data_scale_std(&d, NULL) < 0);
+    assert_non_null(strstr(ip_error_message(), "data.scale"));
+    ip_data_free(&d);
+
+    /* Through ip_data_load: the gaussian generator's data, scaled and unscaled, differ by one divisor */
+    ip_data_config c;
+    cfg_init(&c, "gaussian", NULL);
+    c.gaussian_samples = 200;
+    c.gaussian_dim = 3;
+    c.gaussian_classes = 2;
+    c.gaussian_separation = 2;
+    c.train_fraction = 0.75;
+    ip_data a, b;
+    if (ip_data_load(&a, &c, 3) < 0) fail_msg("%s", ip_error_message());
+    c.scale = IP_SCALE_STD;
+    if (ip_data_load(&b, &c, 3) < 0) fail_msg("%s", ip_error_message());
+    assert_null(strstr(a.description, "data.scale"));
+    assert_non_null(strstr(b.description, "(data.scale std)"));
+    size_t n = (size_t)a.train.n * 3;
+    double sum = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) sum += a.train.x[i];
+    for (size_t i = 0; i < n; i++) ss += (a.train.x[i] - sum / n) * (a.train.x[i] - sum / n);
+    float dv = (float)sqrt(ss / n);
+    for (size_t i = 0; i < n; i++) assert_true(b.train.x[i] == a.train.x[i] / dv);
+    for (size_t i = 0; i < (size_t)a.test.n * 3; i++) assert_true(b.test.x[i] == a.test.x[i] / dv);
+    ip_data_free(&a);
+    ip_data_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,7 +879,8 @@ int main(void)
         cmocka_unit_test(test_tishby_bad_files), cmocka_unit_test(test_cifar_synthetic),
         cmocka_unit_test(test_gaussian),         cmocka_unit_test(test_idx_explicit),
         cmocka_unit_test(test_idx_bad_files),    cmocka_unit_test(test_mnist_dir_errors),
-        cmocka_unit_test(test_gather_batch),
+        cmocka_unit_test(test_gather_batch),     cmocka_unit_test(test_gather_shift),
+        cmocka_unit_test(test_gather_shifted_batch), cmocka_unit_test(test_scale_std),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -1,5 +1,6 @@
 /* Optimizer tests: SGD (momentum, weight decay) and Adam over two steps against values worked
- * out by hand here from torch.optim's update rules, plus argument validation. */
+ * out by hand here from torch.optim's update rules, the cosine learning-rate schedule, plus
+ * argument validation. */
 #include "testutil.h"
 
 #include "core/status.h"
@@ -86,6 +87,63 @@ static void test_adam(void **state)
     ip_optimizer_free(&opt);
 }
 
+/* Cosine schedule: lr_t = lr * 0.5 * (1 + cos(pi t / T)), t = steps taken before this one. */
+static void test_cosine_lr(void **state)
+{
+    ip_train_config tc = {.optimizer = IP_OPT_ADAM, .lr = 3e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+                          .lr_schedule = IP_LR_COSINE};
+    ip_optimizer opt;
+    assert_int_equal(ip_optimizer_create(&opt, &tc, 2), IP_OK);
+    assert_true(ip_optimizer_lr(&opt) == 3e-3); /* T not set yet: the base lr */
+    const int64_t T = 1256;                     /* 8 epochs of ceil(10000 / 64) = 157 steps */
+    ip_optimizer_set_total_steps(&opt, T);
+    opt.step = 0;
+    assert_true(ip_optimizer_lr(&opt) == 3e-3); /* t = 0: the full lr, exactly */
+    opt.step = T / 2;
+    assert_close(ip_optimizer_lr(&opt), 1.5e-3, 0, 1e-15); /* cos(pi/2) = 0: half */
+    opt.step = T - 1;                                      /* the last step: small but not 0 */
+    double last = 3e-3 * 0.5 * (1 + cos(M_PI * (double)(T - 1) / (double)T));
+    assert_close(ip_optimizer_lr(&opt), last, 0, 1e-18);
+    assert_close(ip_optimizer_lr(&opt), 3e-3 * M_PI * M_PI / (4.0 * T * T), 1e-4, 0); /* ~ lr pi^2 / 4T^2 */
+    assert_true(ip_optimizer_lr(&opt) > 0);
+    opt.step = T + 10; /* beyond the run (never reached by the trainer): stays at 0 */
+    assert_true(ip_optimizer_lr(&opt) == 0);
+    opt.step = T / 4;
+    assert_close(ip_optimizer_lr(&opt), 3e-3 * 0.5 * (1 + sqrt(0.5)), 0, 1e-15);
+    ip_optimizer_free(&opt);
+
+    /* A step uses the scheduled lr exactly as a constant-lr optimizer with that lr would: the
+     * same floats (torch with param_group["lr"] set before each step). */
+    ip_optimizer a, b;
+    ip_train_config tb = tc;
+    tb.lr_schedule = IP_LR_CONSTANT;
+    for (int kind = 0; kind < 2; kind++) {
+        tc.optimizer = tb.optimizer = kind ? IP_OPT_ADAM : IP_OPT_SGD;
+        tc.momentum = tb.momentum = kind ? 0 : 0.9;
+        assert_int_equal(ip_optimizer_create(&a, &tc, 3), IP_OK);
+        ip_optimizer_set_total_steps(&a, 10);
+        float pa[3] = {1.0f, -0.5f, 0.25f}, pb[3] = {1.0f, -0.5f, 0.25f};
+        const float g[3] = {0.3f, -0.1f, 2.0f};
+        for (int t = 0; t < 10; t++) {
+            /* b: a fresh constant optimizer carrying a's state, with lr = a's lr for this step */
+            tb.lr = t == 0 ? tc.lr : ip_optimizer_lr(&a);
+            assert_true(tb.lr > 0);
+            assert_int_equal(ip_optimizer_create(&b, &tb, 3), IP_OK);
+            memcpy(b.m, a.m, sizeof(float) * 3);
+            if (kind) memcpy(b.v, a.v, sizeof(float) * 3);
+            b.step = a.step;
+            memcpy(pb, pa, sizeof pa);
+            ip_optimizer_step(&a, pa, g);
+            ip_optimizer_step(&b, pb, g);
+            assert_memory_equal(pa, pb, sizeof pa);
+            ip_optimizer_free(&b);
+        }
+        assert_int_equal(a.step, 10);
+        assert_true(ip_optimizer_lr(&a) == 0);
+        ip_optimizer_free(&a);
+    }
+}
+
 static void test_bad_arguments(void **state)
 {
     ip_optimizer opt;
@@ -96,6 +154,9 @@ static void test_bad_arguments(void **state)
     assert_non_null(strstr(ip_error_message(), "adam"));
     tc = (ip_train_config){.optimizer = (ip_optimizer_kind)7, .lr = 1e-3};
     assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
+    tc = (ip_train_config){.optimizer = IP_OPT_SGD, .lr = 1e-3, .lr_schedule = (ip_lr_schedule)5};
+    assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
+    assert_non_null(strstr(ip_error_message(), "schedule"));
 }
 
 int main(void)
@@ -104,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_sgd_momentum_wd),
         cmocka_unit_test(test_sgd_plain),
         cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_cosine_lr),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

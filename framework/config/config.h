@@ -35,6 +35,8 @@ typedef enum { IP_INIT_PYTORCH = 0, IP_INIT_TRUNCNORM, IP_INIT_XAVIER } ip_init_
 typedef enum { IP_OPT_SGD = 0, IP_OPT_ADAM } ip_optimizer_kind;
 typedef enum { IP_SCHED_ALL = 0, IP_SCHED_EVERY, IP_SCHED_LIST, IP_SCHED_LOG } ip_schedule_kind;
 typedef enum { IP_MODE_COV = 0, IP_MODE_PEARSON } ip_logdet_mode;
+typedef enum { IP_SCALE_NONE = 0, IP_SCALE_STD } ip_data_scale;      /* data.scale */
+typedef enum { IP_LR_CONSTANT = 0, IP_LR_COSINE } ip_lr_schedule;    /* train.lr_schedule */
 
 typedef struct {
     ip_layer_kind kind;
@@ -66,6 +68,7 @@ typedef struct {
     double train_fraction;           /* tishby/gaussian: fraction used for training (rest test) */
     int gaussian_samples, gaussian_dim, gaussian_classes; /* synthetic Gaussians */
     double gaussian_separation;
+    ip_data_scale scale;             /* std: every input divided by the training inputs' std */
 } ip_data_config;
 
 typedef struct {
@@ -76,6 +79,8 @@ typedef struct {
     double beta1, beta2, eps;        /* adam */
     int threads;                     /* BLAS threads; 0 = OpenBLAS default */
     int shuffle;
+    ip_lr_schedule lr_schedule;      /* constant, or cosine decay to 0 over the run's steps */
+    int augment_shift;               /* N > 0: training images shifted by (dx, dy) in {-N..N}^2 */
 } ip_train_config;
 
 typedef struct {

@@ -28,26 +28,98 @@ void ip_dataset_free(ip_dataset *s)
 typedef struct {
     const ip_dataset *s;
     const int *index;
+    const int *shift; /* NULL, or (dx, dy) per row */
     float *x;
     int *y;
 } gather_job;
 
+/* dst <- src (c planes of h x w) translated by (dx, dy), zero fill. */
+static void shift_copy(float *dst, const float *src, int c, int h, int w, int dx, int dy)
+{
+    if (dx >= w || -dx >= w || dy >= h || -dy >= h) { /* moved out entirely */
+        memset(dst, 0, sizeof *dst * (size_t)c * h * w);
+        return;
+    }
+    /* Output columns [c0, c1) read inside the image (column - dx in [0, w)); the rest are 0. */
+    int c0 = dx > 0 ? dx : 0, c1 = dx < 0 ? w + dx : w;
+    for (int ch = 0; ch < c; ch++) {
+        const float *in = src + (size_t)ch * h * w;
+        float *out = dst + (size_t)ch * h * w;
+        for (int r = 0; r < h; r++) {
+            float *orow = out + (size_t)r * w;
+            int rs = r - dy;
+            if (rs < 0 || rs >= h) {
+                memset(orow, 0, sizeof *orow * (size_t)w);
+                continue;
+            }
+            memset(orow, 0, sizeof *orow * (size_t)c0);
+            memcpy(orow + c0, in + (size_t)rs * w + (c0 - dx), sizeof *orow * (size_t)(c1 - c0));
+            memset(orow + c1, 0, sizeof *orow * (size_t)(w - c1));
+        }
+    }
+}
+
 static void gather_rows(void *ctx, int begin, int end, int worker)
 {
     const gather_job *g = ctx;
-    size_t feat = (size_t)ip_dataset_features(g->s);
+    const ip_dataset *s = g->s;
+    size_t feat = (size_t)ip_dataset_features(s);
     for (int i = begin; i < end; i++) {
-        memcpy(g->x + (size_t)i * feat, g->s->x + (size_t)g->index[i] * feat, feat * sizeof *g->x);
-        g->y[i] = g->s->y[g->index[i]];
+        const float *src = s->x + (size_t)g->index[i] * feat;
+        float *dst = g->x + (size_t)i * feat;
+        int dx = g->shift ? g->shift[2 * i] : 0, dy = g->shift ? g->shift[2 * i + 1] : 0;
+        if (dx == 0 && dy == 0)
+            memcpy(dst, src, feat * sizeof *dst);
+        else
+            shift_copy(dst, src, s->c, s->h, s->w, dx, dy);
+        g->y[i] = s->y[g->index[i]];
     }
+}
+
+void ip_dataset_gather_shifted(const ip_dataset *s, const int *index, int n, const int *shift, float *x, int *y)
+{
+    gather_job g = {s, index, shift, x, y};
+    /* rows of at least 1 KB per worker block of 64: small sets (Tishby's 12 features) stay serial */
+    int min_rows = ip_dataset_features(s) >= 256 ? 64 : n;
+    ip_parallel_for(n, min_rows > 0 ? min_rows : 1, gather_rows, &g);
 }
 
 void ip_dataset_gather(const ip_dataset *s, const int *index, int n, float *x, int *y)
 {
-    gather_job g = {s, index, x, y};
-    /* rows of at least 1 KB per worker block of 64: small sets (Tishby's 12 features) stay serial */
-    int min_rows = ip_dataset_features(s) >= 256 ? 64 : n;
-    ip_parallel_for(n, min_rows > 0 ? min_rows : 1, gather_rows, &g);
+    ip_dataset_gather_shifted(s, index, n, NULL, x, y);
+}
+
+void ip_dataset_draw_shifts(ip_rng *rng, int max_shift, int n, int *shift)
+{
+    uint64_t k = 2 * (uint64_t)(max_shift > 0 ? max_shift : 0) + 1;
+    for (int i = 0; i < 2 * n; i++) shift[i] = (int)ip_rng_below(rng, k) - max_shift;
+}
+
+int ip_data_scale_std(ip_data *d, double *std_out)
+{
+    ip_dataset *tr = &d->train, *te = &d->test;
+    size_t n = (size_t)tr->n * (size_t)ip_dataset_features(tr);
+    if (n == 0) return ip_fail(IP_ERR, "data.scale: std needs training samples, and the training set is empty");
+    /* Two passes in double (mean, then squared deviations): exact enough for any data set here. */
+    double sum = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) sum += tr->x[i];
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double e = tr->x[i] - mean;
+        ss += e * e;
+    }
+    double sd = sqrt(ss / (double)n);
+    if (!(sd > 0) || !isfinite(sd))
+        return ip_fail(IP_ERR, "data.scale: std: the training inputs have standard deviation %g; cannot divide by it",
+                       sd);
+    /* One float divisor, a division as torchvision's Normalize (mean 0): x / std. */
+    float div = (float)sd;
+    for (size_t i = 0; i < n; i++) tr->x[i] = tr->x[i] / div;
+    size_t m = (size_t)te->n * (size_t)ip_dataset_features(te);
+    for (size_t i = 0; i < m; i++) te->x[i] = te->x[i] / div;
+    ip_data_describe(d, "; inputs divided by the training inputs' standard deviation %.9g (data.scale std)", sd);
+    if (std_out) *std_out = sd;
+    return IP_OK;
 }
 
 void ip_data_free(ip_data *d)
@@ -405,6 +477,7 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     else
         rc = ip_fail(IP_ERR, "data: unknown dataset '%s' (expected mnist, fashion_mnist, idx, cifar10, tishby or "
                      "gaussian)", ds);
+    if (rc >= 0 && cfg->scale == IP_SCALE_STD) rc = ip_data_scale_std(d, NULL);
     if (rc < 0) ip_data_free(d);
     return rc;
 }

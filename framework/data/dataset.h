@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../config/config.h"
+#include "../core/rng.h"
 
 typedef struct {
     int n;             /* samples */
@@ -33,6 +34,23 @@ void ip_dataset_free(ip_dataset *s);
 /* x (n x features) and y (n) <- the samples of s at index[0..n), in that order (a training
  * batch). Rows are copied on the thread pool. */
 void ip_dataset_gather(const ip_dataset *s, const int *index, int n, float *x, int *y);
+
+/* As ip_dataset_gather, with sample i translated by (shift[2i], shift[2i+1]) = (dx, dy) pixels
+ * on the way (train.augment_shift): out[ch][r][c] = in[ch][r - dy][c - dx], zero where that falls
+ * outside the image, so dx > 0 moves the content right and dy > 0 down; the channels of a sample
+ * move together. shift == NULL is ip_dataset_gather. The shifts are the caller's (drawn serially
+ * from the training RNG), so the batch does not depend on the thread count. */
+void ip_dataset_gather_shifted(const ip_dataset *s, const int *index, int n, const int *shift, float *x, int *y);
+
+/* Draws n shifts for ip_dataset_gather_shifted: per sample dx then dy, each uniform in
+ * {-max_shift..max_shift} (ip_rng_below(2 max_shift + 1) - max_shift), into shift[0..2n). */
+void ip_dataset_draw_shifts(ip_rng *rng, int max_shift, int n, int *shift);
+
+/* data.scale: std. Divides every input of d->train and d->test by the population standard
+ * deviation (denominator N) of all training input values, summed in double and applied as one float
+ * divisor, so zeros stay zero. Stores the value in *std_out (may be NULL) and appends it to
+ * d->description. An empty training set, or one whose inputs are all equal (std 0), is an error. */
+int ip_data_scale_std(ip_data *d, double *std_out);
 
 /* ---- Building blocks of ip_data_load, also used by the tests (docs/data.md) ---- */
 

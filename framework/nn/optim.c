@@ -37,6 +37,9 @@ int ip_optimizer_create(ip_optimizer *opt, const ip_train_config *cfg, size_t n)
     opt->beta1 = cfg->beta1;
     opt->beta2 = cfg->beta2;
     opt->eps = cfg->eps;
+    if (cfg->lr_schedule != IP_LR_CONSTANT && cfg->lr_schedule != IP_LR_COSINE)
+        return ip_fail(IP_ERR_FORMAT, "optimizer: unknown lr schedule %d", (int)cfg->lr_schedule);
+    opt->schedule = cfg->lr_schedule;
     opt->n = n;
     opt->m = ip_aligned_alloc(n * sizeof(float));
     if (opt->kind == IP_OPT_ADAM) opt->v = ip_aligned_alloc(n * sizeof(float));
@@ -54,12 +57,25 @@ void ip_optimizer_free(ip_optimizer *opt)
     opt->m = opt->v = NULL;
 }
 
+void ip_optimizer_set_total_steps(ip_optimizer *opt, int64_t total_steps)
+{
+    opt->total_steps = total_steps > 0 ? total_steps : 0;
+}
+
+double ip_optimizer_lr(const ip_optimizer *opt)
+{
+    if (opt->schedule != IP_LR_COSINE || opt->total_steps <= 0) return opt->lr;
+    int64_t t = opt->step < opt->total_steps ? opt->step : opt->total_steps;
+    return opt->lr * 0.5 * (1.0 + cos(M_PI * (double)t / (double)opt->total_steps));
+}
+
 /* torch.optim.SGD: g += wd p; buf = g on the first step, else buf = momentum buf + g;
  * p -= lr buf (p -= lr g when momentum is 0). */
 typedef struct {
     ip_optimizer *opt;
     float *p;
     const float *grads;
+    double lr; /* this step's learning rate (ip_optimizer_lr) */
 } step_job;
 
 static void sgd_range(step_job *job, size_t begin, size_t end)
@@ -67,7 +83,7 @@ static void sgd_range(step_job *job, size_t begin, size_t end)
     ip_optimizer *opt = job->opt;
     float *p = job->p;
     const float *grads = job->grads;
-    float lr = (float)opt->lr, mom = (float)opt->momentum, wd = (float)opt->weight_decay;
+    float lr = (float)job->lr, mom = (float)opt->momentum, wd = (float)opt->weight_decay;
     float *buf = opt->m;
     int first = opt->step == 0;
     for (size_t i = begin; i < end; i++) {
@@ -92,7 +108,7 @@ static void adam_range(step_job *job, size_t begin, size_t end)
     double bc1 = 1.0 - pow(opt->beta1, t), bc2_sqrt = sqrt(1.0 - pow(opt->beta2, t));
     float b1 = (float)opt->beta1, b2 = (float)opt->beta2, wd = (float)opt->weight_decay;
     float omb1 = (float)(1.0 - opt->beta1), omb2 = (float)(1.0 - opt->beta2);
-    float step_size = (float)(opt->lr / bc1), bc2s = (float)bc2_sqrt, eps = (float)opt->eps;
+    float step_size = (float)(job->lr / bc1), bc2s = (float)bc2_sqrt, eps = (float)opt->eps;
     float *m = opt->m, *v = opt->v;
     for (size_t i = begin; i < end; i++) {
         float g = grads[i];
@@ -117,7 +133,7 @@ static void step_chunks(void *ctx, int begin, int end, int worker)
 
 void ip_optimizer_step(ip_optimizer *opt, float *params, const float *grads)
 {
-    step_job job = {opt, params, grads};
+    step_job job = {opt, params, grads, ip_optimizer_lr(opt)};
     ip_parallel_for((int)((opt->n + CHUNK - 1) / CHUNK), MIN_CHUNKS_PER_WORKER, step_chunks, &job);
     opt->step++;
 }

@@ -38,6 +38,7 @@ typedef struct {
                                     * written synchronously (epoch 0 always is) */
     float *batch_x;
     int *batch_y, *order;
+    int *shift;                    /* train.augment_shift: (dx, dy) per batch row, or NULL */
     ip_epoch_metrics *history;     /* metrics rows, epoch 0..E */
     int n_history;
 } trainer;
@@ -161,7 +162,10 @@ static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m,
                 recorded ? "  recorded" : "");
 }
 
-/* One pass over the shuffled training set. */
+/* One pass over the shuffled training set. With train.augment_shift each batch's shifts are
+ * drawn from the training RNG on this thread, after the shuffle and before the rows are gathered
+ * (so they depend neither on the thread count nor on anything but the RNG state the run file
+ * saves: a resumed run draws the same ones). */
 static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch_metrics *m)
 {
     const ip_dataset *tr = &t->data.train;
@@ -173,7 +177,8 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     if (cfg->train.shuffle) ip_rng_shuffle_int(&t->rng, t->order, tr->n);
     for (int i = 0; i < tr->n; i += bs, batch_no++) {
         int b = tr->n - i < bs ? tr->n - i : bs, correct = 0;
-        ip_dataset_gather(tr, t->order + i, b, t->batch_x, t->batch_y);
+        if (t->shift) ip_dataset_draw_shifts(&t->rng, cfg->train.augment_shift, b, t->shift);
+        ip_dataset_gather_shifted(tr, t->order + i, b, t->shift, t->batch_x, t->batch_y);
         float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
         if (!isfinite(loss))
             return ip_fail(IP_ERR_NUMERIC,
@@ -203,6 +208,7 @@ static void trainer_free(trainer *t)
     free(t->batch_x);
     free(t->batch_y);
     free(t->order);
+    free(t->shift);
     free(t->history);
 }
 
@@ -248,11 +254,22 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     if ((rc = ip_data_load(&t.data, &cfg->data, cfg->seed)) != IP_OK) goto out;
 
     ip_dataset *tr = &t.data.train;
+    if (cfg->train.augment_shift > 0 && (tr->h == 1 || tr->w == 1 || cfg->train.augment_shift >= tr->h ||
+                                         cfg->train.augment_shift >= tr->w)) {
+        rc = ip_fail(IP_ERR, "train.augment_shift = %d needs images larger than the shift, but the samples are "
+                             "%dx%dx%d (channels x height x width)%s",
+                     cfg->train.augment_shift, tr->c, tr->h, tr->w,
+                     tr->h == 1 || tr->w == 1 ? ", flat vectors" : "");
+        goto out;
+    }
     ip_shape input = {tr->c, tr->h, tr->w};
     if ((rc = ip_model_build(&cfg->model, input, tr->n_classes, specs, &n_specs)) != IP_OK) goto out;
     int max_batch = cfg->train.batch_size > 256 ? cfg->train.batch_size : 256;
     if ((rc = ip_network_create(&t.net, specs, n_specs, input, max_batch)) != IP_OK) goto out;
     if ((rc = ip_optimizer_create(&t.opt, &cfg->train, t.net->n_params)) != IP_OK) goto out;
+    /* The cosine schedule runs over every step of the run: epochs * ceil(n_train / batch). */
+    ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + cfg->train.batch_size - 1) /
+                                                             cfg->train.batch_size));
     ip_rng_seed(&t.rng, cfg->seed);
     ip_network_init(t.net, cfg->model.init, &t.rng);
 
@@ -271,6 +288,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     t.batch_x = ip_malloc(sizeof(float) * (size_t)cfg->train.batch_size * feat);
     t.batch_y = ip_malloc(sizeof(int) * (size_t)cfg->train.batch_size);
     t.order = ip_malloc(sizeof(int) * (size_t)tr->n);
+    if (cfg->train.augment_shift > 0 && !(t.shift = ip_malloc(sizeof(int) * 2 * (size_t)cfg->train.batch_size))) {
+        rc = IP_ERR_NOMEM;
+        goto out;
+    }
     t.history = ip_calloc((size_t)epochs + 1, sizeof(ip_epoch_metrics));
     if (!t.rec_buf || !t.batch_x || !t.batch_y || !t.order || !t.history) {
         rc = IP_ERR_NOMEM;
