@@ -400,7 +400,12 @@ static hid_t make_fapl(int clear_flags)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return fapl;
-    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0) {
+    /* A SWMR reader re-reads a metadata block whose checksum fails, in case the writer is
+     * rewriting it, sleeping 1 ns, 2 ns, 4 ns, ... in between; HDF5's default of 100 attempts
+     * would sleep for ever on a block a killed writer left torn. 24 attempts wait ~17 ms in all,
+     * ample for a live writer's rewrite, and then fail with a message instead of hanging. */
+    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_metadata_read_attempts(fapl, 24) < 0) {
         H5Pclose(fapl);
         return H5I_INVALID_HID;
     }
@@ -1570,10 +1575,54 @@ static void writer_free(struct run_writer *w)
     free(w);
 }
 
-/* One job's HDF5 calls, the same as the synchronous path's. Runs on the writer thread. */
-static int job_write(ip_run *r, const run_job *j)
+/* Once a recorded epoch's chunks are on disk, drops their pages from the page cache. A run grows
+ * by a recorded epoch per epoch (13 MB for the MNIST MLP), and fresh page-cache pages are slow
+ * to come by on a VM whose memory the host backs on first touch: writing 13 MB into new pages
+ * took ~20 ms of system time here, into pages the kernel had just taken back ~3 ms. It also
+ * keeps a long run from filling the page cache with data nobody reads before the analysis.
+ * Only whole pages inside the chunks are dropped, never pages holding HDF5 metadata, which is
+ * rewritten in place (a metadata write into a dropped page would first read it from disk).
+ * The wait for the disk is the writer thread's, not the training's. */
+typedef struct {
+    int n;
+    haddr_t addr[IP_MAX_LAYERS];
+    hsize_t size[IP_MAX_LAYERS];
+} written_chunks;
+
+static void drop_written_pages(int fd, const written_chunks *c)
+{
+    if (fd < 0) return;
+    const off_t page = 4096;
+    for (int i = 0; i < c->n; i++) {
+        off_t from = (off_t)c->addr[i], to = from + (off_t)c->size[i];
+        sync_file_range(fd, from, to - from,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+        off_t first = (from + page - 1) / page * page, last = to / page * page;
+        if (last > first) posix_fadvise(fd, first, last - first, POSIX_FADV_DONTNEED);
+    }
+}
+
+/* Where the chunks of recorded row `row` of every layer are in the file (none on failure:
+ * nothing is dropped then). */
+static void find_chunks(const ip_run *r, int row, written_chunks *c)
+{
+    c->n = 0;
+    for (int l = 0; l < r->n_layers; l++) {
+        hsize_t at[3] = {(hsize_t)row, 0, 0};
+        unsigned mask = 0;
+        if (H5Dget_chunk_info_by_coord(r->layer_ds[l], at, &mask, &c->addr[c->n], &c->size[c->n]) < 0 ||
+            c->addr[c->n] == HADDR_UNDEF)
+            return;
+        c->n++;
+    }
+}
+
+/* One job's HDF5 calls, the same as the synchronous path's. Runs on the writer thread; says
+ * where the activations it wrote went (c->n = 0: none). */
+static int job_write(ip_run *r, const run_job *j, written_chunks *c)
 {
     int rc = IP_OK;
+    c->n = 0;
     pthread_mutex_lock(&g_h5);
     if (j->has_acts) {
         const float *acts[IP_MAX_LAYERS];
@@ -1583,6 +1632,7 @@ static int job_write(ip_run *r, const run_job *j)
             off += (size_t)r->n_samples * (size_t)r->units[l];
         }
         rc = run_append_activations_locked(r, j->acts_epoch, acts);
+        if (rc == IP_OK) find_chunks(r, r->n_rows - 1, c);
     }
     if (rc == IP_OK && j->has_epoch)
         rc = run_append_epoch_locked(r, &j->m, j->params, r->n_params, j->opt_m, j->opt_v, r->n_opt, j->opt_step,
@@ -1609,19 +1659,6 @@ static void writer_record_error(struct run_writer *w, int rc)
     snprintf(w->err_msg, sizeof w->err_msg, "%s", ip_error_message());
 }
 
-/* Once the pages written so far are on disk, drops them from the page cache. A run grows by a
- * recorded epoch per epoch (13 MB for the MNIST MLP), and fresh page-cache pages are slow to
- * come by on a VM whose memory the host backs on first touch: writing 13 MB into new pages took
- * ~20 ms of system time here, into pages the kernel had just taken back ~3 ms. It also keeps a
- * long run from filling the page cache with data nobody reads before the analysis. The wait
- * for the disk is the writer thread's, not the training's. */
-static void drop_written_pages(int fd)
-{
-    if (fd < 0) return;
-    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-}
-
 static void *writer_main(void *arg)
 {
     ip_run *r = arg;
@@ -1643,8 +1680,9 @@ static void *writer_main(void *arg)
         j->state = JOB_WRITING;
         int skip = w->err_rc != IP_OK; /* after a failure the run takes no more (as synchronously) */
         pthread_mutex_unlock(&w->mu);
-        int rc = skip ? IP_OK : job_write(r, j);
-        if (rc == IP_OK && !skip) drop_written_pages(w->fd);
+        written_chunks chunks = {0};
+        int rc = skip ? IP_OK : job_write(r, j, &chunks);
+        if (rc == IP_OK) drop_written_pages(w->fd, &chunks);
         pthread_mutex_lock(&w->mu);
         writer_record_error(w, rc);
         j->has_acts = j->has_epoch = 0;
@@ -1716,7 +1754,8 @@ static int writer_submit(ip_run *r)
     w->fill ^= 1;
     if (!w->started && pthread_create(&w->thread, NULL, writer_main, r) == 0) w->started = 1;
     if (!w->started) {
-        int rc = job_write(r, j);
+        written_chunks unused;
+        int rc = job_write(r, j, &unused);
         pthread_mutex_lock(&w->mu);
         writer_record_error(w, rc);
         if (rc != IP_OK) w->err_reported = 1;
