@@ -90,7 +90,7 @@ fail:
 }
 
 /* Returns NULL (with a message) when batch is out of 1..max_batch. */
-const float *ip_network_forward(ip_network *net, const float *x, int batch)
+const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs)
 {
     if (batch <= 0 || batch > net->max_batch) {
         ip_fail(IP_ERR, "network: batch of %d samples outside 1..%d", batch, net->max_batch);
@@ -99,11 +99,16 @@ const float *ip_network_forward(ip_network *net, const float *x, int batch)
     const float *in = x;
     for (int i = 0; i < net->n_layers; i++) {
         ip_layer *l = &net->layers[i];
-        float *o = ip_network_act(net, i);
+        float *o = outs && outs[i] ? outs[i] : ip_network_act(net, i);
         l->ops->forward(l, o, in, batch);
         in = o;
     }
     return in;
+}
+
+const float *ip_network_forward(ip_network *net, const float *x, int batch)
+{
+    return ip_network_forward_to(net, x, batch, NULL);
 }
 
 /* probs (B, K) <- softmax(logits (B, K)); returns the mean cross-entropy against y (B) and counts

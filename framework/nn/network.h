@@ -35,6 +35,11 @@ void ip_network_init(ip_network *net, ip_init_kind kind, ip_rng *rng);
  * until the next call. Every layer's output stays readable through ip_network_act. */
 const float *ip_network_forward(ip_network *net, const float *x, int batch);
 
+/* Forward only, with layer i's output written to outs[i] (batch x its size) where outs[i] is
+ * not NULL, else to ip_network_act(net, i): recording gathers the analysis set's activations
+ * straight into the run's buffer. Not followed by a backward pass. Returns the logits. */
+const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs);
+
 /* Forward, mean softmax cross-entropy over the batch, backward: grads are overwritten
  * (not accumulated) with dLoss/dparams. Returns the mean loss; *correct (may be NULL)
  * gets the number of argmax hits. */

@@ -106,14 +106,12 @@ static int record_epoch(trainer *t, int epoch)
         layer_out[l] = base + off;
         off += (size_t)a->n * t->rec_units[l];
     }
+    float *outs[IP_MAX_LAYERS] = {0};
     for (int i = 0; i < a->n; i += net->max_batch) {
         int b = a->n - i < net->max_batch ? a->n - i : net->max_batch;
-        ip_network_forward(net, a->x + (size_t)i * feat, b);
-        for (int l = 0; l < t->n_rec; l++) {
-            size_t u = (size_t)t->rec_units[l];
-            memcpy((float *)layer_out[l] + (size_t)i * u, ip_network_act(net, t->rec_index[l]),
-                   sizeof(float) * (size_t)b * u);
-        }
+        /* recorded layers write their rows of the batch in place */
+        for (int l = 0; l < t->n_rec; l++) outs[t->rec_index[l]] = (float *)layer_out[l] + (size_t)i * t->rec_units[l];
+        if (!ip_network_forward_to(net, a->x + (size_t)i * feat, b, outs)) return IP_ERR; /* message set */
     }
     return ip_run_append_activations(t->run, epoch, layer_out);
 }
