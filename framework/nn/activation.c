@@ -155,14 +155,6 @@ static void tanh_grad_map16(float *dx, const float *dy, const float *y, size_t n
 }
 #pragma GCC pop_options
 
-/* 1 when the CPU has AVX-512F (asked once; a benign race, as core/cpu.h). */
-static int has_avx512(void)
-{
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return known;
-}
-
 #else
 #define HAVE_MAP8 0
 #endif
@@ -226,7 +218,7 @@ void ip_activation_forward(float *y, const float *x, size_t n, ip_activation act
         break;
     case IP_ACT_TANH:
 #if HAVE_MAP8
-        if (has_avx512()) {
+        if (ip_cpu_has_avx512f()) {
             tanh_map16(y, x, n);
             break;
         }
@@ -239,7 +231,7 @@ void ip_activation_forward(float *y, const float *x, size_t n, ip_activation act
         break;
     case IP_ACT_SIGMOID:
 #if HAVE_MAP8
-        if (has_avx512()) {
+        if (ip_cpu_has_avx512f()) {
             sigmoid_map16(y, x, n);
             break;
         }
@@ -275,7 +267,7 @@ void ip_activation_backward(float *dx, const float *dy, const float *x, const fl
         break;
     case IP_ACT_TANH:
 #if HAVE_MAP8
-        if (has_avx512()) {
+        if (ip_cpu_has_avx512f()) {
             tanh_grad_map16(dx, dy, y, n);
             break;
         }

@@ -12,7 +12,15 @@
 
 #include <string.h>
 
+#include "../core/cpu.h"
 #include "../core/parallel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_COMPRESS 1
+#else
+#define HAVE_COMPRESS 0
+#endif
 
 #define BW 64
 #define BAND 128
@@ -109,6 +117,47 @@ static int *row_bands_of(const sparse_scratch *s, int r) { return s->row_band + 
  * element). NaN counts as nonzero, so it reaches the output. */
 #define GROUPS GROUPS_ROOM
 
+/* col, val <- the indices in [j0, j1) where x is nonzero (NaN included) and those values;
+ * returns how many. Writes up to j1 - j0 slots whatever the count (the spare room). */
+static int nonzeros_scalar(int *col, float *val, const float *x, int j0, int j1)
+{
+    int n = 0;
+    for (int j = j0; j < j1; j++) {
+        col[n] = j;
+        val[n] = x[j];
+        n += x[j] != 0.0f;
+    }
+    return n;
+}
+
+#if HAVE_COMPRESS
+/* The same sixteen at a time: a compare to a mask, compressed into registers (a compress
+ * straight to memory is microcoded and slow on AMD), stored whole. Same output. */
+__attribute__((target("avx512f"))) static int nonzeros_avx512(int *col, float *val, const float *x, int j0, int j1)
+{
+    int n = 0, j = j0;
+    __m512i index = _mm512_add_epi32(_mm512_set1_epi32(j0),
+                                     _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    for (; j + 16 <= j1; j += 16) {
+        __m512 v = _mm512_loadu_ps(x + j);
+        __mmask16 keep = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ); /* as C's != */
+        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(keep, v));
+        _mm512_storeu_si512(col + n, _mm512_maskz_compress_epi32(keep, index));
+        n += __builtin_popcount(keep);
+        index = _mm512_add_epi32(index, _mm512_set1_epi32(16));
+    }
+    return n + nonzeros_scalar(col + n, val + n, x, j, j1);
+}
+#endif
+
+static int nonzeros_of(int *col, float *val, const float *x, int j0, int j1)
+{
+#if HAVE_COMPRESS
+    if (ip_cpu_has_avx512f()) return nonzeros_avx512(col, val, x, j0, j1);
+#endif
+    return nonzeros_scalar(col, val, x, j0, j1);
+}
+
 typedef struct {
     sparse_scratch *s;
     const float *in;
@@ -133,11 +182,7 @@ static void gather_groups(void *ctx, int begin, int end, int worker)
             for (int b = 0; b < s->n_col_bands; b++) {
                 band[b] = (int)n;
                 int j_end = (b + 1) * BAND < I ? (b + 1) * BAND : I;
-                for (int j = b * BAND; j < j_end; j++) {
-                    s->col_index[n] = j;
-                    s->row_value[n] = x[j];
-                    n += x[j] != 0.0f;
-                }
+                n += nonzeros_of(s->col_index + n, s->row_value + n, x, b * BAND, j_end);
             }
             band[s->n_col_bands] = (int)n;
             if (n > limit) {

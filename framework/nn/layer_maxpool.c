@@ -300,14 +300,6 @@ static void gather_tables(int32_t *t, const pool_dims *d)
     }
 }
 
-/* 1 when the CPU has AVX-512F (asked once; a benign race, as core/cpu.h). */
-static int has_avx512(void)
-{
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return known;
-}
-
 #else
 #define HAVE_POOL8 0
 static size_t gather_floats(const pool_dims *d) { return 0; }
@@ -322,7 +314,7 @@ static void maxpool_forward(ip_layer *l, float *out, const float *in, int batch)
     ip_par_fn fn = forward_planes_4;
 #if HAVE_POOL8
     if (ip_cpu_has_avx2()) fn = forward_planes_8;
-    if (has_avx512() && gather_floats(&d) > 0) {
+    if (ip_cpu_has_avx512f() && gather_floats(&d) > 0) {
         gather_tables((int32_t *)(work - gather_floats(&d)), &d);
         fn = forward_planes_gather;
     }
