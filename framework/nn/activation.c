@@ -13,7 +13,7 @@
 #include "layer_kinds.h"
 
 /* The kernels, written once for any float vector type V (int vector VI of the same width) and
- * instantiated for 4 floats (SSE2 or NEON) and, on x86-64, 8 floats (AVX2, see MAP8). Vector-scalar
+ * instantiated for 4 floats (SSE2 or NEON) and, on x86-64, 8 (AVX2) and 16 (AVX-512F) floats (see MAP_W). Vector-scalar
  * operations broadcast the scalar.
  * exp_W: e^x for x in [-104, 88.7] (callers clamp): Cody-Waite reduction x = n ln2 + r and Cephes'
  * expf polynomial, then 2^n applied as two exponent-bit scales so that results down in the
@@ -73,6 +73,25 @@ static inline __attribute__((always_inline)) V sigmoid_##W(V x) \
     return select_##W(x < SPLAT_##W(0.0f), e * inv, inv); \
 }
 
+/* y (n) <- f(x (n)) W floats at a time in vectors of type V; the tail goes through a zero-padded
+ * vector so every element gets exactly the same arithmetic wherever it sits. */
+#define MAP_W(V, W, y, x, n, f)                                                                       \
+    do {                                                                                              \
+        size_t i_ = 0;                                                                                \
+        for (; i_ + (W) <= (n); i_ += (W)) {                                                          \
+            V v_;                                                                                     \
+            memcpy(&v_, (x) + i_, sizeof v_);                                                         \
+            v_ = f(v_);                                                                               \
+            memcpy((y) + i_, &v_, sizeof v_);                                                         \
+        }                                                                                             \
+        if (i_ < (n)) {                                                                               \
+            V v_ = {0};                                                                               \
+            memcpy(&v_, (x) + i_, ((n)-i_) * sizeof(float));                                          \
+            v_ = f(v_);                                                                               \
+            memcpy((y) + i_, &v_, ((n)-i_) * sizeof(float));                                          \
+        }                                                                                             \
+    } while (0)
+
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 DEFINE_KERNELS(v4f, v4i, 4)
@@ -90,26 +109,9 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 DEFINE_KERNELS(v8f, v8i, 8)
 
-/* y (n) <- f(x (n)) eight at a time, the tail through a padded vector (as MAP4). */
-#define MAP8(y, x, n, f)                                                                              \
-    do {                                                                                              \
-        size_t i_ = 0;                                                                                \
-        for (; i_ + 8 <= (n); i_ += 8) {                                                              \
-            v8f v_;                                                                                   \
-            memcpy(&v_, (x) + i_, sizeof v_);                                                         \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, sizeof v_);                                                         \
-        }                                                                                             \
-        if (i_ < (n)) {                                                                               \
-            v8f v_ = SPLAT_8(0.0f);                                                                   \
-            memcpy(&v_, (x) + i_, ((n)-i_) * sizeof(float));                                          \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, ((n)-i_) * sizeof(float));                                          \
-        }                                                                                             \
-    } while (0)
 
-static void tanh_map8(float *y, const float *x, size_t n) { MAP8(y, x, n, tanh_8); }
-static void sigmoid_map8(float *y, const float *x, size_t n) { MAP8(y, x, n, sigmoid_8); }
+static void tanh_map8(float *y, const float *x, size_t n) { MAP_W(v8f, 8, y, x, n, tanh_8); }
+static void sigmoid_map8(float *y, const float *x, size_t n) { MAP_W(v8f, 8, y, x, n, sigmoid_8); }
 #pragma GCC pop_options
 
 /* And on 16 floats where the CPU has AVX-512F: again element by element the same operations. */
@@ -119,26 +121,9 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 DEFINE_KERNELS(v16f, v16i, 16)
 
-/* y (n) <- f(x (n)) sixteen at a time, the tail through a padded vector (as MAP4). */
-#define MAP16(y, x, n, f)                                                                             \
-    do {                                                                                              \
-        size_t i_ = 0;                                                                                \
-        for (; i_ + 16 <= (n); i_ += 16) {                                                            \
-            v16f v_;                                                                                  \
-            memcpy(&v_, (x) + i_, sizeof v_);                                                         \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, sizeof v_);                                                         \
-        }                                                                                             \
-        if (i_ < (n)) {                                                                               \
-            v16f v_ = SPLAT_16(0.0f);                                                                 \
-            memcpy(&v_, (x) + i_, ((n)-i_) * sizeof(float));                                          \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, ((n)-i_) * sizeof(float));                                          \
-        }                                                                                             \
-    } while (0)
 
-static void tanh_map16(float *y, const float *x, size_t n) { MAP16(y, x, n, tanh_16); }
-static void sigmoid_map16(float *y, const float *x, size_t n) { MAP16(y, x, n, sigmoid_16); }
+static void tanh_map16(float *y, const float *x, size_t n) { MAP_W(v16f, 16, y, x, n, tanh_16); }
+static void sigmoid_map16(float *y, const float *x, size_t n) { MAP_W(v16f, 16, y, x, n, sigmoid_16); }
 
 /* dx (n) <- dy (n) * (1 - y (n)^2), the tanh derivative, sixteen at a time (as MAP4_2). */
 static void tanh_grad_map16(float *dx, const float *dy, const float *y, size_t n)
@@ -159,24 +144,7 @@ static void tanh_grad_map16(float *dx, const float *dy, const float *y, size_t n
 #define HAVE_MAP8 0
 #endif
 
-/* y (n) <- f(x (n)) four at a time; the tail goes through a padded vector so every element
- * gets exactly the same arithmetic wherever it sits. */
-#define MAP4(y, x, n, f)                                                                              \
-    do {                                                                                              \
-        size_t i_ = 0;                                                                                \
-        for (; i_ + 4 <= (n); i_ += 4) {                                                              \
-            v4f v_;                                                                                   \
-            memcpy(&v_, (x) + i_, sizeof v_);                                                         \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, sizeof v_);                                                         \
-        }                                                                                             \
-        if (i_ < (n)) {                                                                               \
-            v4f v_ = splat(0.0f);                                                                     \
-            memcpy(&v_, (x) + i_, ((n)-i_) * sizeof(float));                                          \
-            v_ = f(v_);                                                                               \
-            memcpy((y) + i_, &v_, ((n)-i_) * sizeof(float));                                          \
-        }                                                                                             \
-    } while (0)
+#define MAP4(y, x, n, f) MAP_W(v4f, 4, y, x, n, f)
 
 /* dx (n) <- f(dy, y) four at a time (by hand: -O2 does not vectorise loops with a remainder);
  * the same arithmetic as the scalar loop, element by element. */
