@@ -109,7 +109,6 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 DEFINE_KERNELS(v8f, v8i, 8)
 
-
 static void tanh_map8(float *y, const float *x, size_t n) { MAP_W(v8f, 8, y, x, n, tanh_8); }
 static void sigmoid_map8(float *y, const float *x, size_t n) { MAP_W(v8f, 8, y, x, n, sigmoid_8); }
 #pragma GCC pop_options
@@ -120,7 +119,6 @@ static void sigmoid_map8(float *y, const float *x, size_t n) { MAP_W(v8f, 8, y, 
 typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 DEFINE_KERNELS(v16f, v16i, 16)
-
 
 static void tanh_map16(float *y, const float *x, size_t n) { MAP_W(v16f, 16, y, x, n, tanh_16); }
 static void sigmoid_map16(float *y, const float *x, size_t n) { MAP_W(v16f, 16, y, x, n, sigmoid_16); }
