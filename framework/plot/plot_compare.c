@@ -314,10 +314,7 @@ static int fig_compare_plane(plot_ctx *c, const plot_mi *ref, const group_stats 
         if (q == 0) sb_puts(&g, "unset colorbox\n");
     }
     sb_puts(&g, "unset multiplot\n");
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 static int fig_compare_mi_epochs(plot_ctx *c, const plot_mi *ref, const group_stats *s, int n_groups,
@@ -382,10 +379,7 @@ static int fig_compare_mi_epochs(plot_ctx *c, const plot_mi *ref, const group_st
             }
         }
     sb_puts(&g, "unset multiplot\n");
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 static int fig_compare_curves(plot_ctx *c, const group_stats *s, int n_groups, char (*label)[256])
@@ -428,10 +422,7 @@ static int fig_compare_curves(plot_ctx *c, const group_stats *s, int n_groups, c
         }
     }
     sb_puts(&g, "unset multiplot\n");
-    int rc = plot_render(c, "compare_curves", NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, "compare_curves", NULL, &g, &d, 0);
 }
 
 int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *opt_in, ip_plot_report *report)

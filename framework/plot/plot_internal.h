@@ -82,9 +82,9 @@ typedef struct {
 } plot_ctx;
 
 /* Write BASE.dat and BASE.gp (script = terminal + the body in `gp`) into ctx->dir and
- * render BASE.EXT (ext NULL = ctx->ext; "gif" = animated GIF with `gif_delay` 1/100 s). */
-int plot_render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat,
-                int gif_delay);
+ * render BASE.EXT (ext NULL = ctx->ext; "gif" = animated GIF with `gif_delay` 1/100 s).
+ * Frees gp and dat (which may be NULL), whatever happens: a figure ends with it. */
+int plot_render(plot_ctx *c, const char *base, const char *ext, sbuf *gp, sbuf *dat, int gif_delay);
 
 /* The start of every script: encoding, fonts, grid, the viridis palette. */
 void plot_gp_style(sbuf *b);

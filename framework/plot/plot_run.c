@@ -129,10 +129,7 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     for (int l = 0; l < m->n_layers; l++)
         sb_printf(&g, "  '%s.dat' index %d every ::0::0 using 3:4 with points pt 6 ps 2 lc rgb \"#202020\" %s%s\n",
                   base, l, l == 0 ? "title \"first recorded epoch\"" : "notitle", l + 1 < m->n_layers ? ", \\" : "");
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 /* 1, 2 or 5 times a power of ten, at least `raw`: a readable tic step. */
@@ -186,10 +183,7 @@ static int fig_plane_layers(plot_ctx *c, const plot_mi *m, const char *run, cons
         if (l == 0) sb_puts(&g, "unset colorbox\n"); /* one shared colour bar, drawn with the first panel */
     }
     sb_puts(&g, "unset multiplot\n");
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const char *est_title)
@@ -236,10 +230,7 @@ static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const c
               m->n_layers - 1, base, m->n_layers - 1, base, m->n_layers - 1, base);
     int delay = 500 / n_frames; /* about five seconds per loop */
     delay = delay < 6 ? 6 : delay > 50 ? 50 : delay;
-    int rc = plot_render(c, base, "gif", &g, &d, delay);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, "gif", &g, &d, delay);
 }
 
 static int fig_mi_epochs(plot_ctx *c, const plot_mi *m, const char *run, const char *est_title)
@@ -280,10 +271,7 @@ static int fig_mi_epochs(plot_ctx *c, const plot_mi *m, const char *run, const c
         }
     }
     sb_puts(&g, "unset multiplot\n");
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 static int fig_layer_mi(plot_ctx *c, const plot_pairs *p, const char *estimator, const char *run)
@@ -320,10 +308,7 @@ static int fig_layer_mi(plot_ctx *c, const plot_pairs *p, const char *estimator,
         sb_gpstr(&g, name);
         sb_puts(&g, q + 1 < p->n_pairs ? ", \\\n" : "\n");
     }
-    int rc = plot_render(c, base, NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, base, NULL, &g, &d, 0);
 }
 
 static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
@@ -358,10 +343,7 @@ static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
                   "     'curves.dat' using 1:5 with %s lw 2 lc rgb \"%s\" title \"test\"\n"
                   "unset multiplot\n",
               lo >= 100 ? 90 : lo, style, plot_series_colour(0), style, plot_series_colour(1));
-    int rc = plot_render(c, "curves", NULL, &g, &d, 0);
-    sb_free(&d);
-    sb_free(&g);
-    return rc;
+    return plot_render(c, "curves", NULL, &g, &d, 0);
 }
 
 /* ---- choosing what to draw ---- */

@@ -266,7 +266,7 @@ static void terminal(sbuf *b, const plot_ctx *c, const char *ext, int gif_delay)
                   gif_delay, c->width, c->height, fs - 1);
 }
 
-int plot_render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay)
+static int render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay)
 {
     if (!ext) ext = c->ext;
     if (gp->failed || (dat && dat->failed)) return IP_ERR_NOMEM;
@@ -292,6 +292,14 @@ int plot_render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, 
     sb_free(&s);
     if (!rc) rc = plot_gnuplot_run(c->gnuplot, c->dir, script, out);
     if (!rc) plot_report_made(c->rep, c->dir, out);
+    return rc;
+}
+
+int plot_render(plot_ctx *c, const char *base, const char *ext, sbuf *gp, sbuf *dat, int gif_delay)
+{
+    int rc = render(c, base, ext, gp, dat, gif_delay);
+    sb_free(gp);
+    if (dat) sb_free(dat);
     return rc;
 }
 
