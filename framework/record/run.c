@@ -520,33 +520,32 @@ static int ds_dims(hid_t ds, hsize_t dims[3])
     return rank;
 }
 
-/* Writes `count` rows starting at row `at` of a dataset whose other dimensions are whole. */
-static int write_rows(hid_t ds, hid_t memtype, int rank, const hsize_t dims[3], hsize_t at, hsize_t count,
-                      const void *buf)
+/* Writes (or reads) `count` rows starting at row `at` of a dataset whose other dimensions are
+ * whole. */
+static int rows_io(hid_t ds, hid_t memtype, int rank, const hsize_t dims[3], hsize_t at, hsize_t count, void *buf,
+                   int write)
 {
     hsize_t start[3] = {at, 0, 0}, cnt[3] = {count, dims[1], dims[2]};
     hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(rank, cnt, NULL);
     int r = -1;
     if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0 &&
-        H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+        (write ? H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf) : H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf)) >= 0)
         r = 0;
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
     return r;
 }
 
+static int write_rows(hid_t ds, hid_t memtype, int rank, const hsize_t dims[3], hsize_t at, hsize_t count,
+                      const void *buf)
+{
+    return rows_io(ds, memtype, rank, dims, at, count, (void *)buf, 1);
+}
+
 static int read_rows(hid_t ds, hid_t memtype, int rank, const hsize_t dims[3], hsize_t at, hsize_t count,
                      void *buf)
 {
-    hsize_t start[3] = {at, 0, 0}, cnt[3] = {count, dims[1], dims[2]};
-    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(rank, cnt, NULL);
-    int r = -1;
-    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0 &&
-        H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf) >= 0)
-        r = 0;
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    return r;
+    return rows_io(ds, memtype, rank, dims, at, count, buf, 0);
 }
 
 /* Grow (or shrink) the first dimension to n rows. */
@@ -1783,6 +1782,14 @@ static int writer_submit(ip_run *r)
     return IP_OK;
 }
 
+/* Floats of one recorded epoch: every layer's n_samples x units. */
+static size_t activation_floats(const ip_run *r)
+{
+    size_t total = 0;
+    for (int l = 0; l < r->n_layers; l++) total += (size_t)r->n_samples * (size_t)r->units[l];
+    return total;
+}
+
 static int async_activations(ip_run *r, int epoch, const float *const *acts)
 {
     struct run_writer *w = r->w;
@@ -1791,17 +1798,14 @@ static int async_activations(ip_run *r, int epoch, const float *const *acts)
     if (epoch <= w->epoch_in || w->acts_in >= 0)
         return ip_fail(IP_ERR, "%s: activations of epoch %d out of order (last complete epoch %d%s)", r->path, epoch,
                        w->epoch_in, w->acts_in >= 0 ? ", activations already appended for the next" : "");
-    size_t total = 0;
-    for (int l = 0; l < r->n_layers; l++) {
+    for (int l = 0; l < r->n_layers; l++)
         if (!acts || !acts[l]) {
             w->refused = 1;
             return ip_fail(IP_ERR, "%s: no activations for layer %s", r->path, r->names[l]);
         }
-        total += (size_t)r->n_samples * (size_t)r->units[l];
-    }
     run_job *j = writer_job(w);
     if ((rc = writer_check(r)) != IP_OK) return rc; /* the wait may have ended in a failure */
-    if (!j->acts && !(j->acts = ip_malloc(sizeof(float) * total))) return IP_ERR_NOMEM;
+    if (!j->acts && !(j->acts = ip_malloc(sizeof(float) * activation_floats(r)))) return IP_ERR_NOMEM;
     size_t off = 0;
     for (int l = 0; l < r->n_layers; l++) {
         size_t n = (size_t)r->n_samples * (size_t)r->units[l];
@@ -1812,13 +1816,6 @@ static int async_activations(ip_run *r, int epoch, const float *const *acts)
     j->acts_epoch = epoch;
     w->acts_in = epoch;
     return IP_OK;
-}
-
-static size_t activation_floats(const ip_run *r)
-{
-    size_t total = 0;
-    for (int l = 0; l < r->n_layers; l++) total += (size_t)r->n_samples * (size_t)r->units[l];
-    return total;
 }
 
 float *ip_run_activation_room(ip_run *r)
