@@ -24,8 +24,9 @@
 
 #define BW 64
 #define BAND 128
-/* The CSR's spare slots: I per group of rows gathered in parallel (see gather_rows). */
-#define GROUPS_ROOM 8
+/* Rows are gathered in this many fixed groups (see gather_rows); the CSR has I spare slots per
+ * group. */
+#define GROUPS 8
 
 /* Sixteen floats, the kernels' unit. Built three times (AVX-512, AVX2, SSE) and picked at load
  * time; the ISO C mode the project builds in (no FP contraction) gives all three the same
@@ -45,7 +46,7 @@ typedef struct {
     int *next;                  /* I: fill positions while building the CSC */
     int *row_order, *col_order; /* rows (B) and columns (I) in order of their number of nonzeros */
     int *hist;                  /* B + I + 2, for sorting them */
-    int *col_index, *row_index; /* per nonzero (CSR: cap + GROUPS_ROOM I slots, CSC: cap) */
+    int *col_index, *row_index; /* per nonzero (CSR: cap + GROUPS I slots, CSC: cap) */
     float *row_value, *col_value;
     float *work;                /* per worker: worker_floats(B, I) */
     size_t cap;                 /* the most nonzeros the sparse route takes */
@@ -70,13 +71,13 @@ static size_t int_slots(int batch, int I)
     size_t cap = cap_of(batch, I);
     return 16 + round16((size_t)batch * (bands(I) + 1)) + round16((size_t)(bands(batch) + 1) * I) +
            round16((size_t)I) + round16((size_t)batch) + round16((size_t)I) + round16((size_t)batch + I + 2) +
-           round16(cap + (size_t)GROUPS_ROOM * I) + round16(cap);
+           round16(cap + (size_t)GROUPS * I) + round16(cap);
 }
 
 size_t ip_dense_sparse_scratch_floats(int max_batch, int I, int O)
 {
     size_t cap = cap_of(max_batch, I);
-    return int_slots(max_batch, I) + round16(cap + (size_t)GROUPS_ROOM * I) + round16(cap) +
+    return int_slots(max_batch, I) + round16(cap + (size_t)GROUPS * I) + round16(cap) +
            (size_t)IP_PAR_MAX_THREADS * worker_floats(max_batch, I);
 }
 
@@ -98,24 +99,16 @@ static sparse_scratch carve(float *scratch, int batch, int I)
     s.row_order = ip, ip += round16((size_t)batch);
     s.col_order = ip, ip += round16((size_t)I);
     s.hist = ip, ip += round16((size_t)batch + I + 2);
-    s.col_index = ip, ip += round16(s.cap + (size_t)GROUPS_ROOM * I);
+    s.col_index = ip, ip += round16(s.cap + (size_t)GROUPS * I);
     s.row_index = ip, ip += round16(s.cap);
     float *fp = (float *)ip;
-    s.row_value = fp, fp += round16(s.cap + (size_t)GROUPS_ROOM * I);
+    s.row_value = fp, fp += round16(s.cap + (size_t)GROUPS * I);
     s.col_value = fp, fp += round16(s.cap);
     s.work = fp;
     return s;
 }
 
 static int *row_bands_of(const sparse_scratch *s, int r) { return s->row_band + (size_t)r * (s->n_col_bands + 1); }
-
-/* The batch's nonzeros row by row (CSR) into s, gathered on the thread pool in GROUPS fixed groups
- * of rows (fixed, so that the outcome does not depend on the thread count). Group g's rows fill
- * their own stretch of the arrays, room for half of its elements plus I spare slots; the
- * stretches need not be contiguous, as every row's nonzeros are found through row_band.
- * Each element's slot is written and the position advances only past nonzeros (no branch per
- * element). NaN counts as nonzero, so it reaches the output. */
-#define GROUPS GROUPS_ROOM
 
 /* col, val <- the indices in [j0, j1) where x is nonzero (NaN included) and those values;
  * returns how many. Writes up to j1 - j0 slots whatever the count (the spare room). */
@@ -158,6 +151,13 @@ static int nonzeros_of(int *col, float *val, const float *x, int j0, int j1)
     return nonzeros_scalar(col, val, x, j0, j1);
 }
 
+/* The batch's nonzeros row by row (CSR) into s, gathered on the thread pool in GROUPS fixed groups
+ * of rows (fixed, so that the outcome does not depend on the thread count). Group g's rows fill
+ * their own stretch of the arrays, room for half of its elements plus I spare slots; the
+ * stretches need not be contiguous, as every row's nonzeros are found through row_band.
+ * Each element's slot is written and the position advances only past nonzeros (no branch per
+ * element). NaN counts as nonzero, so it reaches the output. */
+
 typedef struct {
     sparse_scratch *s;
     const float *in;
@@ -173,8 +173,7 @@ static void gather_groups(void *ctx, int begin, int end, int worker)
     int I = job->I;
     for (int g = begin; g < end; g++) {
         size_t r0 = group_first_row(g, job->batch), r1 = group_first_row(g + 1, job->batch);
-        size_t n = r0 * I * IP_SPARSE_MAX_DENSITY_NUM / IP_SPARSE_MAX_DENSITY_DEN + (size_t)g * I;
-        size_t limit = n + (r1 - r0) * I * IP_SPARSE_MAX_DENSITY_NUM / IP_SPARSE_MAX_DENSITY_DEN;
+        size_t n = cap_of((int)r0, I) + (size_t)g * I, limit = n + cap_of((int)(r1 - r0), I);
         job->too_many[g] = 0;
         for (size_t r = r0; r < r1; r++) {
             const float *x = job->in + r * I;
