@@ -42,16 +42,6 @@ static double last_number(void)
     return v;
 }
 
-static void write_text(const char *name, const char *text)
-{
-    char p[1200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static double *data_a, *data_b;
 enum { M = 80, DA = 5, DB = 3 };
 
@@ -114,7 +104,7 @@ static void test_mi_prints_library_value(void **state)
         y[i] = data_a[i * DA] > 0 ? 2 : (i % 2);
         snprintf(lab + strlen(lab), sizeof lab - strlen(lab), "%d\n", y[i]);
     }
-    write_text("y.csv", lab);
+    ip_test_write_text(dir, "y.csv", lab);
     assert_int_equal(run("mi a.csv y.csv --labels --beta 40"), 0);
     assert_int_equal(ip_logdet_mi_labels(data_a, M, DA, DA, y, 3, IP_MODE_COV, 40, &v, NULL), IP_OK);
     assert_close(last_number(), v, 1e-15, 0);
@@ -124,8 +114,8 @@ static void test_mi_prints_library_value(void **state)
 static void test_csv_lenient_whitespace(void **state)
 {
     (void)state;
-    write_text("crlf.csv", "1, 2 ,3\r\n\r\n4,5.5,-6e-1\r\n7 ,8,9\r\n");
-    write_text("plain.csv", "1,2,3\n4,5.5,-0.6\n7,8,9\n");
+    ip_test_write_text(dir, "crlf.csv", "1, 2 ,3\r\n\r\n4,5.5,-6e-1\r\n7 ,8,9\r\n");
+    ip_test_write_text(dir, "plain.csv", "1,2,3\n4,5.5,-0.6\n7,8,9\n");
     assert_int_equal(run("entropy crlf.csv --beta 2"), 0);
     double a = last_number();
     assert_int_equal(run("entropy plain.csv --beta 2"), 0);
@@ -144,14 +134,14 @@ static void expect_failure(const char *args, const char *fragment)
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    write_text("text.csv", "1,2\n3,abc\n");
-    write_text("header.csv", "x,y\n1,2\n");
-    write_text("ragged.csv", "1,2,3\n4,5\n");
-    write_text("empty.csv", "");
-    write_text("blank.csv", "\n  \n");
-    write_text("nan.csv", "1,2\nnan,3\n");
-    write_text("trailing.csv", "1,2,\n3,4,\n");
-    write_text("short.csv", "1,2\n3,4\n");
+    ip_test_write_text(dir, "text.csv", "1,2\n3,abc\n");
+    ip_test_write_text(dir, "header.csv", "x,y\n1,2\n");
+    ip_test_write_text(dir, "ragged.csv", "1,2,3\n4,5\n");
+    ip_test_write_text(dir, "empty.csv", "");
+    ip_test_write_text(dir, "blank.csv", "\n  \n");
+    ip_test_write_text(dir, "nan.csv", "1,2\nnan,3\n");
+    ip_test_write_text(dir, "trailing.csv", "1,2,\n3,4,\n");
+    ip_test_write_text(dir, "short.csv", "1,2\n3,4\n");
     expect_failure("entropy text.csv", "text.csv: line 2, field 2: 'abc' is not a number");
     expect_failure("entropy header.csv", "header.csv: line 1, field 1");
     expect_failure("entropy ragged.csv", "ragged.csv: line 2 has 2 fields");

@@ -213,26 +213,16 @@ static void test_sigkill_then_resume_cosine_shift(void **state)
     kill_then_resume(cfg, 10, "mnist_cos", 1);
 }
 
-static void write_text(const char *name, const char *text)
-{
-    char p[1200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    write_text("bad.yaml", "seed: 1\ntrain:\n  epochs: [1, 2\n");
+    ip_test_write_text(dir, "bad.yaml", "seed: 1\ntrain:\n  epochs: [1, 2\n");
     int rc = cli("train %s/bad.yaml --out %s/bad", dir, dir);
     assert_int_not_equal(rc, 0);
     if (!strstr(err, "bad.yaml:")) fail_msg("no file name in: %s", err);
     if (!strstr(err, ":3:") && !strstr(err, ":4:")) fail_msg("no line number in: %s", err);
 
-    write_text("unknown.yaml", "train:\n  epoch: 3\n");
+    ip_test_write_text(dir, "unknown.yaml", "train:\n  epoch: 3\n");
     rc = cli("train %s/unknown.yaml --out %s/unknown", dir, dir);
     assert_int_not_equal(rc, 0);
     if (!strstr(err, "unknown.yaml:2:") || !strstr(err, "epoch")) fail_msg("message: %s", err);
@@ -246,7 +236,7 @@ static void test_bad_inputs(void **state)
     if (!strstr(err, "nonexistent.yaml")) fail_msg("message: %s", err);
 
     /* Missing and truncated data files are named. */
-    write_text("missing_data.yaml", "data:\n  dataset: idx\n  train_images: /nonexistent/images.gz\n"
+    ip_test_write_text(dir, "missing_data.yaml", "data:\n  dataset: idx\n  train_images: /nonexistent/images.gz\n"
                                     "  train_labels: /nonexistent/labels.gz\n");
     rc = cli("train %s/missing_data.yaml --out %s/missing", dir, dir);
     assert_int_not_equal(rc, 0);
@@ -261,7 +251,7 @@ static void test_bad_inputs(void **state)
     snprintf(yaml, sizeof yaml,
              "data:\n  dataset: idx\n  train_images: %s/trunc.gz\n  train_labels: %s/%s/mnist10k-train-labels-idx1-ubyte.gz\n",
              dir, repo, mnist);
-    write_text("trunc.yaml", yaml);
+    ip_test_write_text(dir, "trunc.yaml", yaml);
     rc = cli("train %s/trunc.yaml --out %s/trunc", dir, dir);
     assert_int_not_equal(rc, 0);
     if (!strstr(err, "trunc.gz")) fail_msg("message: %s", err);

@@ -81,6 +81,17 @@ static inline const char *ip_test_cli(void)
     return bin;
 }
 
+/* Writes `text` to the file DIR/NAME (failing the test when it cannot be opened). */
+static inline void ip_test_write_text(const char *dir, const char *name, const char *text)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static inline void ip_test_slurp(const char *path, char *buf, size_t n)
 {
     FILE *f = fopen(path, "r");
