@@ -10,8 +10,8 @@
 #     meaningless (on 2 cores, anything near 0.5 or above).
 #  2. LogDet: scripts/bench_logdet.py (which runs build/bench_logdet itself); a missing binary
 #     or PyTorch is reported and makes the exit status non-zero.
-#  3. Recording: scripts/bench_record.sh (the MNIST MLP with every epoch recorded against
-#     only epoch 0; target: recording costs at most 10% of the epoch).
+#  3. Recording: scripts/bench_record.sh (the MNIST MLP recording every 4th epoch; each recorded
+#     epoch against the plain ones beside it; target: recording costs at most 10% of the epoch).
 # Environment: BENCH_EPOCHS (default 5; the first epoch is a warm-up, the figure is the median
 # of the others), BENCH_THREADS (default: nproc). OPENBLAS_CORETYPE is passed through to both.
 # Exit status: non-zero when something could not be run (PyTorch missing included).

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/blas.h"
+#include "../core/parallel.h"
 #include "../core/status.h"
 #include "dense_sparse.h"
 #include "layer_kinds.h"
@@ -13,12 +14,20 @@
 #define SPARSE_MIN_INPUTS 256
 /* Products of fewer multiply-adds than this run with BLAS on one thread (see blas_serial_begin). */
 #define SERIAL_MAX_MACS ((size_t)1 << 22)
+/* The fewest rows (or columns) of the output that sgemm_pool hands a worker at a time. */
+#define POOL_MIN_BLOCK 32
 
-/* For a small layer (the conv net's 128 -> 10) switches BLAS to one thread and returns the
- * previous count to restore, else returns 0. Waking BLAS's threads for a few microseconds of work
- * costs more than it saves, and once woken they spin for a while, taking the cores from the
- * thread pool's workers in the layers that follow. One thread gives the same sums: BLAS splits
- * the rows and columns of the output between threads, never the inner dimension. */
+/* BLAS never runs its own threads here. Once woken, OpenBLAS's threads spin for about 2^28
+ * cycles waiting for more work, taking the cores from the thread pool's workers in the layers
+ * that follow: with them the MNIST MLP's epochs on 2 cores were ~10% slower and jittered by
+ * +-20 ms. So a large product is cut into blocks of the output that the pool's workers multiply
+ * with single-threaded BLAS (sgemm_pool), and a small one (the conv net's 128 -> 10) runs on the
+ * caller alone (blas_serial_begin). Either way each output element is one sgemm's sum over the
+ * whole inner dimension, which is never split. */
+
+/* For a small layer switches BLAS (and with it the pool) to one thread and returns the previous
+ * count to restore, else returns 0: handing out a few microseconds of work costs more than it
+ * saves. */
 static int blas_serial_begin(int batch, int O, int I)
 {
     int t = ip_blas_threads();
@@ -32,6 +41,38 @@ static void blas_serial_end(int t)
     if (t > 0) ip_blas_set_threads(t);
 }
 
+/* C (m x n) <- alpha op(A) op(B) + beta C, row-major, in blocks of C's rows, or of its columns
+ * when it has more of those, one block per pool_gemm_block call. */
+typedef struct {
+    int ta, tb, m, n, k, lda, ldb, ldc, by_cols;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+} pool_gemm;
+
+static void pool_gemm_block(void *ctx, int begin, int end, int worker)
+{
+    const pool_gemm *g = ctx;
+    (void)worker;
+    if (g->by_cols) {
+        const float *b = g->tb ? g->b + (size_t)begin * g->ldb : g->b + begin;
+        ip_sgemm(g->ta, g->tb, g->m, end - begin, g->k, g->alpha, g->a, g->lda, b, g->ldb, g->beta, g->c + begin,
+                 g->ldc);
+    } else {
+        const float *a = g->ta ? g->a + begin : g->a + (size_t)begin * g->lda;
+        ip_sgemm(g->ta, g->tb, end - begin, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta,
+                 g->c + (size_t)begin * g->ldc, g->ldc);
+    }
+}
+
+/* ip_sgemm's arguments; the blocks run on the pool's workers with BLAS on one thread each. */
+static void sgemm_pool(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                       int ldb, float beta, float *c, int ldc)
+{
+    pool_gemm g = {ta, tb, m, n, k, lda, ldb, ldc, n > m, alpha, beta, a, b, c};
+    ip_parallel_for_blas(g.by_cols ? n : m, POOL_MIN_BLOCK, pool_gemm_block, &g);
+}
+
 /* out (B, O) <- in (B, I) W^T + b; params = W (O, I) then b (O). */
 static void dense_forward_blas(ip_layer *l, float *out, const float *in, int batch)
 {
@@ -40,7 +81,7 @@ static void dense_forward_blas(ip_layer *l, float *out, const float *in, int bat
     if (l->scratch_floats > 0 && ip_dense_sparse_forward(out, in, W, b, batch, I, O, l->scratch)) return;
     for (int r = 0; r < batch; r++) memcpy(out + (size_t)r * O, b, (size_t)O * sizeof *out);
     /* out (B x O) <- in (B x I) * W^T (I x O) + out (the bias rows) */
-    ip_sgemm(0, 1, batch, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
+    sgemm_pool(0, 1, batch, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
 }
 
 static void dense_forward(ip_layer *l, float *out, const float *in, int batch)
@@ -59,14 +100,14 @@ static void dense_backward_blas(ip_layer *l, float *din, const float *dout, cons
     float *dW = l->grads, *db = l->grads + (size_t)O * I;
     if (!(l->scratch_floats > 0 && ip_dense_sparse_weight_grad(dW, dout, in, batch, I, O, l->scratch))) {
         /* dW (O x I) += dout^T (O x B) * in (B x I) */
-        ip_sgemm(1, 0, O, I, batch, 1.0f, dout, O, in, I, 1.0f, dW, I);
+        sgemm_pool(1, 0, O, I, batch, 1.0f, dout, O, in, I, 1.0f, dW, I);
     }
     for (int r = 0; r < batch; r++) {
         const float *d = dout + (size_t)r * O;
         for (int o = 0; o < O; o++) db[o] += d[o];
     }
     /* din (B x I) <- dout (B x O) * W (O x I) */
-    if (din) ip_sgemm(0, 0, batch, I, O, 1.0f, dout, O, W, I, 0.0f, din, I);
+    if (din) sgemm_pool(0, 0, batch, I, O, 1.0f, dout, O, W, I, 0.0f, din, I);
 }
 
 static void dense_backward(ip_layer *l, float *din, const float *dout, const float *in, const float *out,
