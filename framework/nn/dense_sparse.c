@@ -9,6 +9,7 @@
  * Dense sgemm spends 2 * B * I * O flops on these products whatever the input; this spends them
  * on the nonzeros only: on MNIST batches about a fifth. */
 #include "dense_sparse.h"
+#include "dense_sparse_common.h"
 
 #include <string.h>
 
@@ -22,17 +23,9 @@
 #define HAVE_COMPRESS 0
 #endif
 
-#define BW 64
-#define BAND 128
 /* Rows are gathered in this many fixed groups (see gather_rows); the CSR has I spare slots per
  * group. */
 #define GROUPS 8
-
-/* Sixteen floats, the kernels' unit. Built three times (AVX-512, AVX2, SSE) and picked at load
- * time; the ISO C mode the project builds in (no FP contraction) gives all three the same
- * multiply-then-add arithmetic, so the same results. */
-typedef float v16 __attribute__((vector_size(64)));
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 /* The batch's nonzeros twice: row by row (CSR: col_index, row_value, from row_band[r][b] for
  * band b of columns) and column by column (CSC: row_index, col_value, from col_band[b][j] for
@@ -243,32 +236,7 @@ static void order_by_length(int *order, const int *start, const int *end, int st
     for (int i = 0; i < n; i++) order[hist[end[(size_t)i * stride] - start[(size_t)i * stride]]++] = i;
 }
 
-/* tile (n x BW) <- rows o0 .. o0+w of W (O x I), columns j0 .. j0+n, transposed; zero beyond w.
- * Written row by row: the 64 source rows' current cache lines stay in L1 across 16 rows of
- * the tile, and the tile is written contiguously. */
-static void transpose_into_tile(float *tile, const float *W, int I, int o0, int w, int j0, int n)
-{
-    const float *src = W + (size_t)o0 * I + j0;
-    for (int j = 0; j < n; j++) {
-        float *t = tile + (size_t)j * BW;
-        for (int i = 0; i < w; i++) t[i] = src[(size_t)i * I + j];
-        for (int i = w; i < BW; i++) t[i] = 0.0f;
-    }
-}
 
-/* Macros rather than functions: a function returning a 64-byte vector draws a psABI warning in
- * the clones built without AVX-512. */
-#define LOAD16(v, p) memcpy(&(v), (p), sizeof(v16))
-#define STORE16(p, v) memcpy((p), &(v), sizeof(v16))
-/* a0..a3 += x * p[0..64) */
-#define MADD64(a0, a1, a2, a3, x, p)                                                                  \
-    do {                                                                                              \
-        v16 t0_, t1_, t2_, t3_;                                                                       \
-        LOAD16(t0_, p), LOAD16(t1_, (p) + 16), LOAD16(t2_, (p) + 32), LOAD16(t3_, (p) + 48);         \
-        a0 += (x)*t0_, a1 += (x)*t1_, a2 += (x)*t2_, a3 += (x)*t3_;                                   \
-    } while (0)
-#define LOAD64(a0, a1, a2, a3, p) (LOAD16(a0, p), LOAD16(a1, (p) + 16), LOAD16(a2, (p) + 32), LOAD16(a3, (p) + 48))
-#define STORE64(p, a0, a1, a2, a3) (STORE16(p, a0), STORE16((p) + 16, a1), STORE16((p) + 32, a2), STORE16((p) + 48, a3))
 
 /* Both kernels take two output rows (dW columns) at a time: one row's sum is a chain of dependent
  * adds, and a second, independent chain keeps the FP units busy. */
@@ -347,7 +315,7 @@ static void forward_blocks(void *ctx, int begin, int end, int worker)
         memset(bias + w, 0, (size_t)(BW - w) * sizeof *bias);
         for (int b = 0; b < s->n_col_bands; b++) {
             int j0 = b * BAND, n = I - j0 < BAND ? I - j0 : BAND;
-            transpose_into_tile(tile, job->W, I, o0, w, j0, n);
+            ip_transpose_into_tile(tile, job->W, I, o0, w, j0, n);
             forward_band(part, tile, b, bias, s, batch);
         }
         for (int r = 0; r < batch; r++)
@@ -375,6 +343,16 @@ static void grad_blocks(void *ctx, int begin, int end, int worker)
             for (int j = 0; j < I; j++) g[j] += sums[(size_t)j * BW + i];
         }
     }
+}
+
+int ip_dense_sparse_takes(const float *in, int batch, int I)
+{
+    for (int g = 0; g < GROUPS; g++) {
+        size_t r0 = group_first_row(g, batch), r1 = group_first_row(g + 1, batch), n = 0;
+        for (size_t k = r0 * I; k < r1 * I; k++) n += in[k] != 0.0f;
+        if (n > cap_of((int)(r1 - r0), I)) return 0;
+    }
+    return 1;
 }
 
 int ip_dense_sparse_forward(float *out, const float *in, const float *W, const float *b, int batch, int I,

@@ -23,6 +23,9 @@ size_t ip_dense_sparse_scratch_floats(int max_batch, int I, int O);
 int ip_dense_sparse_forward(float *out, const float *in, const float *W, const float *b, int batch, int I,
                             int O, float *scratch);
 
+/* 1 when ip_dense_sparse_forward would take a batch `in` (B, I) (sparse enough), else 0. */
+int ip_dense_sparse_takes(const float *in, int batch, int I);
+
 /* dW (O, I) += dout (B, O)^T in (B, I) when in is sparse enough; returns 1 if it did, else 0
  * with dW untouched. */
 int ip_dense_sparse_weight_grad(float *dW, const float *dout, const float *in, int batch, int I, int O,

@@ -17,6 +17,12 @@ int ip_layernorm_setup(ip_layer *l, int max_batch, int index);
 int ip_flatten_setup(ip_layer *l, int max_batch, int index);
 int ip_activation_setup(ip_layer *l, int max_batch, int index);
 
+/* The dense layer's route for a fixed set of input rows (dense_fixed.h): prepared for batches of
+ * `batch` rows (NULL when l is not a dense layer with a sparse route or the rows do not suit), and
+ * the forward product of the prepared batch at row0 (0, nothing written, when it cannot). */
+struct ip_fixed_rows *ip_dense_prepare_rows(const ip_layer *l, const float *x, int n, int batch);
+int ip_dense_forward_fixed(ip_layer *l, float *out, struct ip_fixed_rows *f, int row0, int batch);
+
 /* y (n) <- act(x (n)); slope is the leaky relu's negative slope. y may alias x. */
 void ip_activation_forward(float *y, const float *x, size_t n, ip_activation act, float slope);
 /* dx (n) <- dy (n) * act'(x), given x and y = act(x) (n each). dx may alias dy. */

@@ -10,6 +10,8 @@
 #include "../core/mem.h"
 #include "../core/parallel.h"
 #include "../core/status.h"
+#include "dense_fixed.h"
+#include "layer_kinds.h"
 
 void ip_network_free(ip_network *net)
 {
@@ -90,7 +92,15 @@ fail:
 }
 
 /* Returns NULL (with a message) when batch is out of 1..max_batch. */
-const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs)
+ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, int n)
+{
+    return ip_dense_prepare_rows(&net->layers[0], x, n, net->max_batch);
+}
+
+void ip_network_rows_free(ip_fixed_rows *rows) { ip_fixed_rows_free(rows); }
+
+const float *ip_network_forward_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0,
+                                     int batch, float *const *outs)
 {
     if (batch <= 0 || batch > net->max_batch) {
         ip_fail(IP_ERR, "network: batch of %d samples outside 1..%d", batch, net->max_batch);
@@ -100,10 +110,15 @@ const float *ip_network_forward_to(ip_network *net, const float *x, int batch, f
     for (int i = 0; i < net->n_layers; i++) {
         ip_layer *l = &net->layers[i];
         float *o = outs && outs[i] ? outs[i] : ip_network_act(net, i);
-        l->ops->forward(l, o, in, batch);
+        if (!(i == 0 && rows && ip_dense_forward_fixed(l, o, rows, row0, batch))) l->ops->forward(l, o, in, batch);
         in = o;
     }
     return in;
+}
+
+const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs)
+{
+    return ip_network_forward_rows(net, x, NULL, 0, batch, outs);
 }
 
 const float *ip_network_forward(ip_network *net, const float *x, int batch)
@@ -183,9 +198,15 @@ float ip_network_train_step_grads(ip_network *net, const float *x, const int *y,
     return loss;
 }
 
-float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct)
+float ip_network_eval_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0, const int *y,
+                           int batch, int *correct)
 {
-    const float *logits = ip_network_forward(net, x, batch);
+    const float *logits = ip_network_forward_rows(net, x, rows, row0, batch, NULL);
     if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
     return softmax_xent(net->probs, NULL, correct, logits, y, batch, net->n_classes);
+}
+
+float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct)
+{
+    return ip_network_eval_rows(net, x, NULL, 0, y, batch, correct);
 }

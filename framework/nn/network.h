@@ -40,6 +40,20 @@ const float *ip_network_forward(ip_network *net, const float *x, int batch);
  * straight into the run's buffer. Not followed by a backward pass. Returns the logits. */
 const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs);
 
+/* A fixed set of input rows (an analysis or test set, forwarded again every epoch) prepared for
+ * ip_network_forward_rows in batches of max_batch rows: the first layer, when dense with a
+ * sparse-input route, then multiplies four rows at a time (nn/dense_fixed.h), with the same
+ * results as ip_network_forward_to. NULL when it does not apply (other first layer, dense
+ * inputs, no memory): the ordinary route is then taken. x (n x input size) may be freed after. */
+typedef struct ip_fixed_rows ip_fixed_rows;
+ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, int n);
+void ip_network_rows_free(ip_fixed_rows *rows);
+
+/* ip_network_forward_to for rows [row0, row0 + batch) of a prepared set (row0 a multiple of
+ * max_batch); x points at row row0 of the set. rows may be NULL. */
+const float *ip_network_forward_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0,
+                                     int batch, float *const *outs);
+
 /* Forward, mean softmax cross-entropy over the batch, backward: grads are overwritten
  * (not accumulated) with dLoss/dparams. Returns the mean loss; *correct (may be NULL)
  * gets the number of argmax hits. */
@@ -47,6 +61,9 @@ float ip_network_train_step_grads(ip_network *net, const float *x, const int *y,
 
 /* Mean loss and hit count of a batch, forward only. */
 float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct);
+/* The same for rows [row0, row0 + batch) of a prepared set (see ip_network_forward_rows). */
+float ip_network_eval_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0, const int *y,
+                           int batch, int *correct);
 
 static inline float *ip_network_act(const ip_network *net, int i) { return net->acts + net->act_offset[i]; }
 

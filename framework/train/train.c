@@ -33,6 +33,8 @@ typedef struct {
     int rec_units[IP_MAX_LAYERS];
     char rec_names[IP_MAX_LAYERS][IP_LAYER_NAME_LEN];
     ip_dataset analysis;           /* the analysis set (its own copies) */
+    ip_fixed_rows *analysis_rows;  /* it and the test set prepared for the forward passes they get */
+    ip_fixed_rows *test_rows;      /* every epoch (NULL: not preparable, the ordinary route) */
     int n_analysis_train;          /* its first rows are training samples, the rest test samples */
     float *rec_buf;                /* all recorded layers' outputs on the analysis set, for runs
                                     * written synchronously (epoch 0 always is) */
@@ -50,14 +52,15 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Mean loss and accuracy of a whole dataset, forward only, in batches of the network's max. */
-static void evaluate(ip_network *net, const ip_dataset *s, double *loss, double *acc)
+/* Mean loss and accuracy of a whole dataset, forward only, in batches of the network's max;
+ * rows: the dataset prepared by ip_network_prepare_rows, or NULL. */
+static void evaluate(ip_network *net, const ip_dataset *s, ip_fixed_rows *rows, double *loss, double *acc)
 {
     int feat = ip_dataset_features(s), hits = 0;
     double total = 0;
     for (int i = 0; i < s->n; i += net->max_batch) {
         int b = s->n - i < net->max_batch ? s->n - i : net->max_batch, correct = 0;
-        total += (double)ip_network_eval(net, s->x + (size_t)i * feat, s->y + i, b, &correct) * b;
+        total += (double)ip_network_eval_rows(net, s->x + (size_t)i * feat, rows, i, s->y + i, b, &correct) * b;
         hits += correct;
     }
     *loss = s->n ? total / s->n : NAN;
@@ -111,7 +114,8 @@ static int record_epoch(trainer *t, int epoch)
         int b = a->n - i < net->max_batch ? a->n - i : net->max_batch;
         /* recorded layers write their rows of the batch in place */
         for (int l = 0; l < t->n_rec; l++) outs[t->rec_index[l]] = (float *)layer_out[l] + (size_t)i * t->rec_units[l];
-        if (!ip_network_forward_to(net, a->x + (size_t)i * feat, b, outs)) return IP_ERR; /* message set */
+        if (!ip_network_forward_rows(net, a->x + (size_t)i * feat, t->analysis_rows, i, b, outs))
+            return IP_ERR; /* message set */
     }
     return ip_run_append_activations(t->run, epoch, layer_out);
 }
@@ -190,13 +194,15 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     m->epoch = epoch;
     m->train_loss = total / tr->n;
     m->train_acc = (double)hits / tr->n;
-    evaluate(t->net, &t->data.test, &m->test_loss, &m->test_acc);
+    evaluate(t->net, &t->data.test, t->test_rows, &m->test_loss, &m->test_acc);
     return IP_OK;
 }
 
 static void trainer_free(trainer *t)
 {
     ip_run_close(t->run);
+    ip_network_rows_free(t->analysis_rows);
+    ip_network_rows_free(t->test_rows);
     ip_network_free(t->net);
     ip_optimizer_free(&t->opt);
     ip_data_free(&t->data);
@@ -279,6 +285,8 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         t.n_rec++;
     }
     if ((rc = build_analysis_set(&t, &cfg->record)) != IP_OK) goto out;
+    t.analysis_rows = ip_network_prepare_rows(t.net, t.analysis.x, t.analysis.n);
+    t.test_rows = ip_network_prepare_rows(t.net, t.data.test.x, t.data.test.n);
     size_t rec_floats = 0;
     for (int l = 0; l < t.n_rec; l++) rec_floats += (size_t)t.analysis.n * t.rec_units[l];
     int feat = ip_dataset_features(tr);
@@ -323,8 +331,8 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
             goto out;
         double t0 = now_seconds();
         ip_epoch_metrics m0 = {0};
-        evaluate(t.net, tr, &m0.train_loss, &m0.train_acc);
-        evaluate(t.net, &t.data.test, &m0.test_loss, &m0.test_acc);
+        evaluate(t.net, tr, NULL, &m0.train_loss, &m0.train_acc);
+        evaluate(t.net, &t.data.test, t.test_rows, &m0.test_loss, &m0.test_acc);
         if ((rc = record_epoch(&t, 0)) != IP_OK) goto out;
         m0.seconds = now_seconds() - t0;
         if ((rc = finish_epoch(&t, &m0)) != IP_OK) goto out;
