@@ -17,7 +17,10 @@
 /* ---- a deterministic toy run: every value is a function of (epoch, layer, index) ---- */
 
 #define N_LAYERS 3
-static const int UNITS[N_LAYERS] = {24, 5, 3};
+/* The first layer's row (40 x 40 float32, 6400 bytes) is more than a file page: the writer
+ * thread writes its whole page with O_DIRECT and the rest through the page cache (where the file
+ * system allows, as ext4 under /tmp does), the synchronous path through HDF5. */
+static const int UNITS[N_LAYERS] = {40, 5, 3};
 static const char NAMES[N_LAYERS][IP_LAYER_NAME_LEN] = {"layer1", "layer2", "logits"};
 #define N_SAMPLES 40
 #define D_X 6
@@ -66,13 +69,13 @@ static void toy_config(ip_config *c, int compression)
 {
     memset(c, 0, sizeof *c);
     c->seed = 12345678901234ull;
-    c->text = "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [24, 5]\n";
+    c->text = "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [40, 5]\n";
     c->overrides = "train.epochs=3\n";
     snprintf(c->source, sizeof c->source, "configs/toy.yaml");
     snprintf(c->model.arch, sizeof c->model.arch, "mlp");
     c->model.activation = IP_ACT_TANH;
     c->model.n_hidden = 2;
-    c->model.hidden[0] = 24;
+    c->model.hidden[0] = 40;
     c->model.hidden[1] = 5;
     snprintf(c->data.dataset, sizeof c->data.dataset, "gaussian");
     c->train.epochs = 3;
@@ -137,7 +140,7 @@ static void check_run(const char *path, int expect_last)
         assert_true(d.metrics[i].train_loss == m.train_loss && d.metrics[i].seconds == m.seconds);
     }
     int k = 0;
-    double *buf = malloc(sizeof(double) * N_SAMPLES * 24);
+    double *buf = malloc(sizeof(double) * N_SAMPLES * 40);
     for (int e = 0; e <= last; e++) {
         if (!toy_recorded(e)) continue;
         assert_true(k < d.n_recorded);
@@ -205,7 +208,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(ip_run_describe(run, &d), IP_OK);
     assert_int_equal(d.n_layers, N_LAYERS);
     assert_string_equal(d.layer_names[2], "logits");
-    assert_int_equal(d.layer_units[0], 24);
+    assert_int_equal(d.layer_units[0], 40);
     assert_int_equal(d.n_samples, N_SAMPLES);
     assert_int_equal(d.d_x, D_X);
     assert_int_equal(d.n_classes, 4);
@@ -215,7 +218,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(d.train_rows, 30);
     assert_int_equal(d.test_rows, 10);
     assert_int_equal(d.compression, 1);
-    assert_string_equal(d.config_text, "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [24, 5]\n");
+    assert_string_equal(d.config_text, "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [40, 5]\n");
     assert_string_equal(d.overrides, "train.epochs=3\n");
     assert_string_equal(d.config_source, "configs/toy.yaml");
     assert_non_null(strstr(d.config_summary, "mlp"));
@@ -284,7 +287,7 @@ static void test_h5dump(void **state)
                             "DATASET \"logits\"", "DATASET \"epochs\"", "DATASET \"metrics\"",
                             "DATASET \"checkpoint\"", "GROUP \"state\"", "DATASET \"params\"",
                             "ATTRIBUTE \"config_yaml\"", "ATTRIBUTE \"seed\"", "ATTRIBUTE \"hdf5_version\"",
-                            "( 3, 40, 24 ) / ( H5S_UNLIMITED, 40, 24 )", "H5T_IEEE_F32LE"};
+                            "( 3, 40, 40 ) / ( H5S_UNLIMITED, 40, 40 )", "H5T_IEEE_F32LE"};
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
         if (!file_contains(out, expect[i])) fail_msg("h5dump -H output lacks '%s' (see %s)", expect[i], out);
     snprintf(cmd, sizeof cmd, "h5dump -d /epochs %s > %s 2>&1", path, out);
@@ -653,7 +656,7 @@ static void test_writer_thread(void **state)
             assert_int_equal(ip_run_describe(run, &d), IP_OK); /* waits for the pending epochs */
             assert_int_equal(d.last_epoch, e);
             assert_int_equal(d.n_metrics, e + 1);
-            double buf[N_SAMPLES * 24];
+            double buf[N_SAMPLES * 40];
             assert_int_equal(ip_run_read_layer(run, 0, d.n_recorded - 1, buf), IP_OK);
             assert_true(buf[5] == (double)act_value(d.recorded_epochs[d.n_recorded - 1], 0, 5));
             ip_run_describe_free(&d);
