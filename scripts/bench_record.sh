@@ -8,12 +8,12 @@
 # An epoch's seconds (metrics.csv) cover training, the test-set evaluation, the recording and the
 # per-epoch resume checkpoint. Also prints the file's growth per recorded epoch, from two short
 # runs (4 epochs, all recorded, against only epoch 0).
-# Environment: BENCH_RECORD_EPOCHS (default 240: ~45 s, 58 groups of four epochs).
+# Environment: BENCH_RECORD_EPOCHS (default 400: ~70 s, 98 groups of four epochs).
 # Usage: scripts/bench_record.sh [INFOPLANE]   (default build/infoplane)
 set -eu
 cd "$(dirname "$0")/.."
 bin=${1:-build/infoplane}
-epochs=${BENCH_RECORD_EPOCHS:-240}
+epochs=${BENCH_RECORD_EPOCHS:-400}
 [ -x "$bin" ] || make --no-print-directory "$bin" >&2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
