@@ -91,7 +91,6 @@ fail:
     return rc;
 }
 
-/* Returns NULL (with a message) when batch is out of 1..max_batch. */
 ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, int n)
 {
     return ip_dense_prepare_rows(&net->layers[0], x, n, net->max_batch);
@@ -99,6 +98,8 @@ ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, in
 
 void ip_network_rows_free(ip_fixed_rows *rows) { ip_fixed_rows_free(rows); }
 
+/* Returns NULL (with a message) when batch is out of 1..max_batch. The first layer takes the
+ * prepared rows' route when it can, else the ordinary one. */
 const float *ip_network_forward_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0,
                                      int batch, float *const *outs)
 {
