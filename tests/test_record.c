@@ -551,17 +551,26 @@ static void test_sigkill(void **state)
     toy_free(&want);
 }
 
-/* A tiny tmpfs fills up during training: a clear message, and the epochs before stay readable.
- * Once with every write on the calling thread (IP_RECORD_SYNC=1), where the failing append is
- * the one of the failing epoch, once with the writer thread, which reports the failure at one
- * of the next two appends (or at ip_run_close). */
-static void full_disk(int sync)
+/* A tiny file system fills up during training: a clear message, and the epochs before stay
+ * readable. Once with every write on the calling thread (IP_RECORD_SYNC=1), where the failing
+ * append is the one of the failing epoch, once with the writer thread, which reports the failure
+ * at one of the next two appends (or at ip_run_close). On a tmpfs, or on a 2 MB ext4 image
+ * mounted through a loop device, where the writer thread's O_DIRECT writes are the ones that
+ * fail (a tmpfs refuses O_DIRECT). */
+static void full_disk(int sync, int ext4)
 {
-    char mnt[300], path[400];
-    path_in(mnt, sizeof mnt, sync ? "tiny-sync" : "tiny");
+    char mnt[300], path[400], img[300], cmd_mount[1400];
+    path_in(mnt, sizeof mnt, ext4 ? (sync ? "ext4-sync" : "ext4") : (sync ? "tiny-sync" : "tiny"));
+    path_in(img, sizeof img, sync ? "ext4-sync.img" : "ext4.img");
     assert_int_equal(mkdir(mnt, 0700), 0);
-    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=256k") != 0) {
-        print_message("cannot mount a tmpfs here (%s): full-disk test skipped\n", strerror(errno));
+    snprintf(cmd_mount, sizeof cmd_mount,
+             "dd if=/dev/zero of=%s bs=1M count=2 status=none && mkfs.ext4 -q -F %s >/dev/null 2>&1 && "
+             "mount -o loop %s %s >/dev/null 2>&1",
+             img, img, img, mnt);
+    if (geteuid() != 0 ||
+        (ext4 ? system(cmd_mount) != 0 : mount("tmpfs", mnt, "tmpfs", 0, "size=256k") != 0)) {
+        print_message("cannot mount a %s here (%s): full-disk test skipped\n", ext4 ? "loop ext4 image" : "tmpfs",
+                      ext4 ? cmd_mount : strerror(errno));
         skip();
     }
     snprintf(path, sizeof path, "%s/run.h5", mnt);
@@ -632,8 +641,15 @@ static void full_disk(int sync)
 static void test_full_disk(void **state)
 {
     (void)state;
-    full_disk(1);
-    full_disk(0);
+    full_disk(1, 0);
+    full_disk(0, 0);
+}
+
+static void test_full_disk_ext4(void **state)
+{
+    (void)state;
+    full_disk(1, 1);
+    full_disk(0, 1);
 }
 
 /* The writer thread: appends return before the epoch is written; readers of the writing run
@@ -734,6 +750,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_drops_partial, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_sigkill, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_full_disk, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_full_disk_ext4, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_matrix, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_writer_thread, setup_dir, teardown_dir),
     };
