@@ -1,12 +1,13 @@
 /* Forward products over a fixed set of sparse rows, four rows at a time (see dense_fixed.h).
- * Per batch, rows are grouped greedily: each row not yet grouped takes the three rows of its batch
- * that add the fewest new nonzero columns. Per group the union of the four rows' nonzero columns
- * is stored in ascending order with the four values (zero where a row has none). The product runs
- * as ip_dense_sparse_forward's: output blocks of BW columns split between the pool's workers, input
- * bands of BAND columns whose transposed weights (a 32 KB tile) stay in L1, a group's 4 x BW sums
- * held in sixteen registers while its union columns of the band are added and kept between bands.
- * The weights are transposed once per pass over the set (at its first batch) and kept, not once
- * per batch, which took a third of the time. */
+ * Per batch, rows are grouped greedily: each row not yet grouped takes the three rows (among the
+ * next WINDOW ungrouped ones of its batch) that add the fewest new nonzero columns. Per group the
+ * union of the four rows' nonzero columns is stored in ascending order with the four values
+ * (zero where a row has none). The product runs as ip_dense_sparse_forward's: output blocks of BW
+ * columns split between the pool's workers, input bands of BAND columns whose transposed weights
+ * (a 32 KB tile) stay in L1, a group's 4 x BW sums held in sixteen registers while its union
+ * columns of the band are added and kept between bands. The weights are transposed once per
+ * pass over the set (at its first batch) and kept, not once per batch, which took a third of the
+ * time. */
 #include "dense_fixed.h"
 
 #include <limits.h>
@@ -20,6 +21,9 @@
 #include "dense_sparse_common.h"
 
 #define ROWS 4 /* rows per group */
+/* A row's partners are sought among the next WINDOW rows not yet grouped: grouping costs
+ * rows x WINDOW mask comparisons, not rows^2 (a full-batch run has batches of 60,000). */
+#define WINDOW 256
 
 struct ip_fixed_rows {
     int n, I, batch, n_batches, n_bands;
@@ -66,9 +70,10 @@ static int group_batch(int *group_rows, const float *x, int rows, int I, uint64_
         g[0] = a;
         memcpy(cur, mask + (size_t)a * words, (size_t)words * sizeof *cur);
         for (int s = 1; s < ROWS; s++) {
-            int best = -1, best_cost = INT_MAX;
-            for (int c = a + 1; c < rows && best_cost > 0; c++) {
+            int best = -1, best_cost = INT_MAX, seen = 0;
+            for (int c = a + 1; c < rows && best_cost > 0 && seen < WINDOW; c++) {
                 if (used[c]) continue;
+                seen++;
                 int cost = 0;
                 for (int w = 0; w < words; w++) cost += __builtin_popcountll(mask[(size_t)c * words + w] & ~cur[w]);
                 if (cost < best_cost) best_cost = cost, best = c;
@@ -149,6 +154,10 @@ ip_fixed_rows *ip_fixed_rows_build(const float *x, int n, int I, int batch)
             }
         }
         if (pass == 0) {
+            if (pos > INT_MAX) { /* positions are ints */
+                ok = 0;
+                break;
+            }
             f->col = ip_malloc((pos + 1) * sizeof *f->col);
             f->val = ip_malloc((pos + 1) * ROWS * sizeof *f->val);
             ok = f->col && f->val;
