@@ -207,7 +207,9 @@ static void test_analyze_other_settings_kept(void **state)
         fail_msg("analyze failed: %s", err_text);
     assert_int_equal(check_csv("pearson", "77", 77, 1, "nats"), EPOCHS * L);
     assert_int_equal(check_csv("cov", "3000", 3000, 1 / log(2.0), "bits"), EPOCHS * L);
-    if (run("analyze run.h5 --mode pearson --beta 77 --units nats") != 0) fail_msg("analyze failed: %s", err_text);
+    if (run("analyze run.h5 --mode pearson --beta 77 --units nats --quiet") != 0)
+        fail_msg("analyze failed: %s", err_text);
+    assert_string_equal(err_text, ""); /* --quiet: no progress */
     assert_int_equal(check_csv("pearson", "77", 77, 1, "nats"), EPOCHS * L); /* replaced, not duplicated */
 }
 

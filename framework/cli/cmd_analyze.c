@@ -1,5 +1,5 @@
 /* `infoplane analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--layer-beta B]
- * [--units bits|nats]`: information-plane coordinates for every recorded epoch and layer.
+ * [--units bits|nats] [--quiet]`: information-plane coordinates for every recorded epoch and layer.
  * The work is in estimate/logdet_analyze.c; this file only parses arguments. */
 #include "commands.h"
 
@@ -14,10 +14,12 @@
 
 static const char usage[] =
     "usage: infoplane analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B]\n"
-    "                         [--layer-beta B] [--units bits|nats]\n"
+    "                         [--layer-beta B] [--units bits|nats] [--quiet]\n"
     "  --beta: for I(X;T) and I(T;Y); default (auto) 100 * d_X, the paper's code\n"
     "  --layer-beta: for I(T_l;T_l+1); default (auto) 100 * (d_l + d_l+1), the paper's code\n"
     "  --units: of the results (default bits)\n"
+    "  --quiet: no progress on stderr (else one line kept up to date on a terminal, or in a log a\n"
+    "           line per tenth of the epochs when the analysis takes 10 s or more)\n"
     "  writes /analysis/logdet_<mode>_beta<B>/ in the run file and DIR/analysis/logdet.csv,\n"
     "  DIR/analysis/logdet_layers.csv";
 
@@ -38,7 +40,7 @@ static int parse_beta(const char *opt, const char *s, double *v)
 int cmd_analyze(int argc, char **argv)
 {
     const char *path = NULL;
-    ip_logdet_analyze_options opt = {IP_MODE_COV, 0, 0, 1, isatty(2)};
+    ip_logdet_analyze_options opt = {IP_MODE_COV, 0, 0, 1, isatty(2) ? 1 : 2};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -63,6 +65,8 @@ int cmd_analyze(int argc, char **argv)
             i++;
             if (strcmp(v, "bits") && strcmp(v, "nats")) return cli_error("--units must be bits or nats, got '%s'", v);
             opt.bits = !strcmp(v, "bits");
+        } else if (!strcmp(a, "--quiet")) {
+            opt.progress = 0;
         } else if (a[0] == '-' && a[1]) {
             return cli_error("analyze: unknown or incomplete option '%s'\n%s", a, usage);
         } else if (!path) {

@@ -37,9 +37,10 @@ int cmd_run(int argc, char **argv)
     else snprintf(beta, sizeof beta, "auto");
     char *analyze_argv[] = {"analyze",  run_path, "--estimator", estimators, "--mode",
                             cfg.analysis.mode == IP_MODE_PEARSON ? "pearson" : "cov",
-                            "--beta",   beta,     "--units",     cfg.analysis.bits ? "bits" : "nats", NULL};
+                            "--beta",   beta,     "--units",     cfg.analysis.bits ? "bits" : "nats",
+                            a.quiet ? "--quiet" : NULL, NULL};
     if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
-    if (cmd_analyze(10, analyze_argv) != 0) goto out;
+    if (cmd_analyze(a.quiet ? 11 : 10, analyze_argv) != 0) goto out;
 
     char *plot_argv[] = {"plot", a.out_dir, "--format", cfg.plot.format, NULL};
     if (!a.quiet) fprintf(stderr, "infoplane: [3/3] plotting into %s/figures\n", a.out_dir);

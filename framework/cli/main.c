@@ -12,7 +12,8 @@ static const struct {
 } commands[] = {
     {"run", "run CONFIG.yaml [--out DIR] [--set key=value ...]   train + record, analyze, plot", cmd_run},
     {"train", "train CONFIG.yaml [--out DIR] [--set key=value ...] [--resume]", cmd_train},
-    {"analyze", "analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--units bits|nats]", cmd_analyze},
+    {"analyze", "analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--units bits|nats] [--quiet]",
+     cmd_analyze},
     {"plot", "plot RUN_DIR [RUN_DIR ...] [--format png|pdf|svg] [--estimator NAME] [--out DIR]", cmd_plot},
     {"sweep", "sweep SWEEP.yaml [-j N]                                (not in this build yet)", cmd_sweep},
     {"entropy", "entropy DATA [--mode cov|pearson] [--beta B]          prints H in nats", cmd_entropy},

@@ -163,14 +163,17 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
             r[0] = epoch, r[1] = l + 1, r[2] = itt[l] * unit, r[3] = lb;
             fprintf(c2.f, "logdet,%s,%s,%d,%d,%d,%.12g,%.17g,%s\n", mode, sbeta, epoch, l + 1, l + 2, r[2], lb, uname);
         }
-        if (opt->progress) {
-            double el = now() - t0, per = el / (k + 1);
-            fprintf(stderr, "\ranalyze logdet: epoch %d (%d of %d), %.3f s per epoch, %.0f s left   ", epoch, k + 1,
-                    n_rec, per, per * (n_rec - k - 1));
+        /* In a log, a line at every tenth of the epochs, once the whole looks like taking 10 s. */
+        double el = now() - t0, per = el / (k + 1);
+        int tenth = (n_rec + 9) / 10, long_run = per * n_rec >= 10.0;
+        if (opt->progress == 1 || (opt->progress == 2 && long_run && ((k + 1) % tenth == 0 || k + 1 == n_rec))) {
+            fprintf(stderr, "%sanalyze logdet: epoch %d (%d of %d), %.3f s per epoch, %.0f s left%s",
+                    opt->progress == 1 ? "\r" : "", epoch, k + 1, n_rec, per, per * (n_rec - k - 1),
+                    opt->progress == 1 ? "   " : "\n");
             fflush(stderr);
         }
     }
-    if (opt->progress) fputc('\n', stderr);
+    if (opt->progress == 1) fputc('\n', stderr);
 
     char shx[64], shy[64], layers[2048] = "";
     snprintf(shx, sizeof shx, "%.17g", ip_logdet_run_hx(lr) * unit);

@@ -10,7 +10,8 @@ typedef struct {
     double beta;       /* 0: 100 * d_X, the paper's code */
     double layer_beta; /* for I(T_l;T_l+1); 0: 100 * (d_l + d_l+1), the paper's code */
     int bits;          /* 1: results in bits, 0: nats */
-    int progress;      /* 1: a progress line on stderr (the CLI passes isatty(2)) */
+    int progress;      /* on stderr: 0 none, 1 one line rewritten in place (a terminal), 2 a line at
+                        * every tenth of the epochs (a log; only when it all takes 10 s or more) */
 } ip_logdet_analyze_options;
 
 /* Analyze the run file `run_path` (opened writable). Writes
