@@ -123,15 +123,17 @@ static void dense_backward(ip_layer *l, float *din, const float *dout, const flo
 
 static const ip_layer_ops dense_ops = {"dense", dense_forward, dense_backward};
 
+/* A dense layer with a sparse-input route (only those take prepared rows; the others use sgemm). */
+static int has_sparse_route(const ip_layer *l) { return l->ops == &dense_ops && l->scratch_floats > 0; }
+
 ip_fixed_rows *ip_dense_prepare_rows(const ip_layer *l, const float *x, int n, int batch)
 {
-    if (l->ops != &dense_ops || l->scratch_floats == 0) return NULL; /* no sparse route: sgemm */
-    return ip_fixed_rows_build(x, n, ip_shape_size(l->in), batch);
+    return has_sparse_route(l) ? ip_fixed_rows_build(x, n, ip_shape_size(l->in), batch) : NULL;
 }
 
 int ip_dense_forward_fixed(ip_layer *l, float *out, ip_fixed_rows *f, int row0, int batch)
 {
-    if (l->ops != &dense_ops || l->scratch_floats == 0) return 0;
+    if (!has_sparse_route(l)) return 0;
     int I = ip_shape_size(l->in), O = l->out.c;
     return ip_dense_fixed_forward(out, f, row0, batch, l->params, l->params + (size_t)O * I, I, O);
 }

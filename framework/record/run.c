@@ -69,6 +69,11 @@ struct ip_run {
 static int writer_enable(ip_run *r);
 static void writer_free(struct run_writer *w);
 
+/* Runs are laid out in file pages of this size (paged aggregation, see run_create_locked): chunks
+ * of a page or more start on a page boundary, which O_DIRECT writes need, and whole pages are
+ * what the page cache drops. */
+#define FILE_PAGE 4096
+
 /* ---------------------------------------------------------------- errors */
 
 static void h5_quiet(void)
@@ -551,10 +556,6 @@ static int read_rows(hid_t ds, hid_t memtype, int rank, const hsize_t dims[3], h
     return rows_io(ds, memtype, rank, dims, at, count, buf, 0);
 }
 
-/* Files are laid out in pages of this size (paged aggregation, see run_create): chunks of a page
- * or more start on a page boundary, which is what O_DIRECT writes need. */
-#define FILE_PAGE 4096
-
 /* pwrite of all n bytes; 0 or -1 with errno set. */
 static int pwrite_all(int fd, const char *buf, size_t n, off_t at)
 {
@@ -570,17 +571,18 @@ static int pwrite_all(int fd, const char *buf, size_t n, off_t at)
     return 0;
 }
 
-/* Writes row `at` of layer l's dataset [rows x samples x units] of floats, one chunk per row,
- * extended to hold it. With no filter the chunk's bytes are the row's floats; where those are
- * also the file's little-endian floats they bypass HDF5's selection and conversion machinery:
+/* Writes row `at` of layer l's dataset [rows x samples x units] of floats, one chunk per row (the
+ * caller has extended the dataset to hold it). With no filter the chunk's bytes are the row's
+ * floats; where those are also the file's little-endian floats they bypass HDF5's selection and
+ * conversion machinery:
  * - on the writer thread, when the dataset allocated the chunk as it grew (layer datasets of
  *   runs made since, ALLOC_TIME_EARLY) at a page boundary and the buffer is page-aligned (the
  *   writer's own buffers are), its whole pages go to the disk with O_DIRECT and the tail with a
  *   plain write. Copying 13 MB an epoch into the page cache, and dropping it again, cost the
  *   writer ~5 ms of CPU per recorded MNIST-MLP epoch on these VMs, taken from training.
  * - otherwise H5Dwrite_chunk, which writes the buffer as the chunk as it is.
- * Sets errno-based messages through the caller's CHECK (h5_fail reads HDF5's error stack; a
- * failed pwrite is reported by ip_fail here and returns -2). */
+ * Returns 0; -1 when an HDF5 call failed (the caller's CHECK reports HDF5's reason); -2 when a
+ * pwrite failed, with errno set (the caller reports strerror). */
 static int write_layer_row(ip_run *r, int l, const hsize_t dims[3], hsize_t at, const float *buf)
 {
     hid_t ds = r->layer_ds[l];
@@ -614,8 +616,8 @@ static int set_rows(hid_t ds, hsize_t n)
     return H5Dset_extent(ds, dims) < 0 ? -1 : 0;
 }
 
-/* An extendable chunked dataset with `rank` dims, first one unlimited and starting at 0 rows. */
-/* early: allocate each new chunk's space as the dataset grows (so the writer can write it itself,
+/* An extendable chunked dataset with `rank` dims, first one unlimited and starting at 0 rows.
+ * early: allocate each new chunk's space as the dataset grows (so the writer can write it itself,
  * see write_layer_row); only without filters, whose output size is known only once written. */
 static hid_t create_extendable(hid_t loc, const char *name, hid_t type, int rank, const hsize_t chunk[3],
                                int gzip, int early)
@@ -754,7 +756,7 @@ static int run_create_locked(ip_run **run, const char *path, const ip_config *cf
      * so a kill never leaves a block half old, half new. */
     if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
         H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_PAGE, 0, 1) < 0 ||
-        H5Pset_file_space_page_size(fcpl, 4096) < 0) {
+        H5Pset_file_space_page_size(fcpl, FILE_PAGE) < 0) {
         rc = h5_fail(IP_ERR, "%s: file creation list", path);
         goto out;
     }
@@ -1665,12 +1667,11 @@ typedef struct {
 static void drop_written_pages(int fd, const written_chunks *c)
 {
     if (fd < 0) return;
-    const off_t page = 4096;
     for (int i = 0; i < c->n; i++) {
         off_t from = (off_t)c->addr[i], to = from + (off_t)c->size[i];
         sync_file_range(fd, from, to - from,
                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-        off_t first = (from + page - 1) / page * page, last = to / page * page;
+        off_t first = (from + FILE_PAGE - 1) / FILE_PAGE * FILE_PAGE, last = to / FILE_PAGE * FILE_PAGE;
         if (last > first) posix_fadvise(fd, first, last - first, POSIX_FADV_DONTNEED);
     }
 }
