@@ -4,6 +4,7 @@
 #ifndef IP_MODELS_BUILDER_H
 #define IP_MODELS_BUILDER_H
 
+#include "config/config.h"
 #include "nn/layer.h"
 
 typedef struct {

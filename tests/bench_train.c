@@ -33,7 +33,7 @@
 
 /* The architecture and training settings in tests/torch/ipnet.py's manifest format. */
 static int write_manifest(const char *path, const char *model, const ip_layer_spec *specs, int n, ip_shape in,
-                          int classes, const ip_train_config *t)
+                          int classes, const ip_optimizer_settings *t)
 {
     FILE *f = fopen(path, "w");
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create", path);
@@ -52,7 +52,7 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
     snprintf(cfg.model.arch, sizeof cfg.model.arch, "%s", arch);
     cfg.model.activation = IP_ACT_TANH;
     cfg.model.init = IP_INIT_PYTORCH;
-    ip_train_config t = cfg.train;
+    ip_optimizer_settings t = cfg.train.optim;
     t.optimizer = IP_OPT_SGD;
     t.lr = 1e-4;
     t.momentum = 0.9;

@@ -86,8 +86,8 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(cfg.model.activation, IP_ACT_RELU);
     assert_int_equal(cfg.model.init, IP_INIT_TRUNCNORM);
     assert_string_equal(cfg.data.dataset, "tishby");
-    assert_int_equal(cfg.train.optimizer, IP_OPT_ADAM);
-    assert_close(cfg.train.lr, 4e-4, 1e-12, 0);
+    assert_int_equal(cfg.train.optim.optimizer, IP_OPT_ADAM);
+    assert_close(cfg.train.optim.lr, 4e-4, 1e-12, 0);
     assert_int_equal(cfg.train.batch_size, 256);
     assert_int_equal(cfg.train.epochs, 10000);
     assert_int_equal(cfg.record.samples, 0);
@@ -99,9 +99,9 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(cfg.model.activation, IP_ACT_TANH);
     assert_string_equal(cfg.data.dataset, "mnist");
     assert_string_equal(cfg.data.path, ""); /* the loader's search: ../shared/data/mnist, data/mnist */
-    assert_int_equal(cfg.train.optimizer, IP_OPT_SGD);
-    assert_close(cfg.train.momentum, 0.9, 1e-12, 0);
-    assert_close(cfg.train.lr, 1e-4, 1e-12, 0);
+    assert_int_equal(cfg.train.optim.optimizer, IP_OPT_SGD);
+    assert_close(cfg.train.optim.momentum, 0.9, 1e-12, 0);
+    assert_close(cfg.train.optim.lr, 1e-4, 1e-12, 0);
     assert_int_equal(cfg.train.batch_size, 512);
     assert_int_equal(cfg.record.samples, 3000);
     assert_int_equal(cfg.record.epochs, IP_SCHED_ALL);
@@ -118,11 +118,11 @@ static void test_shipped_config_values(void **state)
     assert_string_equal(cfg.model.arch, "mnist_fnn");
     assert_int_equal(cfg.model.activation, IP_ACT_RELU);
     assert_int_equal(cfg.data.scale, IP_SCALE_STD);
-    assert_int_equal(cfg.train.optimizer, IP_OPT_ADAM);
-    assert_close(cfg.train.lr, 3e-3, 1e-12, 0);
+    assert_int_equal(cfg.train.optim.optimizer, IP_OPT_ADAM);
+    assert_close(cfg.train.optim.lr, 3e-3, 1e-12, 0);
     assert_int_equal(cfg.train.batch_size, 64);
     assert_int_equal(cfg.train.epochs, 8);
-    assert_int_equal(cfg.train.lr_schedule, IP_LR_COSINE);
+    assert_int_equal(cfg.train.optim.lr_schedule, IP_LR_COSINE);
     assert_int_equal(cfg.train.augment_shift, 1);
     assert_int_equal(cfg.record.samples, 3000);
     assert_int_equal(cfg.record.epochs, IP_SCHED_ALL);
@@ -152,16 +152,16 @@ static void test_defaults(void **state)
     assert_int_equal(c.data.scale, IP_SCALE_NONE);
     assert_int_equal(c.train.epochs, 10);
     assert_int_equal(c.train.batch_size, 128);
-    assert_int_equal(c.train.optimizer, IP_OPT_ADAM);
-    assert_close(c.train.lr, 1e-3, 0, 0);
-    assert_close(c.train.momentum, 0, 0, 0);
-    assert_close(c.train.weight_decay, 0, 0, 0);
-    assert_close(c.train.beta1, 0.9, 0, 0);
-    assert_close(c.train.beta2, 0.999, 0, 0);
-    assert_close(c.train.eps, 1e-8, 0, 0);
+    assert_int_equal(c.train.optim.optimizer, IP_OPT_ADAM);
+    assert_close(c.train.optim.lr, 1e-3, 0, 0);
+    assert_close(c.train.optim.momentum, 0, 0, 0);
+    assert_close(c.train.optim.weight_decay, 0, 0, 0);
+    assert_close(c.train.optim.beta1, 0.9, 0, 0);
+    assert_close(c.train.optim.beta2, 0.999, 0, 0);
+    assert_close(c.train.optim.eps, 1e-8, 0, 0);
     assert_int_equal(c.train.threads, 0);
     assert_int_equal(c.train.shuffle, 1);
-    assert_int_equal(c.train.lr_schedule, IP_LR_CONSTANT);
+    assert_int_equal(c.train.optim.lr_schedule, IP_LR_CONSTANT);
     assert_int_equal(c.train.augment_shift, 0);
     assert_int_equal(c.record.samples, 3000);
     assert_int_equal(c.record.test_samples, 0);
@@ -270,16 +270,16 @@ static void test_every_key(void **state)
     assert_close(c.data.gaussian_separation, 0.5, 0, 0);
     assert_int_equal(c.train.epochs, 0);
     assert_int_equal(c.train.batch_size, 1);
-    assert_int_equal(c.train.optimizer, IP_OPT_SGD);
-    assert_close(c.train.lr, 2.5e-2, 0, 0);
-    assert_close(c.train.momentum, 0.95, 0, 0);
-    assert_close(c.train.weight_decay, 1e-4, 0, 0);
-    assert_close(c.train.beta1, 0, 0, 0);
-    assert_close(c.train.beta2, 0.5, 0, 0);
-    assert_close(c.train.eps, 1e-6, 0, 0);
+    assert_int_equal(c.train.optim.optimizer, IP_OPT_SGD);
+    assert_close(c.train.optim.lr, 2.5e-2, 0, 0);
+    assert_close(c.train.optim.momentum, 0.95, 0, 0);
+    assert_close(c.train.optim.weight_decay, 1e-4, 0, 0);
+    assert_close(c.train.optim.beta1, 0, 0, 0);
+    assert_close(c.train.optim.beta2, 0.5, 0, 0);
+    assert_close(c.train.optim.eps, 1e-6, 0, 0);
     assert_int_equal(c.train.threads, 2);
     assert_int_equal(c.train.shuffle, 0);
-    assert_int_equal(c.train.lr_schedule, IP_LR_COSINE);
+    assert_int_equal(c.train.optim.lr_schedule, IP_LR_COSINE);
     assert_int_equal(c.train.augment_shift, 2);
     assert_int_equal(c.data.scale, IP_SCALE_STD);
     assert_int_equal(c.record.samples, 0);
@@ -481,7 +481,7 @@ static void test_overrides(void **state)
     assert_string_equal(c.analysis.estimators[1], "binning");
     assert_string_equal(c.plot.format, "pdf");
     assert_string_equal(c.data.path, "a dir/with spaces");
-    assert_close(c.train.lr, 0.5, 0, 0);
+    assert_close(c.train.optim.lr, 0.5, 0, 0);
     assert_string_equal(c.text, yaml); /* the file's text as read, not the merged result */
     assert_string_equal(c.overrides, "train.epochs=3\nmodel.hidden=[10,7,5]\nrecord.epochs={every: 5}\n"
                                      "model.activation=relu\nseed=42\nanalysis.estimators=[logdet, binning]\n"

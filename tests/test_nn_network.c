@@ -320,7 +320,7 @@ static void train_some(float *out, size_t *n_out, uint64_t seed, ip_optimizer_ki
     int batch = 16;
     assert_int_equal(ip_network_create(&net, specs, 9, (ip_shape){1, 8, 8}, batch), IP_OK);
     ip_network_init(net, IP_INIT_TRUNCNORM, &rng);
-    ip_train_config tc = {.optimizer = kind, .lr = 0.01, .momentum = 0.9, .weight_decay = 1e-4,
+    ip_optimizer_settings tc = {.optimizer = kind, .lr = 0.01, .momentum = 0.9, .weight_decay = 1e-4,
                           .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, net->n_params), IP_OK);
@@ -365,7 +365,7 @@ static void test_learns(void **state)
     enum { B = 64 };
     assert_int_equal(ip_network_create(&net, specs, 3, (ip_shape){2, 1, 1}, B), IP_OK);
     ip_network_init(net, IP_INIT_PYTORCH, &rng);
-    ip_train_config tc = {.optimizer = IP_OPT_SGD, .lr = 0.5, .momentum = 0.9};
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_SGD, .lr = 0.5, .momentum = 0.9};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, net->n_params), IP_OK);
     float x[2 * B];

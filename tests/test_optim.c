@@ -9,7 +9,7 @@
 /* Two steps with fixed gradients; the expected values are written out step by step (double). */
 static void test_sgd_momentum_wd(void **state)
 {
-    ip_train_config tc = {.optimizer = IP_OPT_SGD, .lr = 0.1, .momentum = 0.9, .weight_decay = 0.01};
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_SGD, .lr = 0.1, .momentum = 0.9, .weight_decay = 0.01};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, 3), IP_OK);
     float p[3] = {1.0f, -2.0f, 0.5f};
@@ -41,7 +41,7 @@ static void test_sgd_momentum_wd(void **state)
 
 static void test_sgd_plain(void **state)
 {
-    ip_train_config tc = {.optimizer = IP_OPT_SGD, .lr = 0.5};
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_SGD, .lr = 0.5};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, 2), IP_OK);
     float p[2] = {1.0f, 2.0f};
@@ -56,7 +56,7 @@ static void test_sgd_plain(void **state)
  * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). */
 static void test_adam(void **state)
 {
-    ip_train_config tc = {.optimizer = IP_OPT_ADAM, .lr = 1e-3, .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.999,
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_ADAM, .lr = 1e-3, .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.999,
                           .eps = 1e-8};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, 4), IP_OK);
@@ -90,7 +90,7 @@ static void test_adam(void **state)
 /* Cosine schedule: lr_t = lr * 0.5 * (1 + cos(pi t / T)), t = steps taken before this one. */
 static void test_cosine_lr(void **state)
 {
-    ip_train_config tc = {.optimizer = IP_OPT_ADAM, .lr = 3e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_ADAM, .lr = 3e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
                           .lr_schedule = IP_LR_COSINE};
     ip_optimizer opt;
     assert_int_equal(ip_optimizer_create(&opt, &tc, 2), IP_OK);
@@ -115,7 +115,7 @@ static void test_cosine_lr(void **state)
     /* A step uses the scheduled lr exactly as a constant-lr optimizer with that lr would: the
      * same floats (torch with param_group["lr"] set before each step). */
     ip_optimizer a, b;
-    ip_train_config tb = tc;
+    ip_optimizer_settings tb = tc;
     tb.lr_schedule = IP_LR_CONSTANT;
     for (int kind = 0; kind < 2; kind++) {
         tc.optimizer = tb.optimizer = kind ? IP_OPT_ADAM : IP_OPT_SGD;
@@ -147,14 +147,14 @@ static void test_cosine_lr(void **state)
 static void test_bad_arguments(void **state)
 {
     ip_optimizer opt;
-    ip_train_config tc = {.optimizer = IP_OPT_SGD, .lr = 0};
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_SGD, .lr = 0};
     assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
-    tc = (ip_train_config){.optimizer = IP_OPT_ADAM, .lr = 1e-3, .beta1 = 1.0, .beta2 = 0.999};
+    tc = (ip_optimizer_settings){.optimizer = IP_OPT_ADAM, .lr = 1e-3, .beta1 = 1.0, .beta2 = 0.999};
     assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
     assert_non_null(strstr(ip_error_message(), "adam"));
-    tc = (ip_train_config){.optimizer = (ip_optimizer_kind)7, .lr = 1e-3};
+    tc = (ip_optimizer_settings){.optimizer = (ip_optimizer_kind)7, .lr = 1e-3};
     assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
-    tc = (ip_train_config){.optimizer = IP_OPT_SGD, .lr = 1e-3, .lr_schedule = (ip_lr_schedule)5};
+    tc = (ip_optimizer_settings){.optimizer = IP_OPT_SGD, .lr = 1e-3, .lr_schedule = (ip_lr_schedule)5};
     assert_true(ip_optimizer_create(&opt, &tc, 3) < 0);
     assert_non_null(strstr(ip_error_message(), "schedule"));
 }

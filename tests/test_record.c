@@ -79,7 +79,7 @@ static void toy_config(ip_config *c, int compression)
     c->model.hidden[1] = 5;
     snprintf(c->data.dataset, sizeof c->data.dataset, "gaussian");
     c->train.epochs = 3;
-    c->train.lr = 1e-3;
+    c->train.optim.lr = 1e-3;
     c->train.batch_size = 8;
     c->record.samples = N_SAMPLES - 10;
     c->record.test_samples = 10;

@@ -75,9 +75,9 @@ static ip_layer_spec avgpool(int h, int w) { return (ip_layer_spec){.kind = IP_L
 static ip_layer_spec layernorm(void) { return (ip_layer_spec){.kind = IP_LAYER_LAYERNORM}; }
 static ip_layer_spec flatten(void) { return (ip_layer_spec){.kind = IP_LAYER_FLATTEN}; }
 
-static const ip_train_config *sgd_config(void)
+static const ip_optimizer_settings *sgd_config(void)
 {
-    static ip_train_config c;
+    static ip_optimizer_settings c;
     memset(&c, 0, sizeof c);
     c.optimizer = IP_OPT_SGD;
     c.lr = 0.05;
@@ -86,9 +86,9 @@ static const ip_train_config *sgd_config(void)
     return &c;
 }
 
-static const ip_train_config *adam_config(void)
+static const ip_optimizer_settings *adam_config(void)
 {
-    static ip_train_config c;
+    static ip_optimizer_settings c;
     memset(&c, 0, sizeof c);
     c.optimizer = IP_OPT_ADAM;
     c.lr = 1e-3;
@@ -133,7 +133,7 @@ static void write_manifest(const xc_state *s, const xc_case *c)
     if (!f) fail_msg("%s: cannot create: %s", path, strerror(errno));
     fprintf(f, "# %s\ninput %d %d %d\nclasses %d\nbatch %d\nsteps %d\n", c->name, c->input.c, c->input.h,
             c->input.w, s->net->n_classes, c->batch, XC_STEPS);
-    const ip_train_config *g = sgd_config(), *a = adam_config();
+    const ip_optimizer_settings *g = sgd_config(), *a = adam_config();
     fprintf(f, "sgd %.17g %.17g %.17g\n", g->lr, g->momentum, g->weight_decay);
     fprintf(f, "adam %.17g %.17g %.17g %.17g %.17g\n", a->lr, a->beta1, a->beta2, a->eps, a->weight_decay);
     ip_write_ipnet_layers(f, c->specs, c->n_specs);
@@ -373,7 +373,7 @@ static void run_case(xc_state *s, const xc_case *c)
     memcpy(s->logits, ip_network_forward(net, s->x, c->batch), nl * sizeof(float));
     float loss0 = ip_network_train_step_grads(net, s->x, s->y, c->batch, NULL);
     memcpy(s->grads, net->grads, np * sizeof(float));
-    const ip_train_config *cfg[2] = {sgd_config(), adam_config()};
+    const ip_optimizer_settings *cfg[2] = {sgd_config(), adam_config()};
     for (int o = 0; o < 2; o++) {
         memcpy(net->params, s->p0, np * sizeof(float));
         if (ip_optimizer_create(&s->opt, cfg[o], np) != IP_OK)

@@ -14,6 +14,7 @@
 
 #include "config_tree.h"
 #include "core/mem.h"
+#include "core/names.h"
 #include "core/status.h"
 
 /* F_ENUM writes an enum through an int pointer: that is only sound when they match. */
@@ -24,53 +25,23 @@ _Static_assert(sizeof(ip_lr_schedule) == sizeof(int), "enums must be int-sized")
 
 /* ---- names ---------------------------------------------------------------------------- */
 
-/* Indexed by the enum values of config.h; NULL-terminated so they double as "valid" lists. */
-static const char *const activation_names[] = {"linear", "tanh",  "relu",     "sigmoid",
-                                               "leaky_relu", "gelu", "softsign", NULL};
-static const char *const layer_kind_names[] = {"dense",     "conv2d",  "maxpool",    "avgpool",
-                                               "layernorm", "flatten", "activation", NULL};
-static const char *const init_names[] = {"pytorch", "truncated_normal", "xavier", NULL};
-static const char *const optimizer_names[] = {"sgd", "adam", NULL};
-static const char *const mode_names[] = {"cov", "pearson", NULL};
+/* The tables of the enums live with their owners (nn/, record/, estimate/, data/); these are
+ * the config's own choices. NULL-terminated so they double as "valid" lists. */
+#define activation_names ip_activation_names
+#define layer_kind_names ip_layer_kind_names
+#define init_names ip_init_names
+#define optimizer_names ip_optimizer_names
+#define lr_schedule_names ip_lr_schedule_names
+#define mode_names ip_logdet_mode_names
+#define scale_names ip_data_scale_names
+#define dataset_names ip_dataset_names
 static const char *const units_names[] = {"nats", "bits", NULL}; /* index = analysis.bits */
 static const char *const arch_names[] = {"tishby", "mnist_fnn", "mnist_cnn", "mlp", "cnn", "custom", NULL};
-static const char *const dataset_names[] = {"mnist", "fashion_mnist", "idx", "cifar10", "tishby", "gaussian", NULL};
 static const char *const format_names[] = {"png", "pdf", "svg", NULL};
-static const char *const scale_names[] = {"none", "std", NULL};
-static const char *const lr_schedule_names[] = {"constant", "cosine", NULL};
 static const char *const estimator_names[] = {"logdet", "binning", "kde", "renyi", "knn", NULL};
 
-const char *ip_activation_name(ip_activation a)
-{
-    if ((int)a < 0 || (int)a > IP_ACT_SOFTSIGN) return "unknown";
-    return activation_names[a];
-}
-
-const char *ip_layer_kind_name(ip_layer_kind k)
-{
-    if ((int)k < 0 || (int)k > IP_LAYER_ACTIVATION) return "unknown";
-    return layer_kind_names[k];
-}
-
-/* "a, b, c" into buf (for "valid: ..." and "allowed: ..." messages). */
-static const char *join_names(char *buf, size_t size, const char *const *names)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; names[i]; i++) {
-        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
-        if (w < 0 || (size_t)w >= size - used) break;
-        used += (size_t)w;
-    }
-    return buf;
-}
-
-static int find_name(const char *const *names, const char *s)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0) return i;
-    return -1;
-}
+#define join_names ip_names_join
+#define find_name ip_name_find
 
 /* ---- defaults ------------------------------------------------------------------------- */
 
@@ -92,13 +63,13 @@ void ip_config_defaults(ip_config *cfg)
 
     cfg->train.epochs = 10;
     cfg->train.batch_size = 128;
-    cfg->train.optimizer = IP_OPT_ADAM;
-    cfg->train.lr = 1e-3;
-    cfg->train.momentum = 0;
-    cfg->train.weight_decay = 0;
-    cfg->train.beta1 = 0.9;
-    cfg->train.beta2 = 0.999;
-    cfg->train.eps = 1e-8;
+    cfg->train.optim.optimizer = IP_OPT_ADAM;
+    cfg->train.optim.lr = 1e-3;
+    cfg->train.optim.momentum = 0;
+    cfg->train.optim.weight_decay = 0;
+    cfg->train.optim.beta1 = 0.9;
+    cfg->train.optim.beta2 = 0.999;
+    cfg->train.optim.eps = 1e-8;
     cfg->train.threads = 0;
     cfg->train.shuffle = 1;
 
@@ -585,16 +556,16 @@ static int check_data(ip_config *cfg, const cfg_node *section)
 static const field train_fields[] = {
     INT_F(ip_config, "epochs", train.epochs, 0, INT_MAX),
     INT_F(ip_config, "batch_size", train.batch_size, 1, INT_MAX),
-    ENUM_F(ip_config, "optimizer", train.optimizer, optimizer_names),
-    REAL_F(ip_config, "lr", train.lr, 0, HUGE_VAL, 1, 0),
-    REAL_F(ip_config, "momentum", train.momentum, 0, 1, 0, 1),
-    REAL_F(ip_config, "weight_decay", train.weight_decay, 0, HUGE_VAL, 0, 0),
-    REAL_F(ip_config, "beta1", train.beta1, 0, 1, 0, 1),
-    REAL_F(ip_config, "beta2", train.beta2, 0, 1, 0, 1),
-    REAL_F(ip_config, "eps", train.eps, 0, HUGE_VAL, 1, 0),
+    ENUM_F(ip_config, "optimizer", train.optim.optimizer, optimizer_names),
+    REAL_F(ip_config, "lr", train.optim.lr, 0, HUGE_VAL, 1, 0),
+    REAL_F(ip_config, "momentum", train.optim.momentum, 0, 1, 0, 1),
+    REAL_F(ip_config, "weight_decay", train.optim.weight_decay, 0, HUGE_VAL, 0, 0),
+    REAL_F(ip_config, "beta1", train.optim.beta1, 0, 1, 0, 1),
+    REAL_F(ip_config, "beta2", train.optim.beta2, 0, 1, 0, 1),
+    REAL_F(ip_config, "eps", train.optim.eps, 0, HUGE_VAL, 1, 0),
     INT_F(ip_config, "threads", train.threads, 0, 4096),
     BOOL_F(ip_config, "shuffle", train.shuffle),
-    ENUM_F(ip_config, "lr_schedule", train.lr_schedule, lr_schedule_names),
+    ENUM_F(ip_config, "lr_schedule", train.optim.lr_schedule, lr_schedule_names),
     INT_F(ip_config, "augment_shift", train.augment_shift, 0, 1000),
 };
 

@@ -6,48 +6,12 @@
 
 #include <stdint.h>
 
-#define IP_MAX_LAYERS 64
-#define IP_MAX_LIST 256
-#define IP_NAME_LEN 64
-#define IP_PATH_LEN 1024
-
-typedef enum {
-    IP_ACT_LINEAR = 0,
-    IP_ACT_TANH,
-    IP_ACT_RELU,
-    IP_ACT_SIGMOID,
-    IP_ACT_LEAKY_RELU,
-    IP_ACT_GELU,
-    IP_ACT_SOFTSIGN
-} ip_activation;
-
-typedef enum {
-    IP_LAYER_DENSE = 0,
-    IP_LAYER_CONV2D,
-    IP_LAYER_MAXPOOL,
-    IP_LAYER_AVGPOOL, /* adaptive average pool to out_h x out_w */
-    IP_LAYER_LAYERNORM, /* over all features of a sample, no affine */
-    IP_LAYER_FLATTEN,
-    IP_LAYER_ACTIVATION
-} ip_layer_kind;
-
-typedef enum { IP_INIT_PYTORCH = 0, IP_INIT_TRUNCNORM, IP_INIT_XAVIER } ip_init_kind;
-typedef enum { IP_OPT_SGD = 0, IP_OPT_ADAM } ip_optimizer_kind;
-typedef enum { IP_SCHED_ALL = 0, IP_SCHED_EVERY, IP_SCHED_LIST, IP_SCHED_LOG } ip_schedule_kind;
-typedef enum { IP_MODE_COV = 0, IP_MODE_PEARSON } ip_logdet_mode;
-typedef enum { IP_SCALE_NONE = 0, IP_SCALE_STD } ip_data_scale;      /* data.scale */
-typedef enum { IP_LR_CONSTANT = 0, IP_LR_COSINE } ip_lr_schedule;    /* train.lr_schedule */
-
-typedef struct {
-    ip_layer_kind kind;
-    int units;                       /* dense: output units */
-    int channels;                    /* conv2d: output channels */
-    int kernel, stride, padding;     /* conv2d, maxpool */
-    int out_h, out_w;                /* avgpool (adaptive) */
-    ip_activation activation;        /* activation layer */
-    float slope;                     /* leaky relu negative slope (default 0.01) */
-    int record;                      /* 1: this layer's output is a recorded "layer" T_l */
-} ip_layer_spec;
+#include "../core/limits.h"
+#include "../data/dataset.h"        /* ip_data_config */
+#include "../estimate/logdet.h"     /* ip_logdet_mode */
+#include "../nn/layer_spec.h"       /* ip_activation, ip_layer_spec, ip_init_kind */
+#include "../nn/optim.h"            /* ip_optimizer_settings */
+#include "../record/schedule.h"     /* ip_record_config */
 
 typedef struct {
     char arch[IP_NAME_LEN];          /* tishby | mnist_fnn | mnist_cnn | mlp | cnn | custom */
@@ -60,37 +24,13 @@ typedef struct {
 } ip_model_config;
 
 typedef struct {
-    char dataset[IP_NAME_LEN];       /* mnist | fashion_mnist | idx | cifar10 | tishby | gaussian */
-    char path[IP_PATH_LEN];          /* directory (mnist, fashion_mnist, cifar10) or tishby IDX dir; "" = default search */
-    char train_images[IP_PATH_LEN], train_labels[IP_PATH_LEN]; /* idx: explicit files */
-    char test_images[IP_PATH_LEN], test_labels[IP_PATH_LEN];
-    int train_size, test_size;       /* 0 = all available */
-    double train_fraction;           /* tishby/gaussian: fraction used for training (rest test) */
-    int gaussian_samples, gaussian_dim, gaussian_classes; /* synthetic Gaussians */
-    double gaussian_separation;
-    ip_data_scale scale;             /* std: every input divided by the training inputs' std */
-} ip_data_config;
-
-typedef struct {
     int epochs;
     int batch_size;
-    ip_optimizer_kind optimizer;
-    double lr, momentum, weight_decay;
-    double beta1, beta2, eps;        /* adam */
+    ip_optimizer_settings optim;     /* optimizer, lr, momentum, ..., lr_schedule */
     int threads;                     /* BLAS threads; 0 = OpenBLAS default */
     int shuffle;
-    ip_lr_schedule lr_schedule;      /* constant, or cosine decay to 0 over the run's steps */
     int augment_shift;               /* N > 0: training images shifted by (dx, dy) in {-N..N}^2 */
 } ip_train_config;
-
-typedef struct {
-    int samples;                     /* analysis set: first N training samples (0 = all) */
-    int test_samples;                /* optionally the first N test samples too */
-    ip_schedule_kind epochs;
-    int every;                       /* IP_SCHED_EVERY */
-    int n_list, list[IP_MAX_LIST];   /* IP_SCHED_LIST, ascending */
-    int compression;                 /* gzip level 0..9 */
-} ip_record_config;
 
 typedef struct {
     int n_estimators;
@@ -132,8 +72,5 @@ int ip_config_load_text(ip_config *cfg, const char *text, const char *name, int 
                         char **overrides);
 
 void ip_config_free(ip_config *cfg);
-
-const char *ip_activation_name(ip_activation a);
-const char *ip_layer_kind_name(ip_layer_kind k);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "core/parallel.h"
 #include "core/rng.h"
+#include "core/names.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -450,6 +451,9 @@ static int load_idx(ip_data *d, const ip_data_config *cfg, uint64_t seed)
                           cfg->test_images[0] ? cfg->test_images : NULL, cfg->test_labels, -1);
 }
 
+const char *const ip_data_scale_names[] = {"none", "std", NULL};
+const char *const ip_dataset_names[] = {"mnist", "fashion_mnist", "idx", "cifar10", "tishby", "gaussian", NULL};
+
 int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
 {
     int rc;
@@ -474,9 +478,11 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
         rc = ip_data_load_tishby(d, cfg, seed);
     else if (!strcmp(ds, "gaussian"))
         rc = ip_data_load_gaussian(d, cfg, seed);
-    else
-        rc = ip_fail(IP_ERR, "data: unknown dataset '%s' (expected mnist, fashion_mnist, idx, cifar10, tishby or "
-                     "gaussian)", ds);
+    else {
+        char names[256];
+        rc = ip_fail(IP_ERR, "data: unknown dataset '%s' (expected one of %s)", ds,
+                     ip_names_join(names, sizeof names, ip_dataset_names));
+    }
     if (rc >= 0 && cfg->scale == IP_SCALE_STD) rc = ip_data_scale_std(d, NULL);
     if (rc < 0) ip_data_free(d);
     return rc;

@@ -4,7 +4,25 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../config/config.h"
+#include "../core/limits.h"
+#include "../core/rng.h"
+
+typedef enum { IP_SCALE_NONE = 0, IP_SCALE_STD } ip_data_scale; /* data.scale */
+extern const char *const ip_data_scale_names[];                  /* "none", "std" */
+extern const char *const ip_dataset_names[];                     /* the loaders ip_data_load knows */
+
+/* Which data to load and how (the config's data section fills it). */
+typedef struct {
+    char dataset[IP_NAME_LEN];       /* mnist | fashion_mnist | idx | cifar10 | tishby | gaussian */
+    char path[IP_PATH_LEN];          /* directory (mnist, fashion_mnist, cifar10) or tishby IDX dir; "" = default search */
+    char train_images[IP_PATH_LEN], train_labels[IP_PATH_LEN]; /* idx: explicit files */
+    char test_images[IP_PATH_LEN], test_labels[IP_PATH_LEN];
+    int train_size, test_size;       /* 0 = all available */
+    double train_fraction;           /* tishby/gaussian: fraction used for training (rest test) */
+    int gaussian_samples, gaussian_dim, gaussian_classes; /* synthetic Gaussians */
+    double gaussian_separation;
+    ip_data_scale scale;             /* std: every input divided by the training inputs' std */
+} ip_data_config;
 #include "../core/rng.h"
 
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include "core/blas.h"
 #include "core/mem.h"
+#include "core/names.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -273,12 +274,14 @@ int ip_logdet_mi_labels(const double *a, int m, int d, int lda, const int *y, in
     return rc;
 }
 
+const char *const ip_logdet_mode_names[] = {"cov", "pearson", NULL};
+
 int ip_logdet_mode_parse(const char *s, ip_logdet_mode *mode)
 {
-    if (!strcmp(s, "cov")) *mode = IP_MODE_COV;
-    else if (!strcmp(s, "pearson")) *mode = IP_MODE_PEARSON;
-    else return ip_fail(IP_ERR_FORMAT, "unknown mode '%s' (expected cov or pearson)", s);
+    int i = ip_name_find(ip_logdet_mode_names, s);
+    if (i < 0) return ip_fail(IP_ERR_FORMAT, "unknown mode '%s' (expected cov or pearson)", s);
+    *mode = (ip_logdet_mode)i;
     return IP_OK;
 }
 
-const char *ip_logdet_mode_name(ip_logdet_mode mode) { return mode == IP_MODE_PEARSON ? "pearson" : "cov"; }
+const char *ip_logdet_mode_name(ip_logdet_mode mode) { return ip_name_of(ip_logdet_mode_names, (int)mode); }

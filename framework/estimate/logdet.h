@@ -4,7 +4,9 @@
 #ifndef IP_LOGDET_H
 #define IP_LOGDET_H
 
-#include "../config/config.h" /* ip_logdet_mode: IP_MODE_COV, IP_MODE_PEARSON */
+/* cov: covariance of the features; pearson: their correlation matrix (scale-free). */
+typedef enum { IP_MODE_COV = 0, IP_MODE_PEARSON } ip_logdet_mode;
+extern const char *const ip_logdet_mode_names[]; /* "cov", "pearson" */
 
 /* Pearson mode's guard: column i is scaled by 1/sqrt(||a_i||^2 + IP_LOGDET_PEARSON_EPS) after
  * centring, so a constant column becomes a zero column (never NaN). See docs/logdet.md. */

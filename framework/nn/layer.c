@@ -7,13 +7,6 @@
 #include "../core/status.h"
 #include "layer_kinds.h"
 
-/* Our own names, so nn/ does not depend on config.c being linked. */
-static const char *kind_name(ip_layer_kind k)
-{
-    static const char *names[] = {"dense", "conv2d", "maxpool", "avgpool", "layernorm", "flatten", "activation"};
-    return (unsigned)k < sizeof names / sizeof *names ? names[k] : "unknown";
-}
-
 int ip_layer_setup(ip_layer *l, const ip_layer_spec *spec, ip_shape in, int max_batch, int index)
 {
     memset(l, 0, sizeof *l);
@@ -21,7 +14,7 @@ int ip_layer_setup(ip_layer *l, const ip_layer_spec *spec, ip_shape in, int max_
     l->in = in;
     if (in.c <= 0 || in.h <= 0 || in.w <= 0)
         return ip_fail(IP_ERR_FORMAT, "layer %d (%s): empty input shape %dx%dx%d", index,
-                       kind_name(spec->kind), in.c, in.h, in.w);
+                       ip_layer_kind_name(spec->kind), in.c, in.h, in.w);
     if (max_batch <= 0) return ip_fail(IP_ERR_FORMAT, "layer %d: max_batch must be positive, not %d", index, max_batch);
     switch (spec->kind) {
     case IP_LAYER_DENSE: return ip_dense_setup(l, max_batch, index);

@@ -7,7 +7,7 @@
 #define IP_LAYER_H
 
 #include <stddef.h>
-#include "../config/config.h"
+#include "layer_spec.h"
 
 typedef struct { int c, h, w; } ip_shape; /* dense features: c = units, h = w = 1 */
 

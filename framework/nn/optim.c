@@ -18,7 +18,10 @@
 #define CHUNK 4096
 #define MIN_CHUNKS_PER_WORKER 8
 
-int ip_optimizer_create(ip_optimizer *opt, const ip_train_config *cfg, size_t n)
+const char *const ip_optimizer_names[] = {"sgd", "adam", NULL};
+const char *const ip_lr_schedule_names[] = {"constant", "cosine", NULL};
+
+int ip_optimizer_create(ip_optimizer *opt, const ip_optimizer_settings *cfg, size_t n)
 {
     memset(opt, 0, sizeof *opt);
     if (cfg->optimizer != IP_OPT_SGD && cfg->optimizer != IP_OPT_ADAM)

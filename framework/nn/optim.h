@@ -6,7 +6,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../config/config.h"
+
+typedef enum { IP_OPT_SGD = 0, IP_OPT_ADAM } ip_optimizer_kind;
+typedef enum { IP_LR_CONSTANT = 0, IP_LR_COSINE } ip_lr_schedule; /* train.lr_schedule */
+
+/* The name tables, indexed by the enums: "sgd", "adam"; "constant", "cosine". */
+extern const char *const ip_optimizer_names[];
+extern const char *const ip_lr_schedule_names[];
+
+/* What the train section of a config says about the optimizer (config/ fills it). */
+typedef struct {
+    ip_optimizer_kind optimizer;
+    double lr, momentum, weight_decay;
+    double beta1, beta2, eps;        /* adam */
+    ip_lr_schedule lr_schedule;      /* constant, or cosine decay to 0 over the run's steps */
+} ip_optimizer_settings;
 
 typedef struct {
     ip_optimizer_kind kind;
@@ -18,8 +32,8 @@ typedef struct {
     int64_t total_steps; /* T of the cosine schedule: the steps of the whole run */
 } ip_optimizer;
 
-/* Allocates the state for n parameters from the train section. Release with ip_optimizer_free. */
-int ip_optimizer_create(ip_optimizer *opt, const ip_train_config *cfg, size_t n);
+/* Allocates the state for n parameters from the settings. Release with ip_optimizer_free. */
+int ip_optimizer_create(ip_optimizer *opt, const ip_optimizer_settings *cfg, size_t n);
 void ip_optimizer_step(ip_optimizer *opt, float *params, const float *grads);
 
 /* The number of steps the whole run takes (epochs * ceil(n_train / batch)), which the cosine

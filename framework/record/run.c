@@ -297,11 +297,6 @@ void ip_run_strings_free(char **strings, int n)
 
 /* ---------------------------------------------------------------- small helpers */
 
-static const char *act_name(ip_activation a)
-{
-    static const char *names[] = {"linear", "tanh", "relu", "sigmoid", "leaky_relu", "gelu", "softsign"};
-    return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
-}
 
 static const char *sched_name(const ip_record_config *r, char *buf, size_t n)
 {
@@ -321,16 +316,16 @@ static void config_summary(const ip_config *c, char *buf, size_t n)
     size_t w = 0;
     for (int i = 0; i < c->model.n_hidden && i < IP_MAX_LAYERS && w < sizeof widths - 16; i++)
         w += (size_t)snprintf(widths + w, sizeof widths - w, "%s%d", i ? "-" : "", c->model.hidden[i]);
-    const char *opt = c->train.optimizer == IP_OPT_ADAM ? "adam" : "sgd";
+    const char *opt = c->train.optim.optimizer == IP_OPT_ADAM ? "adam" : "sgd";
     char shift[48] = "";
     if (c->train.augment_shift > 0) snprintf(shift, sizeof shift, ", augment_shift %d", c->train.augment_shift);
     snprintf(buf, n,
              "model %s (activation %s%s%s); data %s%s; train %d epochs, %s lr %g%s, momentum %g, batch %d%s, "
              "threads %d; record %d train + %d test samples, %s, gzip %d",
-             c->model.arch[0] ? c->model.arch : "?", act_name(c->model.activation), widths[0] ? ", hidden " : "",
+             c->model.arch[0] ? c->model.arch : "?", ip_activation_name(c->model.activation), widths[0] ? ", hidden " : "",
              widths, c->data.dataset[0] ? c->data.dataset : "?", c->data.scale == IP_SCALE_STD ? " (scale std)" : "",
-             c->train.epochs, opt, c->train.lr, c->train.lr_schedule == IP_LR_COSINE ? " cosine" : "",
-             c->train.momentum, c->train.batch_size, shift, c->train.threads, c->record.samples,
+             c->train.epochs, opt, c->train.optim.lr, c->train.optim.lr_schedule == IP_LR_COSINE ? " cosine" : "",
+             c->train.optim.momentum, c->train.batch_size, shift, c->train.threads, c->record.samples,
              c->record.test_samples, sched_name(&c->record, sched, sizeof sched), c->record.compression);
 }
 

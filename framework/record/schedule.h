@@ -3,7 +3,19 @@
 #ifndef IP_SCHEDULE_H
 #define IP_SCHEDULE_H
 
-#include "../config/config.h"
+#define IP_MAX_LIST 256 /* epochs of an explicit record.epochs list */
+
+typedef enum { IP_SCHED_ALL = 0, IP_SCHED_EVERY, IP_SCHED_LIST, IP_SCHED_LOG } ip_schedule_kind;
+
+/* The record section: what is recorded (the analysis set) and when (the schedule). */
+typedef struct {
+    int samples;                     /* analysis set: first N training samples (0 = all) */
+    int test_samples;                /* optionally the first N test samples too */
+    ip_schedule_kind epochs;
+    int every;                       /* IP_SCHED_EVERY */
+    int n_list, list[IP_MAX_LIST];   /* IP_SCHED_LIST, ascending */
+    int compression;                 /* gzip level 0..9 */
+} ip_record_config;
 
 /* 1 when `epoch` (0..total_epochs) is recorded under cfg. `log` is Saxe et al.'s schedule:
  * every epoch below 20, every 5th below 100, every 20th below 2000, then every 100th. */

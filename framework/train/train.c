@@ -184,7 +184,7 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
         float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
         if (!isfinite(loss))
             return ip_fail(IP_ERR_NUMERIC,
-                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.lr). "
+                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.optim.lr). "
                            "Epochs up to %d are saved in the run file",
                            epoch, batch_no, (double)loss, epoch - 1);
         ip_optimizer_step(&t->opt, t->net->params, t->net->grads);
@@ -270,7 +270,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     if ((rc = ip_model_build(&cfg->model, input, tr->n_classes, specs, &n_specs)) != IP_OK) goto out;
     int max_batch = cfg->train.batch_size > 256 ? cfg->train.batch_size : 256;
     if ((rc = ip_network_create(&t.net, specs, n_specs, input, max_batch)) != IP_OK) goto out;
-    if ((rc = ip_optimizer_create(&t.opt, &cfg->train, t.net->n_params)) != IP_OK) goto out;
+    if ((rc = ip_optimizer_create(&t.opt, &cfg->train.optim, t.net->n_params)) != IP_OK) goto out;
     /* The cosine schedule runs over every step of the run: epochs * ceil(n_train / batch). */
     ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + cfg->train.batch_size - 1) /
                                                              cfg->train.batch_size));
