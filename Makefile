@@ -3,7 +3,8 @@
 #   make test       install missing packages, build, run the test suite (plain, ASan+UBSan, valgrind)
 #   make demo       install missing packages, build, run the demo experiment
 #   make bench      speed against PyTorch/NumPy on this machine
-#   make VARIANT=san|debug|release
+#   make fuzz       libFuzzer targets (clang, ASan+UBSan) over the parsers, FUZZ_SECONDS each
+#   make VARIANT=san|debug|release|fuzz
 
 VARIANT ?= release
 PKGS := hdf5 yaml-0.1 openblas lapacke zlib
@@ -17,6 +18,12 @@ ifeq ($(VARIANT),san)
   BUILD := build/san
   OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+  # libFuzzer needs clang's coverage instrumentation; the library is built with it too.
+  CC := clang
+  BUILD := build/fuzz
+  OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDOPT := -fsanitize=fuzzer,address,undefined
 else ifeq ($(VARIANT),debug)
   BUILD := build/debug
   OPT := -O0 -g
@@ -37,10 +44,12 @@ TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/%)
 
-.PHONY: all tests benches test demo bench deps clean
+.PHONY: all tests benches fuzzers test demo bench fuzz deps clean
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a
 
 $(BUILD)/obj/%.o: %.c
@@ -65,6 +74,11 @@ $(BUILD)/bench_%: tests/bench_%.c $(BUILD)/libinfoplane.a
 
 benches: $(BENCH_BIN)
 
+$(BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/libinfoplane.a
+	$(CC) $(CFLAGS) $(LDOPT) $< -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
+
+fuzzers: $(FUZZ_BIN)
+
 deps:
 	@scripts/install-deps.sh
 
@@ -82,7 +96,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all benches
 	@scripts/bench.sh
 
+# Each fuzz target for FUZZ_SECONDS (default 600) from its seed corpus in tests/fuzz/; crashes
+# are kept in build/fuzz/crashes/TARGET/ (docs/robustness.md).
+fuzz: deps
+	@FUZZ=1 scripts/install-deps.sh
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzzers
+	@scripts/fuzz.sh
+
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)

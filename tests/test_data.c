@@ -9,6 +9,8 @@
 #include "data/dataset.h"
 
 #include <ftw.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -614,6 +616,39 @@ static void test_idx_bad_files(void **state)
     expect_fail(&c, c.test_images, "1x4x5");
 }
 
+/* Found by fuzzing (fuzz/fuzz_idx.c): a 26-byte file whose header announces 1 GiB of pixels made
+ * the reader allocate the whole GiB before finding the file truncated. The buffer now grows with
+ * the data that is there: the message is the same, and in a child process whose heap is capped
+ * at 256 MB (not under sanitizers or valgrind, which reserve memory of their own) it still says
+ * "truncated" instead of running out of memory. */
+static void test_idx_header_claims_more_than_file(void **state)
+{
+    (void)state;
+    ip_data_config c;
+    cfg_init(&c, "idx", "");
+    snprintf(c.train_images, IP_PATH_LEN, "%s", tmp_path("huge-claim-img"));
+    snprintf(c.train_labels, IP_PATH_LEN, "%s", tmp_path("huge-claim-lbl"));
+    uint8_t px[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, lb[1] = {0};
+    int dims[3] = {1 << 20, 32, 32}, one[1] = {1};
+    write_idx(c.train_images, 0x803, 3, dims, px, sizeof px);
+    write_idx(c.train_labels, 0x801, 1, one, lb, 1);
+    expect_fail(&c, c.train_images, ": truncated: expected 1073741824 bytes of image data, got 10");
+    if (getenv("IP_UNDER_SANITIZER") || getenv("IP_UNDER_VALGRIND")) return;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit cap = {256u << 20, 256u << 20};
+        ip_data d;
+        if (setrlimit(RLIMIT_DATA, &cap) != 0) _exit(3);
+        int rc = ip_data_load(&d, &c, 1);
+        _exit(rc < 0 && strstr(ip_error_message(), "truncated") ? 0 : 4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_mnist_dir_errors(void **state)
 {
     (void)state;
@@ -878,7 +913,7 @@ int main(void)
         cmocka_unit_test(test_tishby_real),      cmocka_unit_test(test_tishby_generator),
         cmocka_unit_test(test_tishby_bad_files), cmocka_unit_test(test_cifar_synthetic),
         cmocka_unit_test(test_gaussian),         cmocka_unit_test(test_idx_explicit),
-        cmocka_unit_test(test_idx_bad_files),    cmocka_unit_test(test_mnist_dir_errors),
+        cmocka_unit_test(test_idx_bad_files),    cmocka_unit_test(test_idx_header_claims_more_than_file),    cmocka_unit_test(test_mnist_dir_errors),
         cmocka_unit_test(test_gather_batch),     cmocka_unit_test(test_gather_shift),
         cmocka_unit_test(test_gather_shifted_batch), cmocka_unit_test(test_scale_std),
     };

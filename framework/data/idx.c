@@ -47,6 +47,35 @@ static int gz_read_upto(gzFile gz, const char *path, uint8_t *buf, size_t len, s
     return IP_OK;
 }
 
+/* Reads up to `total` bytes into a new buffer (*data, malloc'd, owned by the caller, also on a
+ * short read), which grows with the data actually there: a 20-byte file whose header announces
+ * 1 GB costs a megabyte, not a gigabyte, before "truncated" is said. */
+static int read_payload(gzFile gz, const char *path, size_t total, uint8_t **data, size_t *got)
+{
+    size_t cap = total < ((size_t)1 << 20) ? total : (size_t)1 << 20;
+    uint8_t *buf = ip_malloc(cap);
+    *got = 0;
+    *data = NULL;
+    if (!buf) return IP_ERR_NOMEM;
+    for (;;) {
+        size_t more;
+        int rc = gz_read_upto(gz, path, buf + *got, cap - *got, &more);
+        *got += more;
+        if (rc < 0 || *got < cap || cap == total) {
+            *data = buf;
+            return rc;
+        }
+        size_t grown = cap > total / 2 ? total : 2 * cap;
+        uint8_t *bigger = realloc(buf, grown);
+        if (!bigger) {
+            free(buf);
+            return ip_fail(IP_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, grown);
+        }
+        buf = bigger;
+        cap = grown;
+    }
+}
+
 /* After a short read: why did the stream stop? A gzip stream cut short says so through gzerror. */
 static const char *gz_short_reason(gzFile gz)
 {
@@ -124,11 +153,7 @@ int ip_idx_read(ip_idx *idx, const char *path, int expect_ndim, const char *what
     idx->ndim = ndim;
     idx->item_size = total / (size_t)idx->dims[0];
 
-    if (!(idx->data = ip_malloc(total))) {
-        rc = IP_ERR_NOMEM;
-        goto out;
-    }
-    if ((rc = gz_read_upto(gz, path, idx->data, total, &got)) < 0) goto out;
+    if ((rc = read_payload(gz, path, total, &idx->data, &got)) < 0) goto out;
     if (got < total) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: truncated: expected %zu bytes of %s, got %zu%s", path, total, what, got,
                      gz_short_reason(gz));
