@@ -1,5 +1,5 @@
-/* A run's configuration as a plain, validated struct. config.c is the only file that
- * includes yaml.h: after ip_config_load() returns, nothing else sees YAML.
+/* A run's configuration as a plain, validated struct. Only framework/config/ includes yaml.h
+ * (config_tree.c): after ip_config_load() returns, nothing else sees YAML.
  * Sections: seed, model, data, train, record, analysis, plot (see docs/config.md). */
 #ifndef IP_CONFIG_H
 #define IP_CONFIG_H
