@@ -34,7 +34,7 @@ typedef struct {
 
 typedef struct {
     int n_estimators;
-    char estimators[8][IP_NAME_LEN]; /* logdet, binning, kde, renyi, knn */
+    char estimators[8][IP_NAME_LEN]; /* names from ip_estimator_names (estimate/estimators.h) */
     ip_logdet_mode mode;
     double beta;                     /* <= 0: auto, 100 * d_X as in the paper's code */
     int bits;                        /* 1: report in bits, 0: nats */

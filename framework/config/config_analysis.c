@@ -7,14 +7,16 @@
 
 #include "core/names.h"
 #include "core/status.h"
+#include "estimate/estimators.h"
 
 CFG_INT_SIZED_ENUM(ip_logdet_mode);
 
 /* The config's own choices. units: index = analysis.bits. */
 static const char *const units_names[] = {"nats", "bits", NULL};
 static const char *const format_names[] = {"png", "pdf", "svg", NULL};
-static const char *const estimator_names[] = {"logdet", "binning", "kde", "renyi", "knn", NULL};
 
+/* estimators: the implemented ones only (ip_estimator_names), so that a run whose analysis
+ * cannot happen fails here, before it trains. */
 static int fn_estimators(void *base, const cfg_node *v, const char *key)
 {
     ip_analysis_config *a = &((ip_config *)base)->analysis;
@@ -23,9 +25,10 @@ static int fn_estimators(void *base, const cfg_node *v, const char *key)
     int n = v->kind == CFG_SEQ ? v->n : 1;
     if (v->kind == CFG_MAP || n == 0 || cfg_node_is_null(v))
         return cfg_node_fail(v, "%s: expected one or a list of %s (to skip the analysis use 'infoplane train')", key,
-                             ip_names_join(names, sizeof names, estimator_names));
-    if (n > 5) return cfg_node_fail(v, "%s: at most 5 estimators, got %d", key, n);
-    cfg_field f = {"estimators", F_NAME, 0, NOLIM, estimator_names, IP_NAME_LEN, NULL, 0};
+                             ip_names_join(names, sizeof names, ip_estimator_names));
+    if (n > N_OF(a->estimators))
+        return cfg_node_fail(v, "%s: at most %d estimators, got %d", key, N_OF(a->estimators), n);
+    cfg_field f = {"estimators", F_NAME, 0, NOLIM, ip_estimator_names, sizeof a->estimators[0], NULL, 0};
     for (int i = 0; i < n; i++) {
         if (v->kind == CFG_SEQ) one = v->items[i];
         snprintf(sub, sizeof sub, v->kind == CFG_SEQ ? "%s[%d]" : "%s", key, i);
