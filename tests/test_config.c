@@ -531,6 +531,32 @@ static void test_estimators(void **state)
     assert_string_equal(msg, want);
 }
 
+/* plot.width and plot.height: the pixel range `infoplane plot --size` takes, 200..10000, bounds
+ * included, in a file and from --set. */
+static void test_plot_size(void **state)
+{
+    (void)state;
+    ip_config c;
+    must_load(&c, "plot:\n  width: 200\n  height: 200\n", 0, NULL);
+    assert_int_equal(c.plot.width, 200);
+    assert_int_equal(c.plot.height, 200);
+    ip_config_free(&c);
+    const char *big[] = {"plot.width=10000", "plot.height=10000"};
+    must_load(&c, "plot:\n  width: 900\n", 2, big);
+    assert_int_equal(c.plot.width, 10000);
+    assert_int_equal(c.plot.height, 10000);
+    ip_config_free(&c);
+    expect_fail("plot:\n  width: 199\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '199'");
+    expect_fail("plot:\n  width: 10001\n", "plot.width: expected an integer in 200..10000, got '10001'");
+    expect_fail("plot:\n  height: 150\n", "t.yaml:2:11: plot.height: expected an integer in 200..10000, got '150'");
+    expect_fail("plot:\n  height: 20000\n", "plot.height: expected an integer in 200..10000, got '20000'");
+    expect_fail("plot:\n  height: 700.5\n", "plot.height: expected an integer in 200..10000, got '700.5'");
+    expect_fail_set("plot: {width: 900}\n", "plot.width=64",
+                    "--set plot.width=64: plot.width: expected an integer in 200..10000, got '64'");
+    expect_fail_set("{}\n", "plot.height=10001",
+                    "--set plot.height=10001: plot.height: expected an integer in 200..10000, got '10001'");
+}
+
 /* ---- overrides -------------------------------------------------------------------------- */
 
 static void test_overrides(void **state)
@@ -714,7 +740,7 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  gaussian_classes: 1\n", "data.gaussian_classes: expected an integer >= 2, got '1'");
     expect_fail("data:\n  gaussian_separation: -1\n", "data.gaussian_separation: expected a number >= 0");
     expect_fail("data:\n  train_size: -1\n", "data.train_size: expected a non-negative integer");
-    expect_fail("plot:\n  width: 10\n", "plot.width: expected an integer in 64..20000, got '10'");
+    expect_fail("plot:\n  width: 10\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '10'");
     expect_fail("model:\n  hidden: [10, 0]\n", "model.hidden[1]: expected a positive integer, got '0'");
     /* unknown names list the valid ones */
     expect_fail("model:\n  activation: rleu\n",
@@ -880,6 +906,7 @@ int main(void)
         cmocka_unit_test(test_custom_layers),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_estimators),
+        cmocka_unit_test(test_plot_size),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_malformed_yaml),

@@ -65,10 +65,11 @@ static const cfg_field analysis_fields[] = {
 
 const cfg_section cfg_analysis_section = {"analysis", analysis_fields, N_OF(analysis_fields), NULL};
 
+/* width, height: the figure size in pixels, the range `infoplane plot --size WxH` accepts. */
 static const cfg_field plot_fields[] = {
     NAME_F(ip_config, "format", plot.format, format_names),
-    INT_F(ip_config, "width", plot.width, 64, 20000),
-    INT_F(ip_config, "height", plot.height, 64, 20000),
+    INT_F(ip_config, "width", plot.width, 200, 10000),
+    INT_F(ip_config, "height", plot.height, 200, 10000),
 };
 
 const cfg_section cfg_plot_section = {"plot", plot_fields, N_OF(plot_fields), NULL};
