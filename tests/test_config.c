@@ -738,6 +738,7 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  train_fraction: 0\n", "data.train_fraction: expected a number in (0, 1], got '0'");
     expect_fail("data:\n  train_fraction: 1.01\n", "data.train_fraction: expected a number in (0, 1], got '1.01'");
     expect_fail("data:\n  gaussian_classes: 1\n", "data.gaussian_classes: expected an integer >= 2, got '1'");
+    expect_fail("data:\n  gaussian_samples: 1\n", "t.yaml:2:21: data.gaussian_samples: expected an integer >= 2, got '1'");
     expect_fail("data:\n  gaussian_separation: -1\n", "data.gaussian_separation: expected a number >= 0");
     expect_fail("data:\n  train_size: -1\n", "data.train_size: expected a non-negative integer");
     expect_fail("plot:\n  width: 10\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '10'");
@@ -806,6 +807,16 @@ static void test_cross_checks(void **state)
     expect_fail("data:\n  dataset: idx\n  train_images: a\n",
                 "t.yaml:2:12: data.dataset: idx needs data.train_images and data.train_labels");
     expect_fail("data:\n  test_images: a\n", "data: test_images and test_labels go together");
+    /* the generator gives every class a sample; the keys mean nothing to the other data sets */
+    expect_fail("data:\n  dataset: gaussian\n  gaussian_samples: 4\n  gaussian_classes: 5\n",
+                "t.yaml:4:21: data.gaussian_classes: 5 classes need at least as many samples, but "
+                "data.gaussian_samples is 4");
+    expect_fail_set("data:\n  dataset: gaussian\n", "data.gaussian_classes=1001",
+                    "--set data.gaussian_classes=1001: data.gaussian_classes: 1001 classes need at least as many "
+                    "samples, but data.gaussian_samples is 1000");
+    /* a maxpool's window is at most 64 rows (ip_maxpool_setup); a conv2d's kernel has no such limit */
+    expect_fail("model:\n  arch: custom\n  layers:\n    - {type: maxpool, kernel: 65}\n",
+                "t.yaml:4:31: model.layers[0].kernel: expected an integer in 1..64 for a maxpool, got '65'");
     /* shifting needs images: refused for the flat data sets, wherever the keys come from */
     expect_fail("data:\n  dataset: tishby\ntrain:\n  augment_shift: 1\n",
                 "t.yaml:4:18: train.augment_shift: 1, but data.dataset tishby has flat samples, not images");
@@ -818,6 +829,17 @@ static void test_cross_checks(void **state)
     ip_config_free(&c);
     must_load(&c, "data:\n  dataset: cifar10\ntrain:\n  augment_shift: 3\n", 0, NULL);
     assert_int_equal(c.train.augment_shift, 3);
+    ip_config_free(&c);
+    must_load(&c, "data:\n  dataset: gaussian\n  gaussian_samples: 5\n  gaussian_classes: 5\n", 0, NULL);
+    assert_int_equal(c.data.gaussian_classes, 5);
+    ip_config_free(&c);
+    must_load(&c, "data:\n  dataset: mnist\n  gaussian_samples: 2\n  gaussian_classes: 3\n", 0, NULL);
+    ip_config_free(&c);
+    must_load(&c, "model:\n  arch: custom\n  layers:\n    - {type: maxpool, kernel: 64, padding: 32}\n"
+                  "    - {type: conv2d, channels: 1, kernel: 65}\n", 0, NULL);
+    assert_int_equal(c.model.layers[0].kernel, 64);
+    assert_int_equal(c.model.layers[0].stride, 64);
+    assert_int_equal(c.model.layers[1].kernel, 65);
     ip_config_free(&c);
 }
 

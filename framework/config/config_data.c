@@ -20,14 +20,15 @@ static const cfg_field data_fields[] = {
     INT_F(ip_config, "train_size", data.train_size, 0, INT_MAX),
     INT_F(ip_config, "test_size", data.test_size, 0, INT_MAX),
     REAL_F(ip_config, "train_fraction", data.train_fraction, 0, 1, 1, 0),
-    INT_F(ip_config, "gaussian_samples", data.gaussian_samples, 1, INT_MAX),
+    INT_F(ip_config, "gaussian_samples", data.gaussian_samples, 2, INT_MAX),
     INT_F(ip_config, "gaussian_dim", data.gaussian_dim, 1, INT_MAX),
     INT_F(ip_config, "gaussian_classes", data.gaussian_classes, 2, INT_MAX),
     REAL_F(ip_config, "gaussian_separation", data.gaussian_separation, 0, HUGE_VAL, 0, 0),
     ENUM_F(ip_config, "scale", data.scale, ip_data_scale_names),
 };
 
-/* The idx dataset has no directory convention: its files must be named. */
+/* The idx dataset has no directory convention: its files must be named. The Gaussian generator
+ * gives every class at least one sample. */
 static int check_data(ip_config *cfg, const cfg_node *section)
 {
     const ip_data_config *d = &cfg->data;
@@ -37,6 +38,12 @@ static int check_data(ip_config *cfg, const cfg_node *section)
     if (!d->test_images[0] != !d->test_labels[0]) {
         const cfg_node *v = cfg_map_get(section, d->test_images[0] ? "test_images" : "test_labels", NULL);
         return cfg_node_fail(v ? v : section, "data: test_images and test_labels go together; give both or neither");
+    }
+    if (strcmp(d->dataset, "gaussian") == 0 && d->gaussian_classes > d->gaussian_samples) {
+        const cfg_node *k = cfg_map_get(section, "gaussian_classes", NULL);
+        const cfg_node *n = cfg_map_get(section, "gaussian_samples", NULL);
+        return cfg_node_fail(k ? k : n ? n : section, "data.gaussian_classes: %d classes need at least as many "
+                             "samples, but data.gaussian_samples is %d", d->gaussian_classes, d->gaussian_samples);
     }
     return IP_OK;
 }

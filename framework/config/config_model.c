@@ -131,6 +131,11 @@ static int convert_layer(ip_layer_spec *l, const cfg_node *map, const char *key)
             return cfg_node_fail(map, "%s: a conv2d layer needs 'channels' (output channels)", key);
         break;
     case IP_LAYER_MAXPOOL:
+        /* ip_maxpool_setup's limit: its row kernel holds at most 64 window rows. */
+        if (l->kernel > 64) {
+            snprintf(sub, sizeof sub, "%s.kernel", key);
+            return cfg_fail_expected(cfg_map_get(map, "kernel", NULL), sub, "an integer in 1..64 for a maxpool");
+        }
         if (!stride) l->stride = l->kernel; /* PyTorch's MaxPool2d default */
         if (l->padding > l->kernel / 2)
             return cfg_node_fail(map, "%s: maxpool padding %d is more than half the kernel %d", key, l->padding,
