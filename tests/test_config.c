@@ -353,6 +353,10 @@ static void test_value_forms(void **state)
     assert_true(c.seed == 0);
     assert_int_equal(c.model.n_hidden, 0);
     ip_config_free(&c);
+    must_load(&c, "data:\n  path:\n  test_images: ~\n", 0, NULL); /* a null path is the empty one */
+    assert_string_equal(c.data.path, "");
+    assert_string_equal(c.data.test_images, "");
+    ip_config_free(&c);
     must_load(&c, "{}\n", 0, NULL); /* an explicit empty mapping: all defaults */
     assert_true(c.seed == 1);
     ip_config_free(&c);
