@@ -742,7 +742,8 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  train_fraction: 0\n", "data.train_fraction: expected a number in (0, 1], got '0'");
     expect_fail("data:\n  train_fraction: 1.01\n", "data.train_fraction: expected a number in (0, 1], got '1.01'");
     expect_fail("data:\n  gaussian_classes: 1\n", "data.gaussian_classes: expected an integer >= 2, got '1'");
-    expect_fail("data:\n  gaussian_samples: 1\n", "t.yaml:2:21: data.gaussian_samples: expected an integer >= 2, got '1'");
+    expect_fail("data:\n  gaussian_samples: 1\n",
+                "t.yaml:2:21: data.gaussian_samples: expected an integer >= 2, got '1'");
     expect_fail("data:\n  gaussian_separation: -1\n", "data.gaussian_separation: expected a number >= 0");
     expect_fail("data:\n  train_size: -1\n", "data.train_size: expected a non-negative integer");
     expect_fail("plot:\n  width: 10\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '10'");
