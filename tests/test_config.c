@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
+#include "estimate/estimators.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -237,7 +238,7 @@ static void test_every_key(void **state)
                        "  epochs: [0, 1, 5, 100]\n"
                        "  compression: 9\n"
                        "analysis:\n"
-                       "  estimators: [logdet, binning, kde, renyi, knn]\n"
+                       "  estimators: [logdet]\n"
                        "  mode: pearson\n"
                        "  beta: 1.5e3\n"
                        "  units: nats\n"
@@ -289,9 +290,8 @@ static void test_every_key(void **state)
     assert_int_equal(c.record.list[0], 0);
     assert_int_equal(c.record.list[3], 100);
     assert_int_equal(c.record.compression, 9);
-    assert_int_equal(c.analysis.n_estimators, 5);
+    assert_int_equal(c.analysis.n_estimators, 1);
     assert_string_equal(c.analysis.estimators[0], "logdet");
-    assert_string_equal(c.analysis.estimators[4], "knn");
     assert_int_equal(c.analysis.mode, IP_MODE_PEARSON);
     assert_close(c.analysis.beta, 1500, 0, 0);
     assert_int_equal(c.analysis.bits, 0);
@@ -311,12 +311,12 @@ static void test_value_forms(void **state)
     /* booleans in YAML's spellings, a single estimator, beta auto, record.epochs forms, an
      * empty section, flow mappings, hidden as one number */
     must_load(&c,
-              "train: {shuffle: no}\nanalysis:\n  estimators: binning\n  beta: auto\n"
+              "train: {shuffle: no}\nanalysis:\n  estimators: logdet\n  beta: auto\n"
               "record: {epochs: {every: 5}}\nplot:\nmodel: {hidden: 50}\n",
               0, NULL);
     assert_int_equal(c.train.shuffle, 0);
     assert_int_equal(c.analysis.n_estimators, 1);
-    assert_string_equal(c.analysis.estimators[0], "binning");
+    assert_string_equal(c.analysis.estimators[0], "logdet");
     assert_true(c.analysis.beta <= 0);
     assert_int_equal(c.record.epochs, IP_SCHED_EVERY);
     assert_int_equal(c.record.every, 5);
@@ -352,6 +352,10 @@ static void test_value_forms(void **state)
     must_load(&c, "seed: 0\nmodel: {hidden: []}\n", 0, NULL);
     assert_true(c.seed == 0);
     assert_int_equal(c.model.n_hidden, 0);
+    ip_config_free(&c);
+    must_load(&c, "data:\n  path:\n  test_images: ~\n", 0, NULL); /* a null path is the empty one */
+    assert_string_equal(c.data.path, "");
+    assert_string_equal(c.data.test_images, "");
     ip_config_free(&c);
     must_load(&c, "{}\n", 0, NULL); /* an explicit empty mapping: all defaults */
     assert_true(c.seed == 1);
@@ -451,6 +455,112 @@ static void test_names(void **state)
     }
 }
 
+/* analysis.estimators takes exactly the implemented estimators (estimate/estimators.h): a name
+ * the analysis cannot run is refused at load time, in a file and from --set, before training. */
+static void test_estimators(void **state)
+{
+    (void)state;
+    ip_config c;
+    /* every implemented name loads, alone and all together */
+    char all[256] = "analysis:\n  estimators: [", buf[256];
+    int n = 0;
+    for (; ip_estimator_names[n]; n++) {
+        snprintf(buf, sizeof buf, "analysis:\n  estimators: %s\n", ip_estimator_names[n]);
+        must_load(&c, buf, 0, NULL);
+        assert_int_equal(c.analysis.n_estimators, 1);
+        assert_string_equal(c.analysis.estimators[0], ip_estimator_names[n]);
+        ip_config_free(&c);
+        strcat(all, n ? ", " : "");
+        strcat(all, ip_estimator_names[n]);
+    }
+    strcat(all, "]\n");
+    assert_true(n >= 1);
+    assert_string_equal(ip_estimator_names[0], "logdet");
+    must_load(&c, all, 0, NULL);
+    assert_int_equal(c.analysis.n_estimators, n);
+    ip_config_free(&c);
+
+    /* the names the config used to accept without an implementation behind them */
+    static const char *const planned[] = {"binning", "kde", "renyi", "knn"};
+    for (int i = 0; i < 4; i++) {
+        char want[128];
+        snprintf(buf, sizeof buf, "analysis:\n  estimators: [%s]\n", planned[i]);
+        snprintf(want, sizeof want, "t.yaml:2:16: analysis.estimators[0]: unknown value '%s' (valid: logdet)",
+                 planned[i]);
+        expect_fail(buf, want);
+    }
+    expect_fail("analysis:\n  estimators: [nonsense]\n",
+                "t.yaml:2:16: analysis.estimators[0]: unknown value 'nonsense' (valid: logdet)");
+    expect_fail("analysis:\n  estimators: nonsense\n",
+                "t.yaml:2:15: analysis.estimators: unknown value 'nonsense' (valid: logdet)");
+    expect_fail("analysis:\n  estimators: [logdet, [logdet]]\n",
+                "t.yaml:2:24: analysis.estimators[1]: expected one of logdet, got a list");
+    expect_fail("analysis:\n  estimators: [a, b, c, d, e, f, g, h, i]\n",
+                "t.yaml:2:15: analysis.estimators: at most 8 estimators, got 9");
+    expect_fail("analysis:\n  estimators:\n", "t.yaml:2:14: analysis.estimators: expected one or a list of logdet");
+
+    /* --set: the same rule, the message names the override */
+    const char *yaml = "analysis:\n  estimators: [logdet]\n";
+    expect_fail_set(yaml, "analysis.estimators=[nonsense]",
+                    "--set analysis.estimators=[nonsense]: analysis.estimators[0]: unknown value 'nonsense' "
+                    "(valid: logdet)");
+    expect_fail_set(yaml, "analysis.estimators=binning",
+                    "--set analysis.estimators=binning: analysis.estimators: unknown value 'binning' (valid: logdet)");
+    expect_fail_set(yaml, "analysis.estimators=[logdet, kde]", "analysis.estimators[1]: unknown value 'kde'");
+    expect_fail_set(yaml, "analysis.estimators=[]", "--set analysis.estimators=[]: analysis.estimators: expected "
+                                                    "one or a list of logdet");
+
+    /* through a real file and a shipped config, as `infoplane run ... --set` loads them */
+    const char *set[] = {"analysis.estimators=[nonsense]"};
+    int rc = ip_config_load(&c, "configs/demo_tishby.yaml", 1, (char **)set);
+    assert_true(rc < 0);
+    assert_null(c.text);
+    assert_string_equal(ip_error_message(), "--set analysis.estimators=[nonsense]: analysis.estimators[0]: unknown "
+                                            "value 'nonsense' (valid: logdet)");
+
+    char path[] = "/tmp/ip_test_config_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *bad = "# estimators\nanalysis:\n  mode: cov\n  estimators: [logdet, binning]\n";
+    ssize_t wrote = write(fd, bad, strlen(bad));
+    close(fd);
+    rc = ip_config_load(&c, path, 0, NULL);
+    char msg[1024], want[512];
+    snprintf(msg, sizeof msg, "%s", ip_error_message());
+    unlink(path);
+    assert_int_equal(wrote, (ssize_t)strlen(bad));
+    assert_true(rc < 0);
+    assert_null(c.text);
+    snprintf(want, sizeof want, "%s:4:24: analysis.estimators[1]: unknown value 'binning' (valid: logdet)", path);
+    assert_string_equal(msg, want);
+}
+
+/* plot.width and plot.height: the pixel range `infoplane plot --size` takes, 200..10000, bounds
+ * included, in a file and from --set. */
+static void test_plot_size(void **state)
+{
+    (void)state;
+    ip_config c;
+    must_load(&c, "plot:\n  width: 200\n  height: 200\n", 0, NULL);
+    assert_int_equal(c.plot.width, 200);
+    assert_int_equal(c.plot.height, 200);
+    ip_config_free(&c);
+    const char *big[] = {"plot.width=10000", "plot.height=10000"};
+    must_load(&c, "plot:\n  width: 900\n", 2, big);
+    assert_int_equal(c.plot.width, 10000);
+    assert_int_equal(c.plot.height, 10000);
+    ip_config_free(&c);
+    expect_fail("plot:\n  width: 199\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '199'");
+    expect_fail("plot:\n  width: 10001\n", "plot.width: expected an integer in 200..10000, got '10001'");
+    expect_fail("plot:\n  height: 150\n", "t.yaml:2:11: plot.height: expected an integer in 200..10000, got '150'");
+    expect_fail("plot:\n  height: 20000\n", "plot.height: expected an integer in 200..10000, got '20000'");
+    expect_fail("plot:\n  height: 700.5\n", "plot.height: expected an integer in 200..10000, got '700.5'");
+    expect_fail_set("plot: {width: 900}\n", "plot.width=64",
+                    "--set plot.width=64: plot.width: expected an integer in 200..10000, got '64'");
+    expect_fail_set("{}\n", "plot.height=10001",
+                    "--set plot.height=10001: plot.height: expected an integer in 200..10000, got '10001'");
+}
+
 /* ---- overrides -------------------------------------------------------------------------- */
 
 static void test_overrides(void **state)
@@ -462,7 +572,7 @@ static void test_overrides(void **state)
                         "record.epochs={every: 5}",
                         "model.activation=relu",
                         "seed=42",
-                        "analysis.estimators=[logdet, binning]",
+                        "analysis.estimators=[logdet]",
                         "plot.format=pdf",
                         "data.path=a dir/with spaces",
                         "train.lr = 0.5",
@@ -477,14 +587,14 @@ static void test_overrides(void **state)
     assert_int_equal(c.record.every, 5);
     assert_int_equal(c.model.activation, IP_ACT_RELU);
     assert_true(c.seed == 42);
-    assert_int_equal(c.analysis.n_estimators, 2);
-    assert_string_equal(c.analysis.estimators[1], "binning");
+    assert_int_equal(c.analysis.n_estimators, 1);
+    assert_string_equal(c.analysis.estimators[0], "logdet");
     assert_string_equal(c.plot.format, "pdf");
     assert_string_equal(c.data.path, "a dir/with spaces");
     assert_close(c.train.optim.lr, 0.5, 0, 0);
     assert_string_equal(c.text, yaml); /* the file's text as read, not the merged result */
     assert_string_equal(c.overrides, "train.epochs=3\nmodel.hidden=[10,7,5]\nrecord.epochs={every: 5}\n"
-                                     "model.activation=relu\nseed=42\nanalysis.estimators=[logdet, binning]\n"
+                                     "model.activation=relu\nseed=42\nanalysis.estimators=[logdet]\n"
                                      "plot.format=pdf\ndata.path=a dir/with spaces\ntrain.lr = 0.5\n"
                                      "train.epochs=4\n");
     ip_config_free(&c);
@@ -600,8 +710,8 @@ static void test_wrong_types(void **state)
                 "(every K-th epoch is written {every: 5})");
     expect_fail("record:\n  epochs: sometimes\n", "record.epochs: expected all, log, {every: K}", "got 'sometimes'");
     expect_fail("analysis:\n  beta: big\n", "t.yaml:2:9: analysis.beta: expected a number > 0 or auto, got 'big'");
-    expect_fail("analysis:\n  estimators: {logdet: 1}\n", "analysis.estimators: expected one or a list of logdet, "
-                                                           "binning, kde, renyi, knn");
+    expect_fail("analysis:\n  estimators: {logdet: 1}\n",
+                "analysis.estimators: expected one or a list of logdet (to skip the analysis use 'infoplane train')");
     expect_fail("model:\n  arch: custom\n  layers: {type: dense}\n",
                 "model.layers: expected a list of layer mappings");
     expect_fail("model:\n  arch: custom\n  layers: [dense]\n", "t.yaml:3:12: model.layers[0]: expected a layer mapping");
@@ -632,9 +742,11 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  train_fraction: 0\n", "data.train_fraction: expected a number in (0, 1], got '0'");
     expect_fail("data:\n  train_fraction: 1.01\n", "data.train_fraction: expected a number in (0, 1], got '1.01'");
     expect_fail("data:\n  gaussian_classes: 1\n", "data.gaussian_classes: expected an integer >= 2, got '1'");
+    expect_fail("data:\n  gaussian_samples: 1\n",
+                "t.yaml:2:21: data.gaussian_samples: expected an integer >= 2, got '1'");
     expect_fail("data:\n  gaussian_separation: -1\n", "data.gaussian_separation: expected a number >= 0");
     expect_fail("data:\n  train_size: -1\n", "data.train_size: expected a non-negative integer");
-    expect_fail("plot:\n  width: 10\n", "plot.width: expected an integer in 64..20000, got '10'");
+    expect_fail("plot:\n  width: 10\n", "t.yaml:2:10: plot.width: expected an integer in 200..10000, got '10'");
     expect_fail("model:\n  hidden: [10, 0]\n", "model.hidden[1]: expected a positive integer, got '0'");
     /* unknown names list the valid ones */
     expect_fail("model:\n  activation: rleu\n",
@@ -647,8 +759,9 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  dataset: imagenet\n",
                 "data.dataset: unknown value 'imagenet' (valid: mnist, fashion_mnist, idx, cifar10, tishby, gaussian)");
     expect_fail("analysis:\n  estimators: [logdet, mine]\n",
-                "t.yaml:2:24: analysis.estimators[1]: unknown value 'mine' (valid: logdet, binning, kde, renyi, knn)");
-    expect_fail("analysis:\n  estimators: [kde, kde]\n", "analysis.estimators: 'kde' is listed twice");
+                "t.yaml:2:24: analysis.estimators[1]: unknown value 'mine' (valid: logdet)");
+    expect_fail("analysis:\n  estimators: [logdet, logdet]\n",
+                "t.yaml:2:24: analysis.estimators: 'logdet' is listed twice");
     expect_fail("analysis:\n  estimators: []\n", "analysis.estimators: expected one or a list of");
     expect_fail("analysis:\n  mode: corr\n", "analysis.mode: unknown value 'corr' (valid: cov, pearson)");
     expect_fail("analysis:\n  units: shannons\n", "analysis.units: unknown value 'shannons' (valid: nats, bits)");
@@ -699,6 +812,16 @@ static void test_cross_checks(void **state)
     expect_fail("data:\n  dataset: idx\n  train_images: a\n",
                 "t.yaml:2:12: data.dataset: idx needs data.train_images and data.train_labels");
     expect_fail("data:\n  test_images: a\n", "data: test_images and test_labels go together");
+    /* the generator gives every class a sample; the keys mean nothing to the other data sets */
+    expect_fail("data:\n  dataset: gaussian\n  gaussian_samples: 4\n  gaussian_classes: 5\n",
+                "t.yaml:4:21: data.gaussian_classes: 5 classes need at least as many samples, but "
+                "data.gaussian_samples is 4");
+    expect_fail_set("data:\n  dataset: gaussian\n", "data.gaussian_classes=1001",
+                    "--set data.gaussian_classes=1001: data.gaussian_classes: 1001 classes need at least as many "
+                    "samples, but data.gaussian_samples is 1000");
+    /* a maxpool's window is at most 64 rows (ip_maxpool_setup); a conv2d's kernel has no such limit */
+    expect_fail("model:\n  arch: custom\n  layers:\n    - {type: maxpool, kernel: 65}\n",
+                "t.yaml:4:31: model.layers[0].kernel: expected an integer in 1..64 for a maxpool, got '65'");
     /* shifting needs images: refused for the flat data sets, wherever the keys come from */
     expect_fail("data:\n  dataset: tishby\ntrain:\n  augment_shift: 1\n",
                 "t.yaml:4:18: train.augment_shift: 1, but data.dataset tishby has flat samples, not images");
@@ -711,6 +834,17 @@ static void test_cross_checks(void **state)
     ip_config_free(&c);
     must_load(&c, "data:\n  dataset: cifar10\ntrain:\n  augment_shift: 3\n", 0, NULL);
     assert_int_equal(c.train.augment_shift, 3);
+    ip_config_free(&c);
+    must_load(&c, "data:\n  dataset: gaussian\n  gaussian_samples: 5\n  gaussian_classes: 5\n", 0, NULL);
+    assert_int_equal(c.data.gaussian_classes, 5);
+    ip_config_free(&c);
+    must_load(&c, "data:\n  dataset: mnist\n  gaussian_samples: 2\n  gaussian_classes: 3\n", 0, NULL);
+    ip_config_free(&c);
+    must_load(&c, "model:\n  arch: custom\n  layers:\n    - {type: maxpool, kernel: 64, padding: 32}\n"
+                  "    - {type: conv2d, channels: 1, kernel: 65}\n", 0, NULL);
+    assert_int_equal(c.model.layers[0].kernel, 64);
+    assert_int_equal(c.model.layers[0].stride, 64);
+    assert_int_equal(c.model.layers[1].kernel, 65);
     ip_config_free(&c);
 }
 
@@ -798,6 +932,8 @@ int main(void)
         cmocka_unit_test(test_value_forms),
         cmocka_unit_test(test_custom_layers),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_estimators),
+        cmocka_unit_test(test_plot_size),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_malformed_yaml),

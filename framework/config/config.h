@@ -1,5 +1,5 @@
-/* A run's configuration as a plain, validated struct. config.c is the only file that
- * includes yaml.h: after ip_config_load() returns, nothing else sees YAML.
+/* A run's configuration as a plain, validated struct. Only framework/config/ includes yaml.h
+ * (config_tree.c): after ip_config_load() returns, nothing else sees YAML.
  * Sections: seed, model, data, train, record, analysis, plot (see docs/config.md). */
 #ifndef IP_CONFIG_H
 #define IP_CONFIG_H
@@ -34,7 +34,7 @@ typedef struct {
 
 typedef struct {
     int n_estimators;
-    char estimators[8][IP_NAME_LEN]; /* logdet, binning, kde, renyi, knn */
+    char estimators[8][IP_NAME_LEN]; /* names from ip_estimator_names (estimate/estimators.h) */
     ip_logdet_mode mode;
     double beta;                     /* <= 0: auto, 100 * d_X as in the paper's code */
     int bits;                        /* 1: report in bits, 0: nats */
