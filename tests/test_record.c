@@ -65,27 +65,19 @@ static ip_epoch_metrics toy_metrics(int epoch)
 
 static int toy_recorded(int epoch) { return epoch % 2 == 0 || epoch < 3; } /* 0 1 2 4 6 ... */
 
-static void toy_config(ip_config *c, int compression)
+static ip_run_provenance toy_provenance(int compression)
 {
-    memset(c, 0, sizeof *c);
-    c->seed = 12345678901234ull;
-    c->text = "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [40, 5]\n";
-    c->overrides = "train.epochs=3\n";
-    snprintf(c->source, sizeof c->source, "configs/toy.yaml");
-    snprintf(c->model.arch, sizeof c->model.arch, "mlp");
-    c->model.activation = IP_ACT_TANH;
-    c->model.n_hidden = 2;
-    c->model.hidden[0] = 40;
-    c->model.hidden[1] = 5;
-    snprintf(c->data.dataset, sizeof c->data.dataset, "gaussian");
-    c->train.epochs = 3;
-    c->train.optim.lr = 1e-3;
-    c->train.batch_size = 8;
-    c->record.samples = N_SAMPLES - 10;
-    c->record.test_samples = 10;
-    c->record.epochs = IP_SCHED_EVERY;
-    c->record.every = 2;
-    c->record.compression = compression;
+    ip_run_provenance p = {
+        .config_text = "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [40, 5]\n",
+        .overrides = "train.epochs=3\n",
+        .source = "configs/toy.yaml",
+        .seed = 12345678901234ull,
+        .summary = "model mlp (activation tanh, hidden 40-5); data gaussian; train 3 epochs",
+        .compression = compression,
+        .train_samples = N_SAMPLES - 10,
+        .test_samples = 10,
+    };
+    return p;
 }
 
 static float g_x[N_SAMPLES * D_X];
@@ -93,11 +85,10 @@ static int g_y[N_SAMPLES];
 
 static int toy_create(ip_run **run, const char *path, int compression)
 {
-    ip_config c;
-    toy_config(&c, compression);
+    ip_run_provenance p = toy_provenance(compression);
     for (int i = 0; i < N_SAMPLES * D_X; i++) g_x[i] = (float)i * 0.5f - 3.0f;
     for (int i = 0; i < N_SAMPLES; i++) g_y[i] = i % 4;
-    return ip_run_create(run, path, &c, N_LAYERS, NAMES, UNITS, N_SAMPLES, D_X, g_x, g_y, 4, "toy data: 40 samples",
+    return ip_run_create(run, path, &p, N_LAYERS, NAMES, UNITS, N_SAMPLES, D_X, g_x, g_y, 4, "toy data: 40 samples",
                          2);
 }
 
