@@ -114,6 +114,17 @@ int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *par
  * status and message (once; afterwards "an earlier write failed"), IP_OK for other runs. */
 int ip_run_sync(ip_run *run);
 
+/* Direct I/O. The writer thread writes a layer row of a page or more itself: its whole pages
+ * with O_DIRECT at the address HDF5 gave the row's chunk, bypassing the page cache (see
+ * docs/hdf5-layout.md). That is right only while the run's settings allow it (no compression,
+ * chunks allocated as the dataset grows, 4096-byte file pages, float32, one chunk per row,
+ * HDF5's POSIX driver, ...); they are checked once when a run is created or resumed, and rows
+ * otherwise go through HDF5 (H5Dwrite_chunk, H5Dwrite for compressed runs), byte for byte the
+ * same file. IP_RECORD_DIRECT=0 in the environment (read at create and resume) turns the direct
+ * path off. Returns how many layer rows were written directly so far (after pending writes);
+ * *why_not (may be NULL; owned by the run) is "" while the path is usable, else the reason. */
+long ip_run_direct_rows(ip_run *run, const char **why_not);
+
 /* ---- reopening to resume ---- */
 
 /* Open an existing run for appending. Reads back the last state into the caller's buffers

@@ -28,6 +28,7 @@ ip_run *run_alloc(const char *path)
     r->pending_epoch = -1;
     r->ck.epoch = -1;
     snprintf(r->path, sizeof r->path, "%s", path);
+    snprintf(r->direct_why, sizeof r->direct_why, "not opened for appending"); /* run_rows_decide says more */
     return r;
 }
 

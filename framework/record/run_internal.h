@@ -64,6 +64,11 @@ struct ip_run {
     int pending_epoch;               /* epoch of activations appended but not yet committed, or -1 */
     int compression;
     struct run_writer *w;            /* the writer thread's side of a published writer, or NULL */
+    /* How layer rows reach the file, decided once by run_rows_decide (run_rows.c). */
+    int raw_rows;                    /* a row's floats are its chunk's bytes: H5Dwrite_chunk may write them */
+    uint64_t direct_layers;          /* bit l: layer l's rows may go to the disk with O_DIRECT */
+    char direct_why[192];            /* why direct_layers is 0 ("" when it is not) */
+    long direct_rows;                /* layer rows written with O_DIRECT so far */
     int raw_fd, direct_fd;           /* the writer thread's descriptors of the file: HDF5's own, and
                                       * one opened with O_DIRECT (see write_layer_row in run_rows.c); or -1 */
 };
@@ -146,6 +151,11 @@ int run_load(ip_run *r);
 
 /* ---- run_rows.c: layer rows ---- */
 
+/* Decides, once, how layer rows are written: sets raw_rows, direct_layers, direct_why. Call when
+ * the layer datasets are open (created or resumed), before the first row is written. */
+void run_rows_decide(ip_run *r);
+/* A descriptor of the file behind fd opened with O_DIRECT, or -1 (with direct_why saying why). */
+int run_rows_open_direct(ip_run *r, int fd);
 int run_append_activations_locked(ip_run *r, int epoch, const float *const *acts);
 
 /* ---- run_state.c: the epoch commit and the resume state ---- */

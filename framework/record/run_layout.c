@@ -248,6 +248,7 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
     CHECK(g = H5Gcreate2(r->file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "%s: creating /state",
           r->tmp_path);
     h5_close(&g);
+    run_rows_decide(r); /* the settings above fix how layer rows can be written */
 out:
     h5_close(&ct);
     h5_close(&g);

@@ -159,6 +159,7 @@ static int run_open_resume_locked(ip_run **run, const char *path, float *params,
     CHECK(h5_set_rows(r->metrics_ds, (hsize_t)r->ck.n_metrics), "%s: trimming /metrics", path);
     CHECK(H5Fflush(r->file, H5F_SCOPE_LOCAL), "%s: flushing", path);
     r->swmr = 1;
+    run_rows_decide(r); /* a resumed run writes rows as its settings allow, like a new one */
     if ((rc = run_writer_enable(r)) != IP_OK) goto out;
     *last_epoch = r->ck.epoch;
     *run = r;

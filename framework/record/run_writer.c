@@ -56,7 +56,12 @@ struct run_writer {
 int run_writer_enable(ip_run *r)
 {
     const char *sync = getenv("IP_RECORD_SYNC");
-    if (r->w || (sync && *sync && strcmp(sync, "0"))) return IP_OK;
+    if (r->w) return IP_OK;
+    if (sync && *sync && strcmp(sync, "0")) {
+        /* Only the writer thread opens the O_DIRECT descriptor. */
+        if (r->direct_layers) snprintf(r->direct_why, sizeof r->direct_why, "IP_RECORD_SYNC: no writer thread");
+        return IP_OK;
+    }
     struct run_writer *w = ip_calloc(1, sizeof *w);
     if (!w) return IP_ERR_NOMEM;
     if (pthread_mutex_init(&w->mu, NULL) != 0) {
@@ -173,16 +178,6 @@ static void writer_record_error(struct run_writer *w, int rc)
     snprintf(w->err_msg, sizeof w->err_msg, "%s", ip_error_message());
 }
 
-/* A second descriptor of the file behind fd, for O_DIRECT writes of whole pages; -1 where the
- * file system takes none (tmpfs, say): then every write goes through the page cache. */
-static int open_direct(int fd)
-{
-    char proc[64];
-    if (fd < 0) return -1;
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    return open(proc, O_WRONLY | O_DIRECT | O_CLOEXEC);
-}
-
 static void *writer_main(void *arg)
 {
     ip_run *r = arg;
@@ -193,7 +188,7 @@ static void *writer_main(void *arg)
     int *fdp = NULL;
     w->fd = H5Fget_vfd_handle(r->file, H5P_DEFAULT, (void **)&fdp) >= 0 && fdp ? *fdp : -1;
     r->raw_fd = w->fd;
-    r->direct_fd = open_direct(w->fd);
+    r->direct_fd = run_rows_open_direct(r, w->fd);
     pthread_mutex_unlock(&run_h5_mutex);
     pthread_mutex_lock(&w->mu);
     for (;;) {
