@@ -71,11 +71,10 @@ static int setup(void **state)
             dp = units[l];
         }
     }
-    ip_config cfg;
-    ip_config_defaults(&cfg);
+    const ip_run_provenance prov = {.summary = "test data, no config"};
     char names[L][IP_LAYER_NAME_LEN] = {"dense1", "dense2", "logits"};
     ip_run *run = NULL;
-    if (ip_run_create(&run, run_path, &cfg, L, (const char(*)[IP_LAYER_NAME_LEN])names, units, M, DX, xf, y, K,
+    if (ip_run_create(&run, run_path, &prov, L, (const char(*)[IP_LAYER_NAME_LEN])names, units, M, DX, xf, y, K,
                       "test data", 1) != IP_OK) {
         fprintf(stderr, "create: %s\n", ip_error_message());
         return -1;

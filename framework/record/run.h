@@ -1,16 +1,18 @@
-/* The run file (DIR/run.h5): the only interface to HDF5 in infoplane. record/run.c is the
- * only file that includes hdf5.h. Layout: docs/hdf5-layout.md.
- * A writer appends one epoch at a time in HDF5's SWMR mode and commits it with /checkpoint,
- * so the file is valid after every epoch and a killed run opens and resumes. */
+/* The run file (DIR/run.h5): the only interface to HDF5 in infoplane. The files of
+ * framework/record/ (run_*.c, see run_internal.h) are the only ones that include hdf5.h.
+ * Layout: docs/hdf5-layout.md. A writer appends one epoch at a time in HDF5's SWMR mode and
+ * commits it with /checkpoint, so the file is valid after every epoch and a killed run opens and
+ * resumes. The run stores the config as text (ip_run_provenance), not the config's schema. */
 #ifndef IP_RUN_H
 #define IP_RUN_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../config/config.h"
+#include "../core/limits.h"
 
 #define IP_LAYER_NAME_LEN 32
 #define IP_TABLE_NAME_LEN 128
+#define IP_RUN_MAX_LAYERS 64 /* recorded layers of a run */
 
 typedef struct ip_run ip_run; /* opaque */
 
@@ -51,12 +53,26 @@ typedef struct {
 
 /* ---- writing (train) ---- */
 
-/* Create path, refusing (with a message naming it) when it exists. Stores the config text,
- * overrides, seed, versions, thread count, the data description, the layer names and
- * sizes, and the analysis set (x: n_samples x d_x float32, y: n_samples labels; train rows
+/* What made a run, as the run file keeps it: text, not the config's struct (the trainer fills
+ * it from its config). Strings are the caller's and may be NULL (stored as ""). */
+typedef struct {
+    const char *config_text;   /* the YAML text as run */
+    const char *overrides;     /* the --set strings, one "key=value" per line */
+    const char *source;        /* the config file's path */
+    uint64_t seed;
+    const char *summary;       /* one readable paragraph (config/config_summary.h); NULL: "(no config)" */
+    int compression;           /* gzip level of the layer datasets and /inputs, 0..9 (0: none) */
+    /* The analysis set's split as configured (record.samples, record.test_samples; 0: unset):
+     * ip_run_create guesses the train/test rows from them; ip_run_set_analysis_rows corrects. */
+    int train_samples, test_samples;
+} ip_run_provenance;
+
+/* Create path, refusing (with a message naming it) when it exists. Stores the provenance
+ * (prov may be NULL: no config), versions, thread count, the data description, the layer names
+ * and sizes, and the analysis set (x: n_samples x d_x float32, y: n_samples labels; train rows
  * first, then test rows). The file is built as PATH.partial and appears under PATH only when
  * epoch 0 is complete (its ip_run_append_epoch); closing before that removes it. */
-int ip_run_create(ip_run **run, const char *path, const ip_config *cfg, int n_layers,
+int ip_run_create(ip_run **run, const char *path, const ip_run_provenance *prov, int n_layers,
                   const char (*layer_names)[IP_LAYER_NAME_LEN], const int *layer_units, int n_samples,
                   int d_x, const float *x, const int *y, int n_classes, const char *data_description,
                   int threads);
@@ -97,6 +113,17 @@ int ip_run_append_epoch(ip_run *run, const ip_epoch_metrics *m, const float *par
 /* Wait until everything appended so far is written and committed; returns a failed write's
  * status and message (once; afterwards "an earlier write failed"), IP_OK for other runs. */
 int ip_run_sync(ip_run *run);
+
+/* Direct I/O. The writer thread writes a layer row of a page or more itself: its whole pages
+ * with O_DIRECT at the address HDF5 gave the row's chunk, bypassing the page cache (see
+ * docs/hdf5-layout.md). That is right only while the run's settings allow it (no compression,
+ * chunks allocated as the dataset grows, 4096-byte file pages, float32, one chunk per row,
+ * HDF5's POSIX driver, ...); they are checked once when a run is created or resumed, and rows
+ * otherwise go through HDF5 (H5Dwrite_chunk, H5Dwrite for compressed runs), byte for byte the
+ * same file. IP_RECORD_DIRECT=0 in the environment (read at create and resume) turns the direct
+ * path off. Returns how many layer rows were written directly so far (after pending writes);
+ * *why_not (may be NULL; owned by the run) is "" while the path is usable, else the reason. */
+long ip_run_direct_rows(ip_run *run, const char **why_not);
 
 /* ---- reopening to resume ---- */
 

@@ -4,6 +4,7 @@
  * the initialisation and then the shuffles, and its state is saved with every epoch. */
 #include "train.h"
 
+#include "../config/config_summary.h"
 #include "../core/blas.h"
 #include "../core/fsutil.h"
 #include "../core/mem.h"
@@ -20,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Every layer of a network may be recorded. */
+_Static_assert(IP_MAX_LAYERS <= IP_RUN_MAX_LAYERS, "record/ takes fewer layers than a network has");
 
 /* Everything one training run holds, freed in one place. */
 typedef struct {
@@ -324,7 +328,12 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
             fprintf(stderr, "infoplane: resuming %s after epoch %d of %d\n", run_path, last, epochs);
     } else {
         if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
-        if ((rc = ip_run_create(&t.run, run_path, cfg, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
+        /* The run keeps the config as text, with a summary made here (record/ knows no schema). */
+        char summary[1024];
+        ip_config_summary(cfg, summary, sizeof summary);
+        const ip_run_provenance prov = {cfg->text, cfg->overrides, cfg->source, cfg->seed, summary,
+                                        cfg->record.compression, cfg->record.samples, cfg->record.test_samples};
+        if ((rc = ip_run_create(&t.run, run_path, &prov, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
                                 t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
                                 t.data.description, ip_blas_threads())) != IP_OK ||
             (rc = ip_run_set_analysis_rows(t.run, t.n_analysis_train, t.analysis.n - t.n_analysis_train)) != IP_OK)

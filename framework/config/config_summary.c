@@ -1,0 +1,36 @@
+/* One readable paragraph of a config, for the run file's config_summary attribute (what
+ * `infoplane info` prints). Moved here from record/, which stores the text without knowing the
+ * schema it comes from. */
+#include "config_summary.h"
+
+#include <stdio.h>
+
+static const char *sched_name(const ip_record_config *r, char *buf, size_t n)
+{
+    switch (r->epochs) {
+    case IP_SCHED_ALL: return "every epoch";
+    case IP_SCHED_EVERY: snprintf(buf, n, "every %d epochs", r->every); return buf;
+    case IP_SCHED_LIST: snprintf(buf, n, "a list of %d epochs", r->n_list); return buf;
+    case IP_SCHED_LOG: return "log-spaced (Saxe et al.)";
+    }
+    return "?";
+}
+
+void ip_config_summary(const ip_config *c, char *buf, size_t n)
+{
+    char widths[256] = "", sched[64];
+    size_t w = 0;
+    for (int i = 0; i < c->model.n_hidden && i < IP_MAX_LAYERS && w < sizeof widths - 16; i++)
+        w += (size_t)snprintf(widths + w, sizeof widths - w, "%s%d", i ? "-" : "", c->model.hidden[i]);
+    const char *opt = c->train.optim.optimizer == IP_OPT_ADAM ? "adam" : "sgd";
+    char shift[48] = "";
+    if (c->train.augment_shift > 0) snprintf(shift, sizeof shift, ", augment_shift %d", c->train.augment_shift);
+    snprintf(buf, n,
+             "model %s (activation %s%s%s); data %s%s; train %d epochs, %s lr %g%s, momentum %g, batch %d%s, "
+             "threads %d; record %d train + %d test samples, %s, gzip %d",
+             c->model.arch[0] ? c->model.arch : "?", ip_activation_name(c->model.activation), widths[0] ? ", hidden " : "",
+             widths, c->data.dataset[0] ? c->data.dataset : "?", c->data.scale == IP_SCALE_STD ? " (scale std)" : "",
+             c->train.epochs, opt, c->train.optim.lr, c->train.optim.lr_schedule == IP_LR_COSINE ? " cosine" : "",
+             c->train.optim.momentum, c->train.batch_size, shift, c->train.threads, c->record.samples,
+             c->record.test_samples, sched_name(&c->record, sched, sizeof sched), c->record.compression);
+}

@@ -1,0 +1,275 @@
+/* The HDF5 file under a run, opened and closed safely: the one mutex around HDF5, file access
+ * properties, opening a file a killed writer left "open for writing", the lock that keeps two
+ * writers apart, and allocating, opening for reading and closing an ip_run. */
+#include "run_internal.h"
+
+#include "../core/fsutil.h"
+#include "../core/mem.h"
+#include "../core/status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+pthread_mutex_t run_h5_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---------------------------------------------------------------- the run's memory */
+
+ip_run *run_alloc(const char *path)
+{
+    ip_run *r = ip_calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->file = r->epochs_ds = r->metrics_ds = r->ckpt_ds = r->inputs_ds = r->labels_ds = H5I_INVALID_HID;
+    r->st_params = r->st_m = r->st_v = r->st_step = r->st_rng = r->st_epoch = H5I_INVALID_HID;
+    r->lock_fd = r->raw_fd = r->direct_fd = -1;
+    r->pending_epoch = -1;
+    r->ck.epoch = -1;
+    snprintf(r->path, sizeof r->path, "%s", path);
+    snprintf(r->direct_why, sizeof r->direct_why, "not opened for appending"); /* run_rows_decide says more */
+    return r;
+}
+
+/* Closes every dataset of the run (not the file). */
+static void close_objects(ip_run *r)
+{
+    for (int l = 0; r->layer_ds && l < r->n_layers; l++) h5_close(&r->layer_ds[l]);
+    hid_t *ids[] = {&r->epochs_ds, &r->metrics_ds, &r->ckpt_ds, &r->inputs_ds, &r->labels_ds, &r->st_params,
+                    &r->st_m, &r->st_v, &r->st_step, &r->st_rng, &r->st_epoch};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(ids[i]);
+}
+
+void run_free(ip_run *r)
+{
+    if (!r) return;
+    close_objects(r);
+    h5_close(&r->file);
+    if (r->lock_fd >= 0) close(r->lock_fd); /* only once the file is closed */
+    run_writer_free(r->w);
+    free(r->layer_ds);
+    free(r->names);
+    free(r->units);
+    free(r);
+}
+
+int run_check_appendable(ip_run *r, const char *what)
+{
+    if (!r) return ip_fail(IP_ERR, "%s: no run", what);
+    if (!r->writer) return ip_fail(IP_ERR, "%s: %s was opened for reading only", r->path, what);
+    if (r->failed)
+        return ip_fail(IP_ERR_IO, "%s: an earlier write failed; the file holds epochs up to %d (resume from there)",
+                       r->path, r->ck.epoch);
+    return IP_OK;
+}
+
+/* ---------------------------------------------------------------- locking */
+
+/* Takes an open-file-description write lock on path, so two processes never append to (or
+ * resume) the same run at once; HDF5's own lock is released by SWMR mode. Released on close
+ * or when the process dies. */
+int run_take_lock(ip_run *r, const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC); /* a write lock needs a writable descriptor */
+    if (fd < 0) return ip_fail(IP_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == EAGAIN || e == EACCES)
+            return ip_fail(IP_ERR_IO, "%s: another process is writing this run right now", path);
+        if (e == EINVAL || e == ENOSYS || e == ENOLCK) return IP_OK; /* no locks here: go without */
+        return ip_fail(IP_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    r->lock_fd = fd;
+    return IP_OK;
+}
+
+static int is_locked_by_other(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int locked = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return locked;
+}
+
+/* ---------------------------------------------------------------- opening */
+
+/* File access: the 1.10 format, which SWMR needs (and which h5py/h5dump >= 1.10 read). */
+hid_t run_make_fapl(int clear_flags)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return fapl;
+    /* A SWMR reader re-reads a metadata block whose checksum fails, in case the writer is
+     * rewriting it, sleeping 1 ns, 2 ns, 4 ns, ... in between; HDF5's default of 100 attempts
+     * would sleep for ever on a block a killed writer left torn. 24 attempts wait ~17 ms in all,
+     * ample for a live writer's rewrite, and then fail with a message instead of hanging. */
+    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_metadata_read_attempts(fapl, 24) < 0) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    if (clear_flags) {
+        /* A writer killed in SWMR mode leaves "open for writing" in the superblock and HDF5 then
+         * refuses a normal open. h5clear -s resets it through this library property (it is
+         * registered on every file-access list but has no public setter in 1.10). We only use
+         * it after our own lock showed that no writer is alive. */
+        hbool_t yes = 1;
+        if (H5Pexist(fapl, "clear_status_flags") <= 0 || H5Pset(fapl, "clear_status_flags", &yes) < 0) {
+            H5Pclose(fapl);
+            return H5I_INVALID_HID;
+        }
+    }
+    return fapl;
+}
+
+/* Opens an existing run file, saying clearly what is wrong when it cannot be opened:
+ * missing, not HDF5 / corrupt, or left "open for writing" by a killed writer (recovered). */
+int run_open_file(ip_run *r, const char *path, int mode)
+{
+    int rc = IP_OK;
+    hid_t fapl = H5I_INVALID_HID;
+    char detail[256] = "";
+    if (!ip_path_exists(path)) return ip_fail(IP_ERR_IO, "%s: no such file", path);
+    if (access(path, R_OK) != 0) return ip_fail(IP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    htri_t is = H5Fis_hdf5(path);
+    if (is <= 0) {
+        if (is < 0) h5_detail(detail, sizeof detail);
+        return ip_fail(IP_ERR_FORMAT, "%s: not an HDF5 file or corrupt (%s)", path,
+                       is < 0 ? detail : "no HDF5 signature found");
+    }
+    if ((fapl = run_make_fapl(0)) < 0) return h5_fail(IP_ERR, "%s: file access list", path);
+    /* A resuming writer opens straight into SWMR mode, so that even the trimming it does first
+     * is written in SWMR's safe order, and a kill at any time leaves a file SWMR readers open. */
+    unsigned flags = mode == OPEN_READ ? H5F_ACC_RDONLY
+                     : mode == OPEN_SWMR_WRITE ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE
+                                                : H5F_ACC_RDWR;
+    int live_writer = r->lock_fd < 0 && is_locked_by_other(path); /* (our own lock would show) */
+    for (int attempt = 0; attempt < 3 && r->file < 0; attempt++) {
+        if (attempt == 0) {
+            r->file = H5Fopen(path, flags, fapl);
+            if (r->file < 0) h5_detail(detail, sizeof detail);
+        } else if (attempt == 1 && mode == OPEN_READ) {
+            /* SWMR read mode opens files whose SWMR writer is running or was killed. */
+            r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+        } else if (strstr(detail, "already open") && !live_writer) {
+            /* Left "open for writing" by a dead process: clear that mark as h5clear -s would,
+             * then open as asked. */
+            hid_t clear = run_make_fapl(1);
+            if (clear >= 0) r->file = H5Fopen(path, flags == H5F_ACC_RDONLY ? H5F_ACC_RDWR : flags, clear);
+            if (clear >= 0) H5Pclose(clear);
+            if (r->file >= 0 && flags == H5F_ACC_RDONLY) {
+                /* Only a writable open can clear the mark; reopen read-only after (below). */
+                if (H5Fincrement_filesize(r->file, 0) < 0 || H5Fclose(r->file) < 0) {
+                    r->file = H5I_INVALID_HID;
+                    break;
+                }
+                r->file = H5Fopen(path, flags, fapl);
+            }
+            break;
+        }
+    }
+    /* A killed SWMR writer can leave objects past the end-of-allocation recorded in the
+     * superblock (SWMR readers may read there; nobody else may). Make the file's real end the
+     * allocated end before writing, as h5clear --increment would, or HDF5 would refuse those
+     * objects and, on close, truncate the file to the old end. */
+    if (r->file >= 0 && mode != OPEN_READ && H5Fincrement_filesize(r->file, 0) < 0) {
+        rc = h5_fail(IP_ERR_IO, "%s: cannot repair the end-of-file mark", path);
+        h5_close(&r->file);
+        goto out;
+    }
+    if (r->file < 0 && live_writer && mode != OPEN_READ)
+        rc = ip_fail(IP_ERR_IO, "%s: another process is writing this run right now", path);
+    else if (r->file < 0 && strstr(detail, "already open"))
+        rc = ip_fail(IP_ERR_IO, "%s: left open for writing by a process that stopped; cannot clear that mark (%s); "
+                                "try h5clear -s %s", path, detail, path);
+    else if (r->file < 0)
+        rc = ip_fail(IP_ERR_FORMAT, "%s: not an HDF5 file or corrupt (%s)", path, detail);
+out:
+    h5_close(&fapl);
+    return rc;
+}
+
+int run_open_ds(ip_run *r, const char *name, hid_t *ds)
+{
+    htri_t e = H5Lexists(r->file, name, H5P_DEFAULT);
+    if (e <= 0 && strchr(name + 1, '/')) {
+        /* H5Lexists on "/a/b" fails (not just returns 0) when /a is missing. */
+        char parent[256];
+        snprintf(parent, sizeof parent, "%s", name);
+        *strrchr(parent, '/') = '\0';
+        if (H5Lexists(r->file, parent, H5P_DEFAULT) <= 0)
+            return ip_fail(IP_ERR_FORMAT, "%s: group %s missing (not an infoplane run?)", r->path, parent);
+    }
+    if (e <= 0) return ip_fail(IP_ERR_FORMAT, "%s: dataset %s missing (not an infoplane run?)", r->path, name);
+    *ds = H5Dopen2(r->file, name, H5P_DEFAULT);
+    if (*ds < 0) return h5_fail(IP_ERR_FORMAT, "%s: cannot open dataset %s", r->path, name);
+    return IP_OK;
+}
+
+static int run_open_read_locked(ip_run **run, const char *path, int writable)
+{
+    int rc;
+    *run = NULL;
+    h5_quiet();
+    ip_run *r = run_alloc(path);
+    if (!r) return IP_ERR_NOMEM;
+    r->writable = writable != 0;
+    /* A writable open excludes a live trainer; a read-only one coexists with it (SWMR read). */
+    if (writable && (rc = run_take_lock(r, path)) != IP_OK) goto out;
+    if ((rc = run_open_file(r, path, writable ? OPEN_WRITE : OPEN_READ)) != IP_OK) goto out;
+    rc = run_load(r);
+out:
+    if (rc != IP_OK) {
+        run_free(r);
+        return rc;
+    }
+    *run = r;
+    return IP_OK;
+}
+
+/* ---------------------------------------------------------------- closing */
+
+static int run_close_locked(ip_run *r)
+{
+    int rc = IP_OK;
+    if (!r) return IP_OK;
+    int drop = r->writer && !r->published; /* epoch 0 never completed: nothing worth keeping */
+    close_objects(r);
+    if (r->file >= 0 && H5Fclose(r->file) < 0)
+        rc = h5_fail(IP_ERR_IO, "%s: closing", drop ? r->tmp_path : r->path);
+    r->file = H5I_INVALID_HID;
+    if (drop && r->tmp_path[0]) unlink(r->tmp_path);
+    run_free(r);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the public functions */
+
+int ip_run_open_read(ip_run **run, const char *path, int writable)
+{
+    pthread_mutex_lock(&run_h5_mutex);
+    int rc = run_open_read_locked(run, path, writable);
+    pthread_mutex_unlock(&run_h5_mutex);
+    return rc;
+}
+
+int ip_run_close(ip_run *r)
+{
+    if (!r) return IP_OK;
+    char wmsg[RUN_WRITER_MSG_LEN];
+    int wrc = run_writer_close(r, wmsg, sizeof wmsg);
+    pthread_mutex_lock(&run_h5_mutex);
+    int rc = run_close_locked(r);
+    pthread_mutex_unlock(&run_h5_mutex);
+    return wrc != IP_OK ? ip_fail(wrc, "%s", wmsg) : rc;
+}
