@@ -16,7 +16,7 @@ for t in $targets; do
     mkdir -p "$corpus" "$crashes"
     echo "=== fuzz_$t for ${seconds}s (log: $log)"
     # -rss_limit_mb: a reader that allocates what a header claims, not what the file holds, is a bug.
-    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=fuzz/lsan.supp \
         "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "tests/fuzz/$t" >"$log" 2>&1
     rc=$?
