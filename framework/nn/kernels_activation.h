@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-/* y (n) <- tanh(x (n)) / sigmoid(x (n)); y may be x. Within 2e-7 relative of the exact values,
- * NaN in gives NaN out, +-Inf gives +-1 (tanh) or 1 / 0 (sigmoid). */
+/* y (n) <- tanh(x (n)) / sigmoid(x (n)); y may be x. Within 2e-7 relative of the exact values;
+ * +-Inf gives +-1 (tanh) or 1 / 0 (sigmoid). A NaN gives +-1 (tanh) or 1 (sigmoid), not NaN (the
+ * clamps take it for a large value): so it was before the kernels moved here, and is left so. */
 void ip_kern_tanh(float *y, const float *x, size_t n);
 void ip_kern_sigmoid(float *y, const float *x, size_t n);
 
