@@ -1,7 +1,7 @@
 /* Max pooling (PyTorch's nn.MaxPool2d, square window, stride, implicit -inf padding,
- * floor mode). The forward pass saves each output's argmax in the scratch for the backward.
- * Planes (sample x channel) are split across the thread pool; each plane's work is the same
- * whatever the thread count, so results are too. */
+ * floor mode). The forward pass (its vector kernels: kernels_pool.c) saves each output's argmax
+ * in the scratch for the backward. Planes (sample x channel) are split across the thread pool;
+ * each plane's work is the same whatever the thread count, so results are too. */
 #include <stdint.h>
 #include <string.h>
 
