@@ -38,7 +38,7 @@ static int write_manifest(const char *path, const char *model, const ip_layer_sp
     FILE *f = fopen(path, "w");
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create", path);
     fprintf(f, "# %s, written by bench_train\ninput %d %d %d\nclasses %d\n", model, in.c, in.h, in.w, classes);
-    fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", t->batch_size, t->lr, t->momentum, t->weight_decay);
+    fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", BENCH_BATCH, t->lr, t->momentum, t->weight_decay);
     ip_write_ipnet_layers(f, specs, n);
     if (fclose(f) != 0) return ip_fail(IP_ERR_IO, "%s: write failed", path);
     return IP_OK;
@@ -57,7 +57,6 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
     t.lr = 1e-4;
     t.momentum = 0.9;
     t.weight_decay = 0;
-    t.batch_size = BENCH_BATCH;
 
     ip_shape in = {d->c, d->h, d->w};
     ip_layer_spec specs[IP_MAX_LAYERS];

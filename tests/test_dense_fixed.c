@@ -106,7 +106,8 @@ static void test_nan_reaches_output(void **state)
     free(x), free(W), free(b), free(out);
 }
 
-/* A 300-40-10 network: forward and evaluation over prepared rows give the ordinary bits; a
+/* A 300-40-10 network: forward (with a layer's output sent elsewhere) and evaluation over
+ * prepared rows give the ordinary bits; a
  * network whose first layer is not dense gets no prepared rows. */
 static void test_network_rows(void **state)
 {
@@ -122,20 +123,26 @@ static void test_network_rows(void **state)
     ip_network_init(net, IP_INIT_PYTORCH, &rng);
     float *x = ip_aligned_alloc((size_t)n * I * sizeof(float)), *W = ip_aligned_alloc((size_t)I * sizeof(float));
     float *b = ip_aligned_alloc(sizeof(float)), *want = ip_aligned_alloc((size_t)batch * 10 * sizeof(float));
+    float *want0 = ip_malloc((size_t)batch * 40 * sizeof(float)), *got0 = ip_malloc((size_t)batch * 40 * sizeof(float));
     int *y = ip_malloc((size_t)n * sizeof(int));
-    assert_true(x && W && b && want && y);
+    assert_true(x && W && b && want && want0 && got0 && y);
     make_inputs(x, W, b, n, I, 1, 0.8, 11);
     for (int i = 0; i < n; i++) y[i] = i % 10;
     ip_fixed_rows *rows = ip_network_prepare_rows(net, x, n);
     assert_non_null(rows);
     for (int r0 = 0; r0 < n; r0 += batch) {
         int m = n - r0 < batch ? n - r0 : batch, hits_want = 0, hits_got = 0;
-        memcpy(want, ip_network_forward(net, x + (size_t)r0 * I, m), (size_t)m * 10 * sizeof(float));
-        const float *got = ip_network_forward_rows(net, x + (size_t)r0 * I, rows, r0, m, NULL);
+        /* the first layer's output sent to got0 (outs), the batch from the prepared set */
+        float *outs[3] = {got0, NULL, NULL};
+        ip_forward_opts opts = {.outs = outs, .rows = rows, .row0 = r0};
+        memcpy(want, ip_network_forward(net, x + (size_t)r0 * I, m, NULL), (size_t)m * 10 * sizeof(float));
+        memcpy(want0, ip_network_act(net, 0), (size_t)m * 40 * sizeof(float));
+        const float *got = ip_network_forward(net, x + (size_t)r0 * I, m, &opts);
         assert_non_null(got);
         assert_memory_equal(want, got, (size_t)m * 10 * sizeof(float));
-        float l_want = ip_network_eval(net, x + (size_t)r0 * I, y + r0, m, &hits_want);
-        float l_got = ip_network_eval_rows(net, x + (size_t)r0 * I, rows, r0, y + r0, m, &hits_got);
+        assert_memory_equal(want0, got0, (size_t)m * 40 * sizeof(float));
+        float l_want = ip_network_eval(net, x + (size_t)r0 * I, y + r0, m, &hits_want, NULL);
+        float l_got = ip_network_eval(net, x + (size_t)r0 * I, y + r0, m, &hits_got, &opts);
         assert_memory_equal(&l_want, &l_got, sizeof l_want);
         assert_int_equal(hits_want, hits_got);
     }
@@ -146,7 +153,7 @@ static void test_network_rows(void **state)
     assert_int_equal(ip_network_create(&net, act_first, 2, (ip_shape){I, 1, 1}, batch), IP_OK);
     assert_null(ip_network_prepare_rows(net, x, n));
     ip_network_free(net);
-    free(x), free(W), free(b), free(want), free(y);
+    free(x), free(W), free(b), free(want), free(want0), free(got0), free(y);
 }
 
 int main(void)

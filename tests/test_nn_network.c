@@ -31,7 +31,7 @@ static void quantize(float *a, size_t n, double q)
 /* Mean softmax cross-entropy of the network's logits, computed here in double from scratch. */
 static double ref_loss(ip_network *net, const float *x, const int *y, int batch)
 {
-    const float *z = ip_network_forward(net, x, batch);
+    const float *z = ip_network_forward(net, x, batch, NULL);
     assert_non_null(z);
     int K = net->n_classes;
     double total = 0;
@@ -230,10 +230,10 @@ static void test_grads_overwritten(void **state)
     assert_memory_equal(g1, net->grads, net->n_params * sizeof *g1);
     assert_true(l1 == l2 && c1 == c2);
     int c3;
-    assert_true(ip_network_eval(net, x, y, 6, &c3) == l1);
+    assert_true(ip_network_eval(net, x, y, 6, &c3, NULL) == l1);
     assert_int_equal(c3, c1);
     /* the hit count is the argmax of the logits */
-    const float *z = ip_network_forward(net, x, 6);
+    const float *z = ip_network_forward(net, x, 6, NULL);
     int hits = 0;
     for (int b = 0; b < 6; b++) {
         int a = 0;
@@ -399,10 +399,10 @@ static void test_errors(void **state)
     assert_int_equal(ip_network_create(&net, specs, 1, (ip_shape){2, 1, 1}, 4), IP_OK);
     float x[10] = {0};
     int y[5] = {0, 1, 2, 0, 1};
-    assert_null(ip_network_forward(net, x, 5)); /* more than max_batch */
+    assert_null(ip_network_forward(net, x, 5, NULL)); /* more than max_batch */
     assert_true(isnan(ip_network_train_step_grads(net, x, y, 5, NULL)));
     y[1] = 3; /* label outside 0..2 */
-    assert_true(isnan(ip_network_eval(net, x, y, 4, NULL)));
+    assert_true(isnan(ip_network_eval(net, x, y, 4, NULL, NULL)));
     assert_non_null(strstr(ip_error_message(), "label 3"));
     ip_network_free(net);
     ip_network_free(NULL);

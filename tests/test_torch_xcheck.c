@@ -370,7 +370,7 @@ static void run_case(xc_state *s, const xc_case *c)
     for (size_t i = 0; i < B; i++) s->y[i] = (int)ip_rng_below(&rng, K);
 
     /* Ours: logits, loss and gradients at p0, then XC_STEPS steps of each optimizer from p0. */
-    memcpy(s->logits, ip_network_forward(net, s->x, c->batch), nl * sizeof(float));
+    memcpy(s->logits, ip_network_forward(net, s->x, c->batch, NULL), nl * sizeof(float));
     float loss0 = ip_network_train_step_grads(net, s->x, s->y, c->batch, NULL);
     memcpy(s->grads, net->grads, np * sizeof(float));
     const ip_optimizer_settings *cfg[2] = {sgd_config(), adam_config()};

@@ -19,8 +19,10 @@
 #include "../core/parallel.h"
 #include "dense_sparse.h"
 #include "dense_sparse_common.h"
+#include "kernels_sparse.h"
 
 #define ROWS 4 /* rows per group */
+_Static_assert(ROWS == 4, "ip_kern_fixed_band takes groups of four rows");
 /* A row's partners are sought among the next WINDOW rows not yet grouped: grouping costs
  * rows x WINDOW mask comparisons, not rows^2 (a full-batch run has batches of 60,000). */
 #define WINDOW 256
@@ -172,38 +174,6 @@ ip_fixed_rows *ip_fixed_rows_build(const float *x, int n, int I, int batch)
     return f;
 }
 
-/* For every group g0 .. g1 of the batch: part[row] (BW floats) += the sum over the group's union
- * columns j of band b, ascending, of x[row][j] * tile[j - b BAND]; starting from bias when b is 0. */
-CLONES static void fixed_band(float *part, const float *tile, int b, const float *bias, const ip_fixed_rows *f,
-                              int g0, int g1)
-{
-    const int j0 = b * BAND, nb = f->n_bands;
-    for (int g = g0; g < g1; g++) {
-        const int *rows = f->group_rows + (size_t)g * ROWS, *band = f->group_band + (size_t)g * (nb + 1);
-        float *p0 = part + (size_t)rows[0] * BW, *p1 = part + (size_t)rows[1] * BW;
-        float *p2 = part + (size_t)rows[2] * BW, *p3 = part + (size_t)rows[3] * BW;
-        v16 a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3;
-        LOAD64(a0, a1, a2, a3, b == 0 ? bias : p0);
-        LOAD64(b0, b1, b2, b3, b == 0 ? bias : p1);
-        LOAD64(c0, c1, c2, c3, b == 0 ? bias : p2);
-        LOAD64(d0, d1, d2, d3, b == 0 ? bias : p3);
-        for (int k = band[b]; k < band[b + 1]; k++) {
-            const float *t = tile + (size_t)(f->col[k] - j0) * BW, *x = f->val + (size_t)k * ROWS;
-            v16 t0, t1, t2, t3;
-            LOAD64(t0, t1, t2, t3, t);
-            float x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-            a0 += x0 * t0, a1 += x0 * t1, a2 += x0 * t2, a3 += x0 * t3;
-            b0 += x1 * t0, b1 += x1 * t1, b2 += x1 * t2, b3 += x1 * t3;
-            c0 += x2 * t0, c1 += x2 * t1, c2 += x2 * t2, c3 += x2 * t3;
-            d0 += x3 * t0, d1 += x3 * t1, d2 += x3 * t2, d3 += x3 * t3;
-        }
-        STORE64(p0, a0, a1, a2, a3);
-        STORE64(p1, b0, b1, b2, b3);
-        STORE64(p2, c0, c1, c2, c3);
-        STORE64(p3, d0, d1, d2, d3);
-    }
-}
-
 typedef struct {
     ip_fixed_rows *f;
     float *out;
@@ -225,7 +195,8 @@ static void fixed_blocks(void *ctx, int begin, int end, int worker)
         for (int b = 0; b < f->n_bands; b++) {
             int j0 = b * BAND, n = I - j0 < BAND ? I - j0 : BAND;
             if (job->refresh) ip_transpose_into_tile(wt + (size_t)j0 * BW, job->W, I, o0, w, j0, n);
-            fixed_band(part, wt + (size_t)j0 * BW, b, bias, f, g0, g1);
+            ip_kern_fixed_band(part, wt + (size_t)j0 * BW, b, bias, f->group_rows, f->group_band, f->n_bands, f->col,
+                               f->val, g0, g1);
         }
         for (int r = 0; r < batch; r++)
             memcpy(job->out + (size_t)r * O + o0, part + (size_t)r * BW, (size_t)w * sizeof *part);

@@ -7,21 +7,15 @@
  * in ascending order. The weight gradient does the same per input column over bands of rows
  * (the batch in compressed-column form) and adds its I x 64 sums into dW transposed.
  * Dense sgemm spends 2 * B * I * O flops on these products whatever the input; this spends them
- * on the nonzeros only: on MNIST batches about a fifth. */
+ * on the nonzeros only: on MNIST batches about a fifth. The vector kernels (finding nonzeros, the
+ * band products) are in kernels_sparse.c. */
 #include "dense_sparse.h"
 #include "dense_sparse_common.h"
 
 #include <string.h>
 
-#include "../core/cpu.h"
 #include "../core/parallel.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_COMPRESS 1
-#else
-#define HAVE_COMPRESS 0
-#endif
+#include "kernels_sparse.h"
 
 /* Rows are gathered in this many fixed groups (see gather_rows); the CSR has I spare slots per
  * group. */
@@ -103,47 +97,6 @@ static sparse_scratch carve(float *scratch, int batch, int I)
 
 static int *row_bands_of(const sparse_scratch *s, int r) { return s->row_band + (size_t)r * (s->n_col_bands + 1); }
 
-/* col, val <- the indices in [j0, j1) where x is nonzero (NaN included) and those values;
- * returns how many. Writes up to j1 - j0 slots whatever the count (the spare room). */
-static int nonzeros_scalar(int *col, float *val, const float *x, int j0, int j1)
-{
-    int n = 0;
-    for (int j = j0; j < j1; j++) {
-        col[n] = j;
-        val[n] = x[j];
-        n += x[j] != 0.0f;
-    }
-    return n;
-}
-
-#if HAVE_COMPRESS
-/* The same sixteen at a time: a compare to a mask, compressed into registers (a compress
- * straight to memory is microcoded and slow on AMD), stored whole. Same output. */
-__attribute__((target("avx512f"))) static int nonzeros_avx512(int *col, float *val, const float *x, int j0, int j1)
-{
-    int n = 0, j = j0;
-    __m512i index = _mm512_add_epi32(_mm512_set1_epi32(j0),
-                                     _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    for (; j + 16 <= j1; j += 16) {
-        __m512 v = _mm512_loadu_ps(x + j);
-        __mmask16 keep = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ); /* as C's != */
-        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(keep, v));
-        _mm512_storeu_si512(col + n, _mm512_maskz_compress_epi32(keep, index));
-        n += __builtin_popcount(keep);
-        index = _mm512_add_epi32(index, _mm512_set1_epi32(16));
-    }
-    return n + nonzeros_scalar(col + n, val + n, x, j, j1);
-}
-#endif
-
-static int nonzeros_of(int *col, float *val, const float *x, int j0, int j1)
-{
-#if HAVE_COMPRESS
-    if (ip_cpu_has_avx512f()) return nonzeros_avx512(col, val, x, j0, j1);
-#endif
-    return nonzeros_scalar(col, val, x, j0, j1);
-}
-
 /* The batch's nonzeros row by row (CSR) into s, gathered on the thread pool in GROUPS fixed groups
  * of rows (fixed, so that the outcome does not depend on the thread count). Group g's rows fill
  * their own stretch of the arrays, room for half of its elements plus I spare slots; the
@@ -174,7 +127,7 @@ static void gather_groups(void *ctx, int begin, int end, int worker)
             for (int b = 0; b < s->n_col_bands; b++) {
                 band[b] = (int)n;
                 int j_end = (b + 1) * BAND < I ? (b + 1) * BAND : I;
-                n += nonzeros_of(s->col_index + n, s->row_value + n, x, b * BAND, j_end);
+                n += ip_kern_nonzeros(s->col_index + n, s->row_value + n, x, b * BAND, j_end);
             }
             band[s->n_col_bands] = (int)n;
             if (n > limit) {
@@ -238,58 +191,6 @@ static void order_by_length(int *order, const int *start, const int *end, int st
 
 
 
-/* Both kernels take two output rows (dW columns) at a time: one row's sum is a chain of dependent
- * adds, and a second, independent chain keeps the FP units busy. */
-
-/* For every row r: part[r] (BW floats) += sum over r's nonzeros in column band b of
- * x * tile[j - b BAND], starting from bias instead when b is 0. */
-CLONES static void forward_band(float *part, const float *tile, int b, const float *bias, const sparse_scratch *s,
-                                int batch)
-{
-    const int *col = s->col_index, j0 = b * BAND;
-    const float *val = s->row_value;
-    for (int p = 0; p < batch; p += 2) {
-        int r = s->row_order[p], q = p + 1 < batch ? s->row_order[p + 1] : r;
-        float *part_r = part + (size_t)r * BW, *part_q = part + (size_t)q * BW;
-        v16 a0, a1, a2, a3, c0, c1, c2, c3;
-        LOAD64(a0, a1, a2, a3, b == 0 ? bias : part_r);
-        LOAD64(c0, c1, c2, c3, b == 0 ? bias : part_q);
-        const int *band_r = row_bands_of(s, r), *band_q = row_bands_of(s, q);
-        int k = band_r[b], k_end = band_r[b + 1], m = band_q[b], m_end = q != r ? band_q[b + 1] : m;
-        for (; k < k_end && m < m_end; k++, m++) {
-            MADD64(a0, a1, a2, a3, val[k], tile + (size_t)(col[k] - j0) * BW);
-            MADD64(c0, c1, c2, c3, val[m], tile + (size_t)(col[m] - j0) * BW);
-        }
-        for (; k < k_end; k++) MADD64(a0, a1, a2, a3, val[k], tile + (size_t)(col[k] - j0) * BW);
-        for (; m < m_end; m++) MADD64(c0, c1, c2, c3, val[m], tile + (size_t)(col[m] - j0) * BW);
-        STORE64(part_r, a0, a1, a2, a3);
-        if (q != r) STORE64(part_q, c0, c1, c2, c3);
-    }
-}
-
-/* For every column j: sums[j] += sum over j's nonzeros in row band b of x * d[r] (d: the block
- * of dout, B x BW), starting from zero when b is 0. */
-CLONES static void grad_band(float *sums, const float *d, int b, const sparse_scratch *s, int I)
-{
-    const int *row = s->row_index, *from = s->col_band + (size_t)b * I, *to = from + I;
-    const float *val = s->col_value;
-    for (int p = 0; p < I; p += 2) {
-        int j = s->col_order[p], q = p + 1 < I ? s->col_order[p + 1] : j;
-        float *sum_j = sums + (size_t)j * BW, *sum_q = sums + (size_t)q * BW;
-        v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-        if (b > 0) LOAD64(a0, a1, a2, a3, sum_j), LOAD64(c0, c1, c2, c3, sum_q);
-        int k = from[j], k_end = to[j], m = from[q], m_end = q != j ? to[q] : m;
-        for (; k < k_end && m < m_end; k++, m++) {
-            MADD64(a0, a1, a2, a3, val[k], d + (size_t)row[k] * BW);
-            MADD64(c0, c1, c2, c3, val[m], d + (size_t)row[m] * BW);
-        }
-        for (; k < k_end; k++) MADD64(a0, a1, a2, a3, val[k], d + (size_t)row[k] * BW);
-        for (; m < m_end; m++) MADD64(c0, c1, c2, c3, val[m], d + (size_t)row[m] * BW);
-        STORE64(sum_j, a0, a1, a2, a3);
-        if (q != j) STORE64(sum_q, c0, c1, c2, c3);
-    }
-}
-
 typedef struct {
     const sparse_scratch *s;
     float *out, *dW;
@@ -316,7 +217,8 @@ static void forward_blocks(void *ctx, int begin, int end, int worker)
         for (int b = 0; b < s->n_col_bands; b++) {
             int j0 = b * BAND, n = I - j0 < BAND ? I - j0 : BAND;
             ip_transpose_into_tile(tile, job->W, I, o0, w, j0, n);
-            forward_band(part, tile, b, bias, s, batch);
+            ip_kern_sparse_rows_band(part, tile, b, bias, s->row_order, batch, s->row_band, s->n_col_bands + 1,
+                                     s->col_index, s->row_value);
         }
         for (int r = 0; r < batch; r++)
             memcpy(job->out + (size_t)r * O + o0, part + (size_t)r * BW, (size_t)w * sizeof *part);
@@ -337,7 +239,11 @@ static void grad_blocks(void *ctx, int begin, int end, int worker)
             memcpy(d, job->dout + (size_t)r * O + o0, (size_t)w * sizeof *d);
             memset(d + w, 0, (size_t)(BW - w) * sizeof *d);
         }
-        for (int b = 0; b < s->n_row_bands; b++) grad_band(sums, dout_block, b, s, I);
+        for (int b = 0; b < s->n_row_bands; b++) {
+            const int *from = s->col_band + (size_t)b * I;
+            ip_kern_sparse_cols_band(sums, dout_block, b, s->col_order, I, from, from + I, s->row_index,
+                                     s->col_value);
+        }
         for (int i = 0; i < w; i++) {
             float *g = job->dW + (size_t)(o0 + i) * I;
             for (int j = 0; j < I; j++) g[j] += sums[(size_t)j * BW + i];

@@ -10,7 +10,7 @@
  * added in order, so the result does not depend on the thread count. The workspace does not grow
  * with the batch.
  * "Same" convolutions (stride 1, k = 2 pad + 1: the conv nets' 3x3 pad 1 layers) skip im2col and
- * sgemm: the direct kernels of conv_direct.h compute each sample's output and input gradient
+ * sgemm: the direct kernels of kernels_conv.h compute each sample's output and input gradient
  * from its tap planes, and the weight gradient in 16-lane sums per group, reduced in a fixed
  * order; same groups, same thread-count independence. */
 #include <stdint.h>
@@ -19,7 +19,7 @@
 #include "../core/blas.h"
 #include "../core/parallel.h"
 #include "../core/status.h"
-#include "conv_direct.h"
+#include "kernels_conv.h"
 #include "layer_kinds.h"
 
 typedef struct {
@@ -75,7 +75,7 @@ static size_t flip_floats(const conv_dims *d)
 {
     return ((size_t)d->OC * d->CKK + d->C + 15) / 16 * 16;
 }
-/* A sample's tap planes for the direct kernels (conv_direct.h). */
+/* A sample's tap planes for the direct kernels (kernels_conv.h). */
 static size_t planes_floats(const conv_dims *d)
 {
     return (size_t)d->C * d->k * ip_convd_plane_floats(d->H, d->W, d->k);
@@ -187,7 +187,7 @@ static void im2col_s1(float *col, const float *in, int nb, const conv_dims *d, f
 }
 
 /* "Same" convolutions (stride 1, k = 2 pad + 1, so OH = H and OW = W; the 3x3 pad 1 layers of the
- * conv nets) run by the direct kernels of conv_direct.h instead of im2col and sgemm. */
+ * conv nets) run by the direct kernels of kernels_conv.h instead of im2col and sgemm. */
 static int is_same(const conv_dims *d)
 {
     return d->s == 1 && d->k == 2 * d->pad + 1 && d->OH == d->H && d->OW == d->W;
@@ -305,7 +305,7 @@ typedef struct {
     float *din;          /* backward, or NULL */
     float *gpart, *work; /* group partials and worker areas in the scratch */
     const int32_t *mask; /* same convolutions: the column masks (k x P) in the scratch */
-    int direct;          /* by the direct kernels (conv_direct.h) */
+    int direct;          /* by the direct kernels (kernels_conv.h) */
     float *flip;         /* direct: flipped weights and zero bias for the input gradient */
 } conv_job;
 

@@ -98,33 +98,25 @@ ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, in
 
 void ip_network_rows_free(ip_fixed_rows *rows) { ip_fixed_rows_free(rows); }
 
-/* Returns NULL (with a message) when batch is out of 1..max_batch. The first layer takes the
- * prepared rows' route when it can, else the ordinary one. */
-const float *ip_network_forward_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0,
-                                     int batch, float *const *outs)
+/* The first layer takes the prepared rows' route when it can (opts->rows given, the batch one of
+ * the set's), else the ordinary one. */
+const float *ip_network_forward(ip_network *net, const float *x, int batch, const ip_forward_opts *opts)
 {
     if (batch <= 0 || batch > net->max_batch) {
         ip_fail(IP_ERR, "network: batch of %d samples outside 1..%d", batch, net->max_batch);
         return NULL;
     }
+    float *const *outs = opts ? opts->outs : NULL;
+    ip_fixed_rows *rows = opts ? opts->rows : NULL;
     const float *in = x;
     for (int i = 0; i < net->n_layers; i++) {
         ip_layer *l = &net->layers[i];
         float *o = outs && outs[i] ? outs[i] : ip_network_act(net, i);
-        if (!(i == 0 && rows && ip_dense_forward_fixed(l, o, rows, row0, batch))) l->ops->forward(l, o, in, batch);
+        if (!(i == 0 && rows && ip_dense_forward_fixed(l, o, rows, opts->row0, batch)))
+            l->ops->forward(l, o, in, batch);
         in = o;
     }
     return in;
-}
-
-const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs)
-{
-    return ip_network_forward_rows(net, x, NULL, 0, batch, outs);
-}
-
-const float *ip_network_forward(ip_network *net, const float *x, int batch)
-{
-    return ip_network_forward_to(net, x, batch, NULL);
 }
 
 /* probs (B, K) <- softmax(logits (B, K)); returns the mean cross-entropy against y (B) and counts
@@ -183,7 +175,7 @@ static int check_labels(const int *y, int batch, int K)
 /* Returns NaN (with a message) on a bad batch size or label. */
 float ip_network_train_step_grads(ip_network *net, const float *x, const int *y, int batch, int *correct)
 {
-    const float *logits = ip_network_forward(net, x, batch);
+    const float *logits = ip_network_forward(net, x, batch, NULL);
     if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
     int cur = 0;
     float loss = softmax_xent(net->probs, net->dbuf[cur], correct, logits, y, batch, net->n_classes);
@@ -199,15 +191,10 @@ float ip_network_train_step_grads(ip_network *net, const float *x, const int *y,
     return loss;
 }
 
-float ip_network_eval_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0, const int *y,
-                           int batch, int *correct)
+float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct,
+                      const ip_forward_opts *opts)
 {
-    const float *logits = ip_network_forward_rows(net, x, rows, row0, batch, NULL);
+    const float *logits = ip_network_forward(net, x, batch, opts);
     if (!logits || check_labels(y, batch, net->n_classes) != IP_OK) return NAN;
     return softmax_xent(net->probs, NULL, correct, logits, y, batch, net->n_classes);
-}
-
-float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct)
-{
-    return ip_network_eval_rows(net, x, NULL, 0, y, batch, correct);
 }

@@ -31,39 +31,45 @@ void ip_network_free(ip_network *net);
 /* Initialise all parameters with `kind` (PyTorch defaults, truncated normal 1/sqrt(fan_in), Xavier). */
 void ip_network_init(ip_network *net, ip_init_kind kind, ip_rng *rng);
 
-/* Forward a batch x (batch, input size); returns the logits (batch, n_classes), valid
- * until the next call. Every layer's output stays readable through ip_network_act. */
-const float *ip_network_forward(ip_network *net, const float *x, int batch);
-
-/* Forward only, with layer i's output written to outs[i] (batch x its size) where outs[i] is
- * not NULL, else to ip_network_act(net, i): recording gathers the analysis set's activations
- * straight into the run's buffer. Not followed by a backward pass. Returns the logits. */
-const float *ip_network_forward_to(ip_network *net, const float *x, int batch, float *const *outs);
-
 /* A fixed set of input rows (an analysis or test set, forwarded again every epoch) prepared for
- * ip_network_forward_rows in batches of max_batch rows: the first layer, when dense with a
- * sparse-input route, then multiplies four rows at a time (nn/dense_fixed.h), with the same
- * results as ip_network_forward_to. NULL when it does not apply (other first layer, dense
- * inputs, no memory): the ordinary route is then taken. x (n x input size) may be freed after. */
+ * forward passes in batches of max_batch rows (ip_forward_opts.rows): the first layer, when dense
+ * with a sparse-input route, then multiplies four rows at a time (nn/dense_fixed.h), with the same
+ * results as the ordinary route. NULL when it does not apply (other first layer, dense inputs, no
+ * memory): passes given NULL take the ordinary route. x (n x input size) may be freed after;
+ * the caller owns the result and frees it with ip_network_rows_free. */
 typedef struct ip_fixed_rows ip_fixed_rows;
 ip_fixed_rows *ip_network_prepare_rows(const ip_network *net, const float *x, int n);
 void ip_network_rows_free(ip_fixed_rows *rows);
 
-/* ip_network_forward_to for rows [row0, row0 + batch) of a prepared set (row0 a multiple of
- * max_batch); x points at row row0 of the set. rows may be NULL. */
-const float *ip_network_forward_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0,
-                                     int batch, float *const *outs);
+/* What a forward pass may do besides the plain one; a NULL pointer, or zeroed fields, for none. */
+typedef struct {
+    /* Layer i's output is written to outs[i] (batch x its size) where outs[i] is not NULL, else to
+     * ip_network_act(net, i): recording gathers the analysis set's activations straight into the
+     * run's buffer. Such a pass is not followed by a backward pass. */
+    float *const *outs;
+    /* The batch is rows [row0, row0 + batch) of this prepared set (row0 a multiple of max_batch,
+     * x pointing at row row0 of the set's rows): the prepared route where it applies, the same
+     * results. NULL: none. */
+    ip_fixed_rows *rows;
+    int row0;
+} ip_forward_opts;
+
+/* The one forward entry point. Forwards a batch x (batch, input size); returns the logits
+ * (batch, n_classes), valid until the next call, or NULL (with a message) when batch is outside
+ * 1..max_batch. Every layer's output stays readable through ip_network_act (unless opts->outs
+ * sends it elsewhere). */
+const float *ip_network_forward(ip_network *net, const float *x, int batch, const ip_forward_opts *opts);
 
 /* Forward, mean softmax cross-entropy over the batch, backward: grads are overwritten
  * (not accumulated) with dLoss/dparams. Returns the mean loss; *correct (may be NULL)
  * gets the number of argmax hits. */
 float ip_network_train_step_grads(ip_network *net, const float *x, const int *y, int batch, int *correct);
 
-/* Mean loss and hit count of a batch, forward only. */
-float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct);
-/* The same for rows [row0, row0 + batch) of a prepared set (see ip_network_forward_rows). */
-float ip_network_eval_rows(ip_network *net, const float *x, ip_fixed_rows *rows, int row0, const int *y,
-                           int batch, int *correct);
+/* The one evaluation entry point: mean loss and hit count (*correct, may be NULL) of a batch,
+ * forward only (opts as for ip_network_forward). NaN (with a message) on a bad batch size or
+ * label. */
+float ip_network_eval(ip_network *net, const float *x, const int *y, int batch, int *correct,
+                      const ip_forward_opts *opts);
 
 static inline float *ip_network_act(const ip_network *net, int i) { return net->acts + net->act_offset[i]; }
 

@@ -64,7 +64,8 @@ static void evaluate(ip_network *net, const ip_dataset *s, ip_fixed_rows *rows, 
     double total = 0;
     for (int i = 0; i < s->n; i += net->max_batch) {
         int b = s->n - i < net->max_batch ? s->n - i : net->max_batch, correct = 0;
-        total += (double)ip_network_eval_rows(net, s->x + (size_t)i * feat, rows, i, s->y + i, b, &correct) * b;
+        ip_forward_opts opts = {.rows = rows, .row0 = i};
+        total += (double)ip_network_eval(net, s->x + (size_t)i * feat, s->y + i, b, &correct, &opts) * b;
         hits += correct;
     }
     *loss = s->n ? total / s->n : NAN;
@@ -118,7 +119,8 @@ static int record_epoch(trainer *t, int epoch)
         int b = a->n - i < net->max_batch ? a->n - i : net->max_batch;
         /* recorded layers write their rows of the batch in place */
         for (int l = 0; l < t->n_rec; l++) outs[t->rec_index[l]] = (float *)layer_out[l] + (size_t)i * t->rec_units[l];
-        if (!ip_network_forward_rows(net, a->x + (size_t)i * feat, t->analysis_rows, i, b, outs))
+        ip_forward_opts opts = {.outs = outs, .rows = t->analysis_rows, .row0 = i};
+        if (!ip_network_forward(net, a->x + (size_t)i * feat, b, &opts))
             return IP_ERR; /* message set */
     }
     return ip_run_append_activations(t->run, epoch, layer_out);

@@ -1,14 +1,18 @@
-/* Direct kernels for same convolutions (conv_direct.h). The forward kernel is written once for a
- * float vector type of L lanes and compiled for 4 lanes (SSE2), and on x86-64 for 8 (AVX2 + FMA)
- * and 16 (AVX-512F + FMA), picked at run time. Lanes are independent output pixels that get the
- * same operations in the same order. The two wide clones contract each multiply-add into an FMA
- * (the kernels' throughput is bound by instruction count), the SSE2 one does not
- * (-std=c11 keeps contraction off): AVX2 and AVX-512 machines give the same results, an
- * SSE2-only machine rounds slightly differently. A given machine always picks the same clone. */
-#include "conv_direct.h"
+/* Direct kernels for same convolutions (kernels_conv.h), one path per kernel level (core/cpu.h).
+ * The forward kernel is written once for a float vector type of L lanes and compiled for 4 lanes
+ * (the reference: SSE2 or NEON), and on x86-64 for 8 (AVX2 + FMA) and 16 (AVX-512F + FMA). Lanes
+ * are independent output pixels that get the same operations in the same order. The two wide
+ * builds contract each multiply-add into an FMA (the kernels' throughput is bound by instruction
+ * count), the reference does not (-std=c11 keeps contraction off): the AVX2 and AVX-512 levels
+ * give the same results, the reference rounds slightly differently (each product rounded before
+ * its add). The weight gradient likewise. Building the tap planes is bitwise and copies: the same
+ * at every level. */
+#include "kernels_conv.h"
 
 #include <stdint.h>
 #include <string.h>
+
+#include "kernels_levels.h"
 
 size_t ip_convd_plane_floats(int H, int W, int k)
 {
@@ -23,11 +27,8 @@ void ip_convd_planes_clear(float *xk, int C, int H, int W, int k)
 typedef int32_t v16i __attribute__((vector_size(64)));
 
 /* Plane (c, kj) interior [p] <- x[c][p + kj - pad] & mask[kj][p], for the p whose source lies in
- * x (the others are masked columns, left at zero); bitwise and copies, the same in every clone. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int H, int W, int k)
+ * x (the others are masked columns, left at zero); bitwise and copies, the same at every level. */
+IP_KERNEL_BODY void planes_body(float *xk, const float *x, const int32_t *mask, int C, int H, int W, int k)
 {
     int pad = (k - 1) / 2, P = H * W;
     size_t PL = ip_convd_plane_floats(H, W, k);
@@ -60,6 +61,29 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
                 memcpy(dst + p, &v, sizeof v);
             }
         }
+}
+
+#define PLANES_ARGS float *xk, const float *x, const int32_t *mask, int C, int H, int W, int k
+#define PLANES_PASS xk, x, mask, C, H, W, k
+IP_KERNEL_LEVELS(planes, "avx2", "avx512f", PLANES_ARGS, PLANES_PASS)
+
+void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int H, int W, int k)
+{
+    planes_level(PLANES_PASS);
+}
+
+/* 16, 8 or 4: the lanes of the current level's kernels. */
+static int lanes(void)
+{
+#if IP_CPU_X86_KERNELS
+    switch (ip_cpu_level()) {
+    case IP_KERNELS_AVX512: return 16;
+    case IP_KERNELS_AVX2: return 8;
+    default: return 4;
+    }
+#else
+    return 4;
+#endif
 }
 
 #define UNROLL _Pragma("GCC unroll 4")
@@ -131,8 +155,7 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
 typedef float v4f __attribute__((vector_size(16)));
 DEFINE_FWD(v4f, 4, _4, 0)
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HAVE_WIDE 1
+#if IP_CPU_X86_KERNELS
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #pragma GCC optimize("fp-contract=fast")
@@ -145,30 +168,12 @@ DEFINE_FWD(v8f, 8, _8, 0)
 typedef float v16f __attribute__((vector_size(64)));
 DEFINE_FWD(v16f, 16, _16, 1)
 #pragma GCC pop_options
-#else
-#define HAVE_WIDE 0
 #endif
-
-/* 16, 8 or 4: the widest vectors the CPU runs (asked once; a benign race, as core/cpu.h). */
-static int lanes(void)
-{
-#if HAVE_WIDE
-    static int known = 0;
-    if (!known)
-        known = !__builtin_cpu_supports("fma")       ? 4
-                : __builtin_cpu_supports("avx512f") ? 16
-                : __builtin_cpu_supports("avx2")    ? 8
-                                                    : 4;
-    return known;
-#else
-    return 4;
-#endif
-}
 
 void ip_convd_forward(float *out, const float *xk, const float *Wt, const float *bias, int C, int H, int W,
                       int OC, int k)
 {
-#if HAVE_WIDE
+#if IP_CPU_X86_KERNELS
     int L = lanes();
     if (L == 16) {
         forward_16(out, xk, Wt, bias, C, H, W, OC, k);
@@ -182,9 +187,9 @@ void ip_convd_forward(float *out, const float *xk, const float *Wt, const float 
     forward_4(out, xk, Wt, bias, C, H, W, OC, k);
 }
 
-/* ---- Weight gradient. Lanes are pixels, so the lane structure must not depend on the CPU: every
- * clone works on 16-lane vectors (AVX-512: one register, AVX2: two, SSE2: four), each lane
- * summing the same products in the same order. */
+/* ---- Weight gradient. Lanes are pixels, so the lane structure must not depend on the level: every
+ * build works on 16-lane vectors (AVX-512: one register, AVX2: two, SSE2: four), each lane
+ * summing the same products in the same order (with FMA in the wide builds, as the forward). */
 typedef float v16f_dw __attribute__((vector_size(64)));
 
 /* acc (OC x C x k x k x 16) += per lane the products dout * tap input over the S samples:
@@ -266,7 +271,7 @@ typedef float v16f_dw __attribute__((vector_size(64)));
 #define DW_OCB 1
 #define DW_PIN(x) ((void)0)
 DEFINE_DW(_4)
-#if HAVE_WIDE
+#if IP_CPU_X86_KERNELS
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #pragma GCC optimize("fp-contract=fast")
@@ -286,7 +291,7 @@ DEFINE_DW(_16)
 void ip_convd_dweights(float *acc, const float *xk, size_t xk_stride, const float *dp, size_t dp_stride,
                        size_t dp_row, int S, int C, int H, int W, int OC, int k)
 {
-#if HAVE_WIDE
+#if IP_CPU_X86_KERNELS
     int L = lanes();
     if (L == 16) {
         dweights_16(acc, xk, xk_stride, dp, dp_stride, dp_row, S, C, H, W, OC, k);
