@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* The directory of this fuzzing process (made once, under $TMPDIR or /tmp; left for the OS). */
-static const char *fuzz_dir(void)
+static inline const char *fuzz_dir(void)
 {
     static char dir[256];
     if (!dir[0]) {
@@ -27,7 +27,7 @@ static const char *fuzz_dir(void)
 
 /* out <- DIR/name; writes n bytes there (replacing the file). Aborts on I/O errors: they are the
  * harness's, not the code's under test. */
-static void fuzz_write(char *out, size_t cap, const char *name, const uint8_t *data, size_t n)
+static inline void fuzz_write(char *out, size_t cap, const char *name, const uint8_t *data, size_t n)
 {
     snprintf(out, cap, "%s/%s", fuzz_dir(), name);
     FILE *f = fopen(out, "wb");
@@ -39,7 +39,7 @@ static void fuzz_write(char *out, size_t cap, const char *name, const uint8_t *d
 
 /* Splits an input in two at the first occurrence of the 4-byte separator "\n--\n" (the second
  * part is empty when there is none), so one input can hold two files. */
-static void fuzz_split(const uint8_t *data, size_t n, size_t *n_first, const uint8_t **second, size_t *n_second)
+static inline void fuzz_split(const uint8_t *data, size_t n, size_t *n_first, const uint8_t **second, size_t *n_second)
 {
     static const char sep[] = "\n--\n";
     for (size_t i = 0; i + 4 <= n; i++)

@@ -73,18 +73,16 @@ void ip_convd_planes(float *xk, const float *x, const int32_t *mask, int C, int 
 }
 
 /* 16, 8 or 4: the lanes of the current level's kernels. */
+#if IP_CPU_X86_KERNELS
 static int lanes(void)
 {
-#if IP_CPU_X86_KERNELS
     switch (ip_cpu_level()) {
     case IP_KERNELS_AVX512: return 16;
     case IP_KERNELS_AVX2: return 8;
     default: return 4;
     }
-#else
-    return 4;
-#endif
 }
+#endif
 
 #define UNROLL _Pragma("GCC unroll 4")
 

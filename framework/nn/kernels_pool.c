@@ -101,7 +101,7 @@ static void copy_plane(float *buf, const float *img, const pool_dims *d)
         case 2:                                                                                                 \
             memcpy(&a, p, sizeof a);                                                                            \
             memcpy(&b, p + N, sizeof b);                                                                        \
-            return __builtin_shuffle(a, b, EVEN_LANES##SUF);                                                    \
+            return EVEN_OF##SUF(a, b);                                                                            \
         default:                                                                                                \
             for (int j = 0; j < N; j++) a[j] = p[j * s];                                                        \
             return a;                                                                                           \
@@ -191,6 +191,16 @@ static void copy_plane(float *buf, const float *img, const pool_dims *d)
             }                                                                                                   \
         }                                                                                                       \
     }
+
+/* The even lanes of a:b. GCC's __builtin_shuffle takes a mask vector; clang (the fuzzing
+ * build) spells it __builtin_shufflevector with constant lanes. */
+#ifdef __clang__
+#define EVEN_OF_4(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
+#define EVEN_OF_8(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#else
+#define EVEN_OF_4(a, b) __builtin_shuffle(a, b, EVEN_LANES_4)
+#define EVEN_OF_8(a, b) __builtin_shuffle(a, b, EVEN_LANES_8)
+#endif
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
