@@ -26,8 +26,8 @@ static void path_in(char *out, size_t cap, const char *dir, const char *run, con
 static void assert_no_partial(const char *dir)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "find '%s' -name '*.partial' | grep -q .", dir);
-    if (system(cmd) == 0) fail_msg("a *.partial file was left under %s", dir);
+    snprintf(cmd, sizeof cmd, "find '%s' -name '*.partial' -o -name '*.tmp.*' | grep -q .", dir);
+    if (system(cmd) == 0) fail_msg("a *.partial or *.tmp.PID file was left under %s", dir);
 }
 
 static void test_tables(void **state)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/mem.h"
 #include "core/status.h"
@@ -456,7 +455,7 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
         char path[PATH_MAX + 80], real[PATH_MAX];
         snprintf(r[i].name, sizeof r[i].name, "%s", realpath(run_dirs[i], real) ? basename(real) : run_dirs[i]);
         snprintf(path, sizeof path, "%s/analysis/%s.csv", run_dirs[i], est);
-        if (!plot_file_exists(path)) {
+        if (!ip_is_file(path)) {
             rc = ip_fail(IP_ERR_IO, "%s: no analysis results (%s does not exist): run 'infoplane analyze %s/run.h5' first",
                          run_dirs[i], path, run_dirs[i]);
             break;
@@ -465,12 +464,12 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
         if (rc) break;
         snprintf(r[i].mi.estimator, sizeof r[i].mi.estimator, "%s", est);
         snprintf(path, sizeof path, "%s/metrics.csv", run_dirs[i]);
-        if (plot_file_exists(path)) {
+        if (ip_is_file(path)) {
             rc = plot_metrics_read(path, &r[i].met);
             r[i].has_met = !rc;
         }
         snprintf(path, sizeof path, "%s/config.yaml", run_dirs[i]);
-        if (!rc && plot_file_exists(path)) rc = normalise_config(path, &r[i].cfg, r[i].seed, sizeof r[i].seed);
+        if (!rc && ip_is_file(path)) rc = normalise_config(path, &r[i].cfg, r[i].seed, sizeof r[i].seed);
         if (rc) break;
         /* every run must have the first run's layers and units, or shared axes mean nothing */
         if (strcmp(r[i].mi.unit, r[0].mi.unit)) {

@@ -1,6 +1,6 @@
-/* The plot module's plumbing: text buffers, atomic file writes, finding and running gnuplot
- * (posix_spawn, exit status and stderr checked), and the styling every figure shares so the
- * figures of a run look like one family. */
+/* The plot module's plumbing: text buffers, file writes (through core/fsutil), finding and
+ * running gnuplot (posix_spawn, exit status and stderr checked), and the styling every figure
+ * shares so the figures of a run look like one family. */
 #include "plot_internal.h"
 
 #include <errno.h>
@@ -111,12 +111,6 @@ int plot_write_file(const char *dir, const char *name, const char *data, size_t 
     return ip_write_file_atomic(path, data, n);
 }
 
-int plot_file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int plot_relpath(const char *from, const char *to, char *out, size_t cap)
 {
     char a[PATH_MAX], b[PATH_MAX];
@@ -143,7 +137,7 @@ int plot_relpath(const char *from, const char *to, char *out, size_t cap)
 
 /* ---- gnuplot ---- */
 
-static int executable(const char *p) { return access(p, X_OK) == 0 && plot_file_exists(p); }
+static int executable(const char *p) { return access(p, X_OK) == 0 && ip_is_file(p); }
 
 int ip_plot_find_gnuplot(char *path, unsigned long cap)
 {
@@ -220,12 +214,7 @@ int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, c
         return ip_fail(IP_ERR, "gnuplot failed on %s/%s (%s%s):\n%s", dir, script, why,
                        produced ? "" : ", no output", msg[0] ? msg : "(no message on stderr)");
     }
-    if (rename(partial_path, final_path) != 0) {
-        int e = errno;
-        unlink(partial_path);
-        return ip_fail(IP_ERR_IO, "%s: cannot rename to %s: %s", partial_path, final_path, strerror(e));
-    }
-    return IP_OK;
+    return ip_publish_file(partial_path, final_path);
 }
 
 /* ---- shared figure setup ---- */
