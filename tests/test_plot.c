@@ -278,7 +278,7 @@ static void test_bad_table(void **state)
     fclose(f);
     ip_plot_options o = opts(IP_FIG_PLANE);
     assert_int_not_equal(ip_plot_run(run, &o, NULL), IP_OK);
-    if (!strstr(ip_error_message(), "logdet.csv:3") || !strstr(ip_error_message(), "i_xt"))
+    if (!strstr(ip_error_message(), "logdet.csv: line 3") || !strstr(ip_error_message(), "i_xt"))
         fail_msg("the message does not name file, line and column: %s", ip_error_message());
     path_in(p, sizeof p, dir, "one_epoch", "figures/plane_logdet.png");
     assert_true(file_size(p) < 0);
