@@ -6,6 +6,13 @@
 #define IP_PLOT_H
 
 typedef enum { IP_PLOT_PNG = 0, IP_PLOT_PDF, IP_PLOT_SVG } ip_plot_format;
+/* The name table of ip_plot_format, NULL-terminated: "png", "pdf", "svg" (core/names.h). */
+extern const char *const ip_plot_format_names[];
+
+/* Figure sizes accepted, in pixels, for the width and the height alike (config plot.width and
+ * plot.height, `infoplane plot --size`). */
+#define IP_PLOT_MIN_SIZE 200
+#define IP_PLOT_MAX_SIZE 10000
 
 /* Figure kinds, as bits of ip_plot_options.figures (0 means all of them). */
 enum {
@@ -25,7 +32,8 @@ typedef struct {
                                analysis/NAME.csv present, logdet first */
     const char *out_dir;    /* run: where figures/ and index.html go (NULL = the run directory);
                                compare: where the figures go (NULL = FIRST_RUN/../compare) */
-    int width, height;      /* pixels (PDF: hundredths of an inch); 0 = 900 x 700 */
+    int width, height;      /* pixels (PDF: hundredths of an inch), IP_PLOT_MIN_SIZE..IP_PLOT_MAX_SIZE;
+                               0 = 900 x 700 */
     unsigned figures;       /* IP_FIG_* bits; 0 = all */
     int max_frames;         /* frames of the animation; 0 = 60 */
 } ip_plot_options;

@@ -224,11 +224,15 @@ int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_p
     memset(c, 0, sizeof *c);
     c->opt = opt;
     c->rep = rep;
-    c->ext = opt->format == IP_PLOT_PDF ? "pdf" : opt->format == IP_PLOT_SVG ? "svg" : "png";
+    if (opt->format < IP_PLOT_PNG || opt->format > IP_PLOT_SVG)
+        return ip_fail(IP_ERR, "figure format %d: expected png, pdf or svg", (int)opt->format);
+    c->ext = ip_plot_format_names[opt->format];
     c->width = opt->width > 0 ? opt->width : 900;
     c->height = opt->height > 0 ? opt->height : 700;
-    if (c->width < 200 || c->height < 150 || c->width > 10000 || c->height > 10000)
-        return ip_fail(IP_ERR, "figure size %dx%d: expected 200x150 .. 10000x10000", c->width, c->height);
+    if (c->width < IP_PLOT_MIN_SIZE || c->height < IP_PLOT_MIN_SIZE || c->width > IP_PLOT_MAX_SIZE ||
+        c->height > IP_PLOT_MAX_SIZE)
+        return ip_fail(IP_ERR, "figure size %dx%d: width and height must be %d..%d pixels", c->width, c->height,
+                       IP_PLOT_MIN_SIZE, IP_PLOT_MAX_SIZE);
     if (snprintf(c->dir, sizeof c->dir, "%s", dir) >= (int)sizeof c->dir)
         return ip_fail(IP_ERR_IO, "%s: path too long", dir);
     int rc = ip_plot_find_gnuplot(c->gnuplot, sizeof c->gnuplot);
@@ -498,6 +502,8 @@ void plot_report_skipped(ip_plot_report *r, const char *fmt, ...)
     vsnprintf(r->skipped[r->n_skipped++], sizeof r->skipped[0], fmt, ap);
     va_end(ap);
 }
+
+const char *const ip_plot_format_names[] = {"png", "pdf", "svg", NULL};
 
 void ip_plot_options_default(ip_plot_options *opt)
 {
