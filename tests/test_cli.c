@@ -93,6 +93,87 @@ static void test_unavailable_estimator(void **state)
     expect_in(err_text, "estimator 'binning' is not available in this build (have: logdet)");
 }
 
+/* The lines of FILE that contain `part`, counted. */
+static int count_in_file(const char *file, const char *part)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) fail_msg("%s is missing", file);
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) n += strstr(line, part) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* `plot` with several runs groups them by configuration: a config written another way (comments,
+ * key order, flow style, 1e-4 for 0.0001) with another seed joins its group; another activation
+ * does not; a config that does not load stands alone, with a note. */
+static void test_compare_groups_by_config(void **state)
+{
+    (void)state;
+    char cmd[2048], gp[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/fx && cp -r tests/fixtures/tanh_seed1 tests/fixtures/tanh_seed2 "
+             "tests/fixtures/tanh_seed3 tests/fixtures/relu_seed1 %s/fx/", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/fx/tanh_seed2", dir);
+    ip_test_write_text(sub, "config.yaml",
+                       "# the same experiment, written differently\n"
+                       "plot: {height: 700, width: 900, format: png}\n"
+                       "analysis:\n  units: bits\n  beta: 7.84e4\n  mode: cov\n  estimators: [logdet, binning]\n"
+                       "record: {epochs: log, samples: 3000}\n"
+                       "train:\n  momentum: 0.9\n  lr: 1e-4   # = 0.0001\n  optimizer: sgd\n"
+                       "  batch_size: 512\n  epochs: 300\n"
+                       "data: {test_size: 10000, train_size: 60000, dataset: mnist}\n"
+                       "model:\n  init: pytorch\n  activation: tanh\n  arch: mnist_fnn\n"
+                       "seed: 2\n");
+    int rc = cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 %s/fx/relu_seed1 --out %s/cmp --no-gif",
+                 dir, dir, dir, dir, dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
+    snprintf(gp, sizeof gp, "%s/cmp/compare_plane_logdet.gp", dir);
+    assert_int_equal(count_in_file(gp, "\"activation: tanh (seeds 1, 2, 3)\\n3 runs\""), 1);
+    assert_int_equal(count_in_file(gp, "\"activation: relu\\n1 run\""), 1);
+    assert_int_equal(count_in_file(gp, "multiplot layout 1,2"), 1);
+
+    /* a run whose config does not load is a group of its own, named by its directory */
+    snprintf(sub, sizeof sub, "%s/fx/tanh_seed3", dir);
+    ip_test_write_text(sub, "config.yaml", "seed: 3\nmodel: {activation: swish}\n");
+    rc = cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 --out %s/cmp3 --no-gif", dir, dir, dir, dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
+    expect_in(err_text, "tanh_seed3: ");
+    expect_in(err_text, "swish");
+    expect_in(err_text, "compared as a group of its own");
+    snprintf(gp, sizeof gp, "%s/cmp3/compare_plane_logdet.gp", dir);
+    assert_int_equal(count_in_file(gp, "(seeds 1, 2)\\n2 runs\""), 1);
+    assert_int_equal(count_in_file(gp, "\"tanh_seed3\\n1 run\""), 1);
+}
+
+/* The --set overrides a run was trained with count: two runs of one config file, one trained
+ * with --set model.activation=relu, are two groups (their config.yaml files are identical). */
+static void test_compare_counts_overrides(void **state)
+{
+    (void)state;
+    const char *act[] = {"tanh", "relu"};
+    for (int i = 0; i < 2; i++) {
+        int rc = cli("train configs/demo_tishby.yaml --out %s/set_%s --quiet --set train.epochs=3 "
+                     "--set record.epochs=all --set model.activation=%s", dir, act[i], act[i]);
+        if (rc != 0) fail_msg("train: exit %d\n%s", rc, err_text);
+        rc = cli("analyze %s/set_%s/run.h5 --quiet", dir, act[i]);
+        if (rc != 0) fail_msg("analyze: exit %d\n%s", rc, err_text);
+    }
+    char a[1200], b[1200], ta[4096], tb[4096];
+    snprintf(a, sizeof a, "%s/set_tanh/config.yaml", dir);
+    snprintf(b, sizeof b, "%s/set_relu/config.yaml", dir);
+    ip_test_slurp(a, ta, sizeof ta);
+    ip_test_slurp(b, tb, sizeof tb);
+    assert_string_equal(ta, tb);
+    int rc = cli("plot %s/set_tanh %s/set_relu --out %s/cmp_set --no-gif", dir, dir, dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
+    snprintf(a, sizeof a, "%s/cmp_set/compare_plane_logdet.gp", dir);
+    assert_int_equal(count_in_file(a, "\"activation: tanh\\n1 run\""), 1);
+    assert_int_equal(count_in_file(a, "\"activation: relu\\n1 run\""), 1);
+}
+
 int main(void)
 {
     snprintf(bin, sizeof bin, "%s", ip_test_cli());
@@ -102,6 +183,8 @@ int main(void)
         cmocka_unit_test(test_plot_size_limits),
         cmocka_unit_test(test_run_uses_plot_settings),
         cmocka_unit_test(test_unavailable_estimator),
+        cmocka_unit_test(test_compare_groups_by_config),
+        cmocka_unit_test(test_compare_counts_overrides),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

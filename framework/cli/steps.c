@@ -1,6 +1,7 @@
 /* The steps shared by `run` and the single commands (see steps.h). */
 #include "steps.h"
 #include "commands.h"
+#include "compare_groups.h"
 
 #include "core/names.h"
 #include "core/status.h"
@@ -48,8 +49,13 @@ int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
         }
     }
     if (n > 1 && !failed) {
-        int rc = ip_plot_compare(n, runs, opt, &rep);
-        print_report(&rep);
+        cli_run_groups g;
+        int rc = cli_group_runs(n, runs, &g);
+        if (rc == IP_OK) {
+            rc = ip_plot_compare(n, runs, &g.groups, opt, &rep);
+            print_report(&rep);
+        }
+        cli_run_groups_free(&g);
         if (rc != IP_OK) {
             cli_error("%s", ip_error_message());
             failed = 1;
