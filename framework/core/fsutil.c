@@ -32,9 +32,7 @@ int ip_mkdir_p(const char *path)
     }
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return ip_fail(IP_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ip_fail(IP_ERR_IO, "%s: exists and is not a directory", buf);
+    if (!ip_is_dir(buf)) return ip_fail(IP_ERR_IO, "%s: exists and is not a directory", buf);
     return IP_OK;
 }
 
