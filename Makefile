@@ -46,8 +46,8 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
-BENCH_SRC := $(wildcard tests/bench_*.c)
-BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/%)
 
 .PHONY: all tests benches fuzzers test demo bench fuzz deps clean
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a
@@ -69,8 +69,9 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libinfoplane.a
 
 tests: $(TEST_BIN)
 
-$(BUILD)/bench_%: tests/bench_%.c $(BUILD)/libinfoplane.a
-	$(CC) $(CFLAGS) $(LDOPT) -Itests $< -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
+# Benchmark programs (bench/); they share tests/ipnet_manifest.h with the PyTorch cross-check.
+$(BUILD)/bench_%: bench/bench_%.c $(BUILD)/libinfoplane.a
+	$(CC) $(CFLAGS) $(LDOPT) -Ibench -Itests $< -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
 
 benches: $(BENCH_BIN)
 

@@ -8,7 +8,7 @@
 
 #include "core/rng.h"
 #include "core/status.h"
-#include "data/csv.h"
+#include "core/csv.h"
 #include "estimate/logdet.h"
 
 static char bin[1024];

@@ -26,8 +26,8 @@ static void path_in(char *out, size_t cap, const char *dir, const char *run, con
 static void assert_no_partial(const char *dir)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "find '%s' -name '*.partial' | grep -q .", dir);
-    if (system(cmd) == 0) fail_msg("a *.partial file was left under %s", dir);
+    snprintf(cmd, sizeof cmd, "find '%s' -name '*.partial' -o -name '*.tmp.*' | grep -q .", dir);
+    if (system(cmd) == 0) fail_msg("a *.partial or *.tmp.PID file was left under %s", dir);
 }
 
 static void test_tables(void **state)
@@ -278,7 +278,7 @@ static void test_bad_table(void **state)
     fclose(f);
     ip_plot_options o = opts(IP_FIG_PLANE);
     assert_int_not_equal(ip_plot_run(run, &o, NULL), IP_OK);
-    if (!strstr(ip_error_message(), "logdet.csv:3") || !strstr(ip_error_message(), "i_xt"))
+    if (!strstr(ip_error_message(), "logdet.csv: line 3") || !strstr(ip_error_message(), "i_xt"))
         fail_msg("the message does not name file, line and column: %s", ip_error_message());
     path_in(p, sizeof p, dir, "one_epoch", "figures/plane_logdet.png");
     assert_true(file_size(p) < 0);
@@ -295,8 +295,11 @@ static void test_compare(void **state)
     unsigned want = ip_test_valgrind() ? IP_FIG_PLANE : IP_FIG_ALL;
     ip_plot_options o = opts(want);
 
-    /* three seeds of one config: one group, mean with a spread */
-    int rc = ip_plot_compare(3, rp, &o, NULL);
+    /* three seeds of one config: one group, mean with a spread (the caller groups and names) */
+    const int one_group[] = {0, 0, 0};
+    const char *seeds_label[] = {"seeds 1, 2, 3"};
+    ip_plot_groups g = {1, one_group, seeds_label};
+    int rc = ip_plot_compare(3, rp, &g, &o, NULL);
     if (rc) fail_msg("seeds: %s", ip_error_message());
     snprintf(p, sizeof p, "%s/compare/compare_plane_logdet.png", dir);
     assert_png(p, 900, 700);
@@ -330,7 +333,10 @@ static void test_compare(void **state)
     char out[600];
     snprintf(out, sizeof out, "%s/tanh-vs-relu", dir);
     o.out_dir = out;
-    rc = ip_plot_compare(4, rp, &o, NULL);
+    const int two_groups[] = {0, 0, 0, 1};
+    const char *labels[] = {"activation: tanh (seeds 1, 2, 3)", "activation: relu"};
+    g = (ip_plot_groups){2, two_groups, labels};
+    rc = ip_plot_compare(4, rp, &g, &o, NULL);
     if (rc) fail_msg("groups: %s", ip_error_message());
     snprintf(p, sizeof p, "%s/compare_plane_logdet.png", out);
     assert_png(p, 900, 700);
@@ -338,6 +344,24 @@ static void test_compare(void **state)
     assert_file_contains(p, "activation: relu");
     assert_file_contains(p, "activation: tanh (seeds 1, 2, 3)");
     assert_file_contains(p, "multiplot layout 1,2");
+
+    /* without a grouping every run is its own group, named by its directory */
+    snprintf(out, sizeof out, "%s/each", dir);
+    o.figures = IP_FIG_PLANE;
+    rc = ip_plot_compare(2, rp + 2, NULL, &o, NULL);
+    if (rc) fail_msg("no grouping: %s", ip_error_message());
+    snprintf(p, sizeof p, "%s/compare_plane_logdet.gp", out);
+    assert_file_contains(p, "tanh_seed3");
+    assert_file_contains(p, "relu_seed1");
+    assert_file_contains(p, "multiplot layout 1,2");
+    /* a grouping that does not fit the runs is refused */
+    const int empty_group[] = {0, 0, 0, 0};
+    g = (ip_plot_groups){2, empty_group, labels};
+    assert_int_not_equal(ip_plot_compare(4, rp, &g, &o, NULL), IP_OK);
+    assert_non_null(strstr(ip_error_message(), "group 1 has no run"));
+    const int out_of_range[] = {0, 0, 0, 2};
+    g = (ip_plot_groups){2, out_of_range, labels};
+    assert_int_not_equal(ip_plot_compare(4, rp, &g, &o, NULL), IP_OK);
     assert_no_partial(dir);
     rm_tree(dir);
 }
@@ -351,7 +375,7 @@ static void test_not_a_run(void **state)
     assert_int_not_equal(ip_plot_run("tests/fixtures", &o, NULL), IP_OK); /* a directory without tables */
     assert_non_null(strstr(ip_error_message(), "no result tables"));
     const char *one[] = {"tests/fixtures/tanh_seed1"};
-    assert_int_not_equal(ip_plot_compare(1, one, &o, NULL), IP_OK);
+    assert_int_not_equal(ip_plot_compare(1, one, NULL, &o, NULL), IP_OK);
 }
 
 int main(void)

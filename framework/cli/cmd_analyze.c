@@ -1,7 +1,9 @@
 /* `infoplane analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--layer-beta B]
  * [--units bits|nats] [--quiet]`: information-plane coordinates for every recorded epoch and layer.
- * The work is in estimate/logdet_analyze.c; this file only parses arguments. */
+ * The work is in estimate/logdet_analyze.c (through cli_analyze, which `run` calls too); this file
+ * only parses arguments. */
 #include "commands.h"
+#include "steps.h"
 
 #include "core/status.h"
 #include "estimate/logdet_analyze.h"
@@ -39,7 +41,9 @@ static int parse_beta(const char *opt, const char *s, double *v)
 
 int cmd_analyze(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *est[8] = {"logdet"};
+    char list[256] = "";
+    int n_est = 1;
     ip_logdet_analyze_options opt = {IP_MODE_COV, 0, 0, 1, isatty(2) ? 1 : 2};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -48,12 +52,13 @@ int cmd_analyze(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--estimator") && v) {
             i++;
-            /* A comma list as in SPEC section 7; this build has the LogDet estimator. */
-            char list[256];
+            /* A comma list as in SPEC section 7. */
             snprintf(list, sizeof list, "%s", v);
-            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
-                if (strcmp(tok, "logdet"))
-                    return cli_error("analyze: estimator '%s' is not available in this build (have: logdet)", tok);
+            n_est = 0;
+            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+                if (n_est == 8) return cli_error("--estimator: at most 8 names, got '%s'", v);
+                est[n_est++] = tok;
+            }
         } else if (!strcmp(a, "--mode") && v) {
             i++;
             if (ip_logdet_mode_parse(v, &opt.mode) != IP_OK) return cli_error("--mode: %s", ip_error_message());
@@ -76,10 +81,5 @@ int cmd_analyze(int argc, char **argv)
         }
     }
     if (!path) return cli_error("analyze: missing RUN.h5\n%s", usage);
-    char group[128];
-    if (ip_logdet_analyze(path, &opt, group) != IP_OK) return cli_error("%s", ip_error_message());
-    const char *slash = strrchr(path, '/');
-    printf("analyze: %s: LogDet results in /analysis/%s and %.*s/analysis/logdet.csv\n", path, group,
-           slash ? (int)(slash - path) : 1, slash ? path : ".");
-    return 0;
+    return cli_analyze(path, n_est, est, &opt);
 }

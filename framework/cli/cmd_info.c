@@ -3,12 +3,12 @@
  * Reads only through record/run.h; the config summary was stored at creation, so no YAML here. */
 #include "commands.h"
 
+#include "core/fsutil.h"
 #include "core/status.h"
 #include "record/run.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* Overrides are stored one "key=value" per line; show them on one line. */
 static void print_overrides(const char *o)
@@ -62,8 +62,7 @@ int cmd_info(int argc, char **argv)
         return 2;
     }
     char path[IP_PATH_LEN + 16];
-    struct stat st;
-    if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) snprintf(path, sizeof path, "%s/run.h5", argv[1]);
+    if (ip_is_dir(argv[1])) snprintf(path, sizeof path, "%s/run.h5", argv[1]);
     else snprintf(path, sizeof path, "%s", argv[1]);
 
     ip_run *run = NULL;

@@ -1,6 +1,8 @@
 /* 'infoplane plot RUN_DIR [RUN_DIR ...]': figures and index.html of every run, plus comparison
- * figures when several runs are given. A thin wrapper over plot/plot.h: parse, call, report. */
+ * figures when several runs are given. Parses the arguments; cli_plot (steps.c, which `run` calls
+ * too) calls plot/plot.h and reports. */
 #include "commands.h"
+#include "steps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +15,19 @@ static const char *USAGE =
     "usage: infoplane plot RUN_DIR [RUN_DIR ...] [--format png|pdf|svg] [--estimator NAME[,NAME]]\n"
     "                      [--out DIR] [--size WxH] [--no-gif]\n"
     "  Figures go to RUN_DIR/figures/ with RUN_DIR/index.html; with several runs, comparison\n"
-    "  figures go to --out DIR (default: FIRST_RUN/../compare/). See docs/plots.md.\n";
+    "  figures go to --out DIR (default: FIRST_RUN/../compare/). --size: width and height in\n"
+    "  pixels, each 200..10000 (default 900x700). See docs/plots.md.\n";
 
-static void print_report(const ip_plot_report *rep)
+/* "WxH" with both in IP_PLOT_MIN_SIZE..IP_PLOT_MAX_SIZE. */
+static int parse_size(const char *s, int *w, int *h)
 {
-    for (int i = 0; i < rep->n_made; i++) printf("wrote %s\n", rep->made[i]);
-    for (int i = 0; i < rep->n_skipped; i++) fprintf(stderr, "infoplane: note: %s\n", rep->skipped[i]);
+    char tail;
+    if (sscanf(s, "%dx%d%c", w, h, &tail) != 2)
+        return cli_error("--size %s: expected WIDTHxHEIGHT in pixels, e.g. 900x700", s);
+    if (*w < IP_PLOT_MIN_SIZE || *w > IP_PLOT_MAX_SIZE || *h < IP_PLOT_MIN_SIZE || *h > IP_PLOT_MAX_SIZE)
+        return cli_error("--size %s: width and height must each be %d..%d pixels", s, IP_PLOT_MIN_SIZE,
+                         IP_PLOT_MAX_SIZE);
+    return 0;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -36,23 +45,18 @@ int cmd_plot(int argc, char **argv)
             free(runs);
             return 0;
         } else if (!strcmp(a, "--format") && has_value) {
-            const char *f = argv[++i];
-            if (!strcmp(f, "png")) opt.format = IP_PLOT_PNG;
-            else if (!strcmp(f, "pdf")) opt.format = IP_PLOT_PDF;
-            else if (!strcmp(f, "svg")) opt.format = IP_PLOT_SVG;
-            else {
+            if (cli_plot_format("--format", argv[++i], &opt.format)) {
                 free(runs);
-                return cli_error("--format %s: expected png, pdf or svg", f);
+                return 1;
             }
         } else if (!strcmp(a, "--estimator") && has_value) {
             opt.estimators = argv[++i];
         } else if (!strcmp(a, "--out") && has_value) {
             opt.out_dir = argv[++i];
         } else if (!strcmp(a, "--size") && has_value) {
-            char tail;
-            if (sscanf(argv[++i], "%dx%d%c", &opt.width, &opt.height, &tail) != 2) {
+            if (parse_size(argv[++i], &opt.width, &opt.height)) {
                 free(runs);
-                return cli_error("--size %s: expected WIDTHxHEIGHT in pixels, e.g. 900x700", argv[i]);
+                return 1;
             }
         } else if (!strcmp(a, "--no-gif")) {
             opt.figures &= ~(unsigned)IP_FIG_ANIMATION;
@@ -69,28 +73,7 @@ int cmd_plot(int argc, char **argv)
         fputs(USAGE, stderr);
         return 2;
     }
-    int failed = 0;
-    ip_plot_report rep;
-    ip_plot_options one = opt;
-    if (n_runs > 1) one.out_dir = NULL; /* --out names the comparison's directory then */
-    for (int i = 0; i < n_runs; i++) {
-        int rc = ip_plot_run(runs[i], &one, &rep);
-        print_report(&rep);
-        if (rc) {
-            cli_error("%s", ip_error_message());
-            failed = 1;
-            if (strstr(ip_error_message(), "gnuplot not found")) break; /* the same for every run */
-        }
-    }
-    if (n_runs > 1 && !failed) {
-        if (ip_plot_compare(n_runs, runs, &opt, &rep) != IP_OK) {
-            print_report(&rep);
-            cli_error("%s", ip_error_message());
-            failed = 1;
-        } else {
-            print_report(&rep);
-        }
-    }
+    int status = cli_plot(n_runs, runs, &opt);
     free(runs);
-    return failed ? 1 : 0;
+    return status;
 }

@@ -1,9 +1,11 @@
 /* `infoplane run CONFIG.yaml [--out DIR] [--set key=value ...]`: the whole pipeline,
- * train (which records) -> analyze (the configured estimators) -> plot, in one go.
- * It composes the three commands through their own entry points, so it behaves exactly
- * as running them one after the other. */
+ * train (which records) -> analyze (the configured estimators) -> plot, in one go. Each step
+ * calls its typed entry point with options filled from the config (ip_train, then cli_analyze
+ * and cli_plot of steps.h, which the analyze and plot commands use too), so it behaves exactly
+ * as running the three commands one after the other with the config's settings. */
 #include "commands.h"
 #include "run_args.h"
+#include "steps.h"
 
 #include "core/status.h"
 #include "train/train.h"
@@ -27,27 +29,34 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
-    char run_path[IP_PATH_LEN + 16], beta[64], estimators[IP_NAME_LEN * 8 + 8] = "";
+    char run_path[IP_PATH_LEN + 16], estimators[IP_NAME_LEN * 8 + 8] = "";
+    const char *est[8];
     snprintf(run_path, sizeof run_path, "%s/run.h5", a.out_dir);
     for (int i = 0; i < cfg.analysis.n_estimators; i++) {
         if (i) strcat(estimators, ",");
         strcat(estimators, cfg.analysis.estimators[i]);
+        est[i] = cfg.analysis.estimators[i];
     }
-    if (cfg.analysis.beta > 0) snprintf(beta, sizeof beta, "%.17g", cfg.analysis.beta);
-    else snprintf(beta, sizeof beta, "auto");
-    char *analyze_argv[] = {"analyze",  run_path, "--estimator", estimators, "--mode",
-                            cfg.analysis.mode == IP_MODE_PEARSON ? "pearson" : "cov",
-                            "--beta",   beta,     "--units",     cfg.analysis.bits ? "bits" : "nats",
-                            a.quiet ? "--quiet" : NULL, NULL};
+    ip_logdet_analyze_options aopt = {
+        .mode = cfg.analysis.mode,
+        .beta = cfg.analysis.beta > 0 ? cfg.analysis.beta : 0, /* 0: auto */
+        .layer_beta = 0,
+        .bits = cfg.analysis.bits,
+        .progress = a.quiet ? 0 : isatty(2) ? 1 : 2,
+    };
     if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
-    if (cmd_analyze(a.quiet ? 11 : 10, analyze_argv) != 0) goto out;
+    if (cli_analyze(run_path, cfg.analysis.n_estimators, est, &aopt) != 0) goto out;
 
-    char *plot_argv[] = {"plot", a.out_dir, "--format", cfg.plot.format, NULL};
+    ip_plot_options popt;
+    ip_plot_options_default(&popt);
+    if (cli_plot_format("plot.format", cfg.plot.format, &popt.format)) goto out;
+    popt.width = cfg.plot.width;
+    popt.height = cfg.plot.height;
+    const char *runs[] = {a.out_dir};
     if (!a.quiet) fprintf(stderr, "infoplane: [3/3] plotting into %s/figures\n", a.out_dir);
-    if (cmd_plot(4, plot_argv) != 0) goto out;
+    if (cli_plot(1, runs, &popt) != 0) goto out;
 
-    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m.epoch,
-           m.train_loss, m.train_acc, m.test_loss, m.test_acc);
+    cli_print_final(&m);
     fprintf(stderr, "infoplane: information plane: %s/figures/plane_%s.%s\n", a.out_dir,
             cfg.analysis.estimators[0], cfg.plot.format);
     fprintf(stderr, "infoplane: report: %s/index.html\n", a.out_dir);

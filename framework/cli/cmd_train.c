@@ -2,6 +2,7 @@
  * records into DIR/run.h5; progress on stderr, one `final:` summary line on stdout. */
 #include "commands.h"
 #include "run_args.h"
+#include "steps.h"
 
 #include "core/status.h"
 #include "train/train.h"
@@ -21,8 +22,7 @@ int cmd_train(int argc, char **argv)
     ip_config_free(&cfg);
     cli_run_args_free(&a);
     if (rc != IP_OK) return cli_error("%s", ip_error_message());
-    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m.epoch,
-           m.train_loss, m.train_acc, m.test_loss, m.test_acc);
+    cli_print_final(&m);
     fprintf(stderr, "infoplane: run written to %s/run.h5\n", a.out_dir);
     return 0;
 }

@@ -7,7 +7,6 @@ int cmd_run(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
 int cmd_entropy(int argc, char **argv);
 int cmd_mi(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -15,7 +15,6 @@ static const struct {
     {"analyze", "analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--units bits|nats] [--quiet]",
      cmd_analyze},
     {"plot", "plot RUN_DIR [RUN_DIR ...] [--format png|pdf|svg] [--estimator NAME] [--out DIR]", cmd_plot},
-    {"sweep", "sweep SWEEP.yaml [-j N]                                (not in this build yet)", cmd_sweep},
     {"entropy", "entropy DATA [--mode cov|pearson] [--beta B]          prints H in nats", cmd_entropy},
     {"mi", "mi DATA_A DATA_B [--mode cov|pearson] [--beta B]      prints I in nats", cmd_mi},
     {"info", "info RUN.h5                                           what a run holds", cmd_info},

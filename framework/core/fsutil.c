@@ -1,10 +1,10 @@
-/* mkdir -p, whole-file read and atomic write, with messages that name the path. */
+/* mkdir -p, whole-file read, path tests and writing through a temporary plus a rename, with
+ * messages that name the path. */
 #include "fsutil.h"
 #include "mem.h"
 #include "status.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +32,7 @@ int ip_mkdir_p(const char *path)
     }
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return ip_fail(IP_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ip_fail(IP_ERR_IO, "%s: exists and is not a directory", buf);
+    if (!ip_is_dir(buf)) return ip_fail(IP_ERR_IO, "%s: exists and is not a directory", buf);
     return IP_OK;
 }
 
@@ -73,38 +71,73 @@ int ip_read_file(const char *path, char **data, size_t *len)
     return IP_OK;
 }
 
-int ip_write_file_atomic(const char *path, const void *data, size_t len)
+int ip_is_file(const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp)
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ip_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int ip_atomic_open(ip_atomic_file *a, const char *path)
+{
+    a->f = NULL;
+    if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path ||
+        snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof a->tmp)
         return ip_fail(IP_ERR_IO, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) return ip_fail(IP_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return ip_fail(IP_ERR_IO, "%s: write failed: %s", path, strerror(e));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    a->f = fopen(a->tmp, "w");
+    if (!a->f) return ip_fail(IP_ERR_IO, "%s: cannot create: %s", a->tmp, strerror(errno));
+    return IP_OK;
+}
+
+int ip_atomic_commit(ip_atomic_file *a)
+{
+    FILE *f = a->f;
+    a->f = NULL;
+    if (!f) return ip_fail(IP_ERR_IO, "%s: not open for writing", a->path);
     /* No fsync: the rename already hides partial files from a killed process, which is the
      * failure we guard against; fsync per epoch would dominate short epochs. */
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ip_fail(IP_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    int err = fflush(f) != 0 ? errno : 0, earlier = ferror(f);
+    if (fclose(f) != 0 && !err) err = errno;
+    if (err || earlier) {
+        unlink(a->tmp);
+        if (err) return ip_fail(IP_ERR_IO, "%s: write failed: %s", a->path, strerror(err));
+        return ip_fail(IP_ERR_IO, "%s: write failed", a->path);
     }
+    return ip_publish_file(a->tmp, a->path);
+}
+
+void ip_atomic_abandon(ip_atomic_file *a)
+{
+    if (!a->f) return;
+    fclose(a->f);
+    a->f = NULL;
+    unlink(a->tmp);
+}
+
+int ip_publish_file(const char *tmp, const char *path)
+{
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return ip_fail(IP_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
+        return ip_fail(IP_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(e));
     }
     return IP_OK;
+}
+
+int ip_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    ip_atomic_file a;
+    int rc = ip_atomic_open(&a, path);
+    if (rc != IP_OK) return rc;
+    if (len > 0 && fwrite(data, 1, len, a.f) != len) {
+        int e = errno;
+        ip_atomic_abandon(&a);
+        return ip_fail(IP_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    return ip_atomic_commit(&a);
 }

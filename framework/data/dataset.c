@@ -3,6 +3,7 @@
  * (limits, seeded shuffles), and the description recorded with each run. */
 #include "dataset.h"
 
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/parallel.h"
 #include "core/rng.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The data's own random stream, apart from the training's, which is seeded from the same seed. */
 #define DATA_RNG_TAG 0x64617461ULL /* "data" */
@@ -146,24 +146,12 @@ double ip_data_train_fraction(const ip_data_config *cfg)
     return cfg->train_fraction == 0 ? 0.8 : cfg->train_fraction;
 }
 
-static int is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int ip_data_find_file(char *out, size_t len, const char *dir, const char *name)
 {
     snprintf(out, len, "%s/%s", dir, name);
-    if (is_file(out)) return 1;
+    if (ip_is_file(out)) return 1;
     snprintf(out, len, "%s/%s.gz", dir, name);
-    return is_file(out);
-}
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    return ip_is_file(out);
 }
 
 /* ---- turning sources into splits ---- */
@@ -389,11 +377,11 @@ static int find_pair(const char *dir, const char *const stems[][2], int n_stems,
         int found_img = 0, found_lbl = 0;
         for (int e = 0; e < 2 && !found_img; e++) {
             snprintf(img, len, "%s/%s%s", dir, stems[s][0], ext[e]);
-            found_img = is_file(img);
+            found_img = ip_is_file(img);
         }
         for (int e = 0; e < 2 && !found_lbl; e++) {
             snprintf(lbl, len, "%s/%s%s", dir, stems[s][1], ext[e]);
-            found_lbl = is_file(lbl);
+            found_lbl = ip_is_file(lbl);
         }
         if (found_img && found_lbl) return 1;
     }
@@ -428,7 +416,7 @@ static int load_mnist_dir(ip_data *d, const ip_data_config *cfg, uint64_t seed, 
             return ip_fail(IP_ERR_IO,
                            "%s: no %s training files (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz], "
                            "or mnist10k-train-*) %s; get them with scripts/get-data.sh %s",
-                           cfg->path, k->name, is_dir(cfg->path) ? "in this directory" : "(no such directory)",
+                           cfg->path, k->name, ip_is_dir(cfg->path) ? "in this directory" : "(no such directory)",
                            k->get);
         return ip_fail(IP_ERR_IO,
                        "%s: no training files (train-images-idx3-ubyte[.gz] + train-labels-idx1-ubyte[.gz], or "

@@ -1,30 +1,28 @@
 /* The LogDet analysis of a whole run (see logdet_analyze.h): reads the inputs and labels once,
  * then one recorded epoch at a time (so memory does not depend on how many epochs were recorded)
- * feeds the block route, streams CSV rows to temporary files, and finally writes the results
- * table into the run file and renames the CSV files into place. */
+ * feeds the block route, streams CSV rows to temporary files (core/csv), and finally writes the
+ * results table into the run file and renames the CSV files into place. */
 #include "logdet_analyze.h"
 #include "logdet_run.h"
 
+#include "core/csv.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/status.h"
 #include "core/version.h"
 #include "record/run.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const char csv_header[] = "estimator,mode,beta,epoch,layer,i_xt,i_ty,unit\n";
-static const char csv_pairs_header[] = "estimator,mode,beta,epoch,layer_a,layer_b,mi,layer_beta,unit\n";
-
-typedef struct {
-    char path[4096], tmp[4112];
-    FILE *f;
-} csv_out;
+static const char *const csv_cols[] = {"estimator", "mode", "beta", "epoch", "layer", "i_xt", "i_ty", "unit"};
+static const char *const pair_cols[] = {"estimator", "mode", "beta", "epoch", "layer_a", "layer_b", "mi", "layer_beta",
+                                        "unit"};
+#define N_CSV_COLS 8
+#define N_PAIR_COLS 9
 
 static double now(void)
 {
@@ -33,55 +31,33 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Start PATH.tmp with the header and the rows of PATH (if any) that do not start with `ours`
- * (estimator,mode,beta of this analysis): other settings survive, ours are replaced. */
-static int csv_open(csv_out *c, const char *dir, const char *name, const char *header, const char *ours)
+/* Start DIR/NAME (through a temporary) with its header and the rows of the present DIR/NAME,
+ * if it has the same header, of other settings than this analysis (estimator, mode, beta): other
+ * settings survive, ours are replaced. A file of another layout is replaced as a whole. */
+static int csv_start(ip_csv_writer *w, const char *dir, const char *name, int n_cols, const char *const *cols,
+                     const char *mode, const char *sbeta)
 {
-    snprintf(c->path, sizeof c->path, "%s/%s", dir, name);
-    snprintf(c->tmp, sizeof c->tmp, "%s.tmp", c->path);
-    c->f = fopen(c->tmp, "w");
-    if (!c->f) return ip_fail(IP_ERR_IO, "%s: cannot create: %s", c->tmp, strerror(errno));
-    fputs(header, c->f);
-    char *old = NULL;
-    size_t len = 0;
-    if (ip_path_exists(c->path) && ip_read_file(c->path, &old, &len) == IP_OK) {
-        size_t n_ours = strlen(ours);
-        char *line = strchr(old, '\n'); /* skip the old header */
-        while (line && *++line) {
-            char *eol = strchr(line, '\n');
-            size_t n = eol ? (size_t)(eol - line) : strlen(line);
-            if (n > 0 && strncmp(line, ours, n_ours) != 0) fprintf(c->f, "%.*s\n", (int)n, line);
-            line = eol;
-        }
-    }
-    free(old);
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return ip_fail(IP_ERR_IO, "%s/%s: path too long", dir, name);
+    int rc = ip_csv_writer_open(w, path, n_cols, cols);
+    if (rc != IP_OK || !ip_is_file(path)) return rc;
+    ip_csv old;
+    if (ip_csv_read(&old, path, IP_CSV_HEADER) != IP_OK) return IP_OK; /* unreadable: replaced */
+    int same = old.n_cols == n_cols;
+    for (int c = 0; same && c < n_cols; c++) same = !strcmp(old.header[c], cols[c]);
+    for (int r = 0; same && r < old.n_rows; r++)
+        if (strcmp(ip_csv_cell(&old, r, 0), "logdet") || strcmp(ip_csv_cell(&old, r, 1), mode) ||
+            strcmp(ip_csv_cell(&old, r, 2), sbeta))
+            ip_csv_put_row(w, &old, r);
+    ip_csv_free(&old);
     return IP_OK;
 }
 
-static int csv_commit(csv_out *c)
+void ip_logdet_analyze_dir(const char *run_path, char *dir, size_t cap)
 {
-    int bad = ferror(c->f);
-    if (fclose(c->f) != 0 || bad) {
-        c->f = NULL;
-        remove(c->tmp);
-        return ip_fail(IP_ERR_IO, "%s: write error", c->tmp);
-    }
-    c->f = NULL;
-    if (rename(c->tmp, c->path) != 0) {
-        int e = errno;
-        remove(c->tmp);
-        return ip_fail(IP_ERR_IO, "%s: cannot rename into place: %s", c->path, strerror(e));
-    }
-    return IP_OK;
-}
-
-static void csv_abandon(csv_out *c)
-{
-    if (c->f) {
-        fclose(c->f);
-        c->f = NULL;
-        remove(c->tmp);
-    }
+    const char *slash = strrchr(run_path, '/');
+    snprintf(dir, cap, "%.*s/analysis", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
 }
 
 int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt, char *group)
@@ -91,7 +67,7 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     ip_logdet_run *lr = NULL;
     double *x = NULL, **t = NULL, *rows = NULL, *pair_rows = NULL, *res = NULL;
     int *y = NULL, have_desc = 0, rc;
-    csv_out c1 = {0}, c2 = {0};
+    ip_csv_writer c1 = {0}, c2 = {0};
     memset(&d, 0, sizeof d);
 
     if ((rc = ip_run_open_read(&run, run_path, 1)) != IP_OK) goto out;
@@ -121,9 +97,8 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     const char *uname = opt->bits ? "bits" : "nats", *mode = ip_logdet_mode_name(opt->mode);
 
     /* Where the results go. */
-    char dir[4096], name[256], ours[256], sbeta[64], slbeta[64];
-    const char *slash = strrchr(run_path, '/');
-    snprintf(dir, sizeof dir, "%.*s/analysis", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+    char dir[4096], name[256], sbeta[64], slbeta[64];
+    ip_logdet_analyze_dir(run_path, dir, sizeof dir);
     if ((rc = ip_mkdir_p(dir)) != IP_OK) goto out;
     snprintf(sbeta, sizeof sbeta, "%.17g", beta);
     snprintf(slbeta, sizeof slbeta, opt->layer_beta > 0 ? "%.17g" : "paper", opt->layer_beta);
@@ -134,9 +109,8 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
         goto out;
     }
     if (group) memcpy(group, name, strlen(name) + 1);
-    snprintf(ours, sizeof ours, "logdet,%s,%s,", mode, sbeta);
-    if ((rc = csv_open(&c1, dir, "logdet.csv", csv_header, ours)) != IP_OK) goto out;
-    if ((rc = csv_open(&c2, dir, "logdet_layers.csv", csv_pairs_header, ours)) != IP_OK) goto out;
+    if ((rc = csv_start(&c1, dir, "logdet.csv", N_CSV_COLS, csv_cols, mode, sbeta)) != IP_OK) goto out;
+    if ((rc = csv_start(&c2, dir, "logdet_layers.csv", N_PAIR_COLS, pair_cols, mode, sbeta)) != IP_OK) goto out;
 
     /* Result rows: a few doubles per layer and epoch (the only thing that grows with epochs). */
     rc = IP_ERR_NOMEM;
@@ -156,12 +130,16 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
         for (int l = 0; l < L; l++) {
             double *r = rows + ((size_t)k * L + l) * 5;
             r[0] = epoch, r[1] = l + 1, r[2] = ixt[l] * unit, r[3] = ity[l] * unit, r[4] = ht[l] * unit;
-            fprintf(c1.f, "logdet,%s,%s,%d,%d,%.12g,%.12g,%s\n", mode, sbeta, epoch, l + 1, r[2], r[3], uname);
+            ip_csv_put_text(&c1, "logdet"), ip_csv_put_text(&c1, mode), ip_csv_put_text(&c1, sbeta);
+            ip_csv_put_int(&c1, epoch), ip_csv_put_int(&c1, l + 1);
+            ip_csv_put_real(&c1, r[2], 12), ip_csv_put_real(&c1, r[3], 12), ip_csv_put_text(&c1, uname);
         }
         for (int l = 0; l + 1 < L; l++) {
             double *r = pair_rows + ((size_t)k * (L - 1) + l) * 4, lb = ip_logdet_run_layer_beta(lr, l);
             r[0] = epoch, r[1] = l + 1, r[2] = itt[l] * unit, r[3] = lb;
-            fprintf(c2.f, "logdet,%s,%s,%d,%d,%d,%.12g,%.17g,%s\n", mode, sbeta, epoch, l + 1, l + 2, r[2], lb, uname);
+            ip_csv_put_text(&c2, "logdet"), ip_csv_put_text(&c2, mode), ip_csv_put_text(&c2, sbeta);
+            ip_csv_put_int(&c2, epoch), ip_csv_put_int(&c2, l + 1), ip_csv_put_int(&c2, l + 2);
+            ip_csv_put_real(&c2, r[2], 12), ip_csv_put_real(&c2, lb, 17), ip_csv_put_text(&c2, uname);
         }
         /* In a log, a line at every tenth of the epochs, once the whole looks like taking 10 s. */
         double el = now() - t0, per = el / (k + 1);
@@ -192,11 +170,11 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     if ((rc = ip_run_write_table(run, tname, L > 1 ? n_rec * (L - 1) : 0, 4, pcols, pair_rows, 9, keys, vals)) !=
         IP_OK)
         goto out;
-    if ((rc = csv_commit(&c1)) != IP_OK) goto out;
-    rc = csv_commit(&c2);
+    if ((rc = ip_csv_writer_commit(&c1)) != IP_OK) goto out;
+    rc = ip_csv_writer_commit(&c2);
 out:
-    csv_abandon(&c1);
-    csv_abandon(&c2);
+    ip_csv_writer_abandon(&c1);
+    ip_csv_writer_abandon(&c2);
     if (t)
         for (int l = 0; l < (have_desc ? d.n_layers : 0); l++) free(t[l]);
     free(t);

@@ -3,6 +3,8 @@
 #ifndef IP_LOGDET_ANALYZE_H
 #define IP_LOGDET_ANALYZE_H
 
+#include <stddef.h>
+
 #include "logdet.h"
 
 typedef struct {
@@ -21,8 +23,13 @@ typedef struct {
  * DIR/analysis/logdet.csv (estimator,mode,beta,epoch,layer,i_xt,i_ty,unit) and
  * DIR/analysis/logdet_layers.csv (estimator,mode,beta,epoch,layer_a,layer_b,mi,layer_beta,unit),
  * DIR being the directory of run_path. Rows of other settings already in those CSV files are
- * kept; each file is written to a temporary name and renamed, so it is never seen half-written.
+ * kept (when the file has this header; a file of another layout is replaced); each file is
+ * written to a temporary name and renamed, so it is never seen half-written.
  * The table group name is returned in group (if not NULL, size >= 128). */
 int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt, char *group);
+
+/* Where ip_logdet_analyze puts the CSV files of `run_path`: DIR/analysis, DIR being the
+ * directory of run_path ("." when it has none). */
+void ip_logdet_analyze_dir(const char *run_path, char *dir, size_t cap);
 
 #endif

@@ -2,7 +2,7 @@
 #include "matrix_input.h"
 
 #include "core/status.h"
-#include "data/csv.h"
+#include "core/csv.h"
 #include "record/run.h"
 
 #include <stdio.h>

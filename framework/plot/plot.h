@@ -1,11 +1,19 @@
 /* Figures and the HTML report of training runs, made from their result tables only
- * (metrics.csv, analysis/ESTIMATOR.csv, config.yaml): the one module that runs gnuplot.
+ * (metrics.csv, analysis/ESTIMATOR.csv; config.yaml is shown as text): the one module that runs
+ * gnuplot.
  * Every figure is saved beside its gnuplot script and data (FIG.gp + FIG.dat), so running
  * `gnuplot FIG.gp` in the figure's directory re-renders it. See docs/plots.md. */
 #ifndef IP_PLOT_H
 #define IP_PLOT_H
 
 typedef enum { IP_PLOT_PNG = 0, IP_PLOT_PDF, IP_PLOT_SVG } ip_plot_format;
+/* The name table of ip_plot_format, NULL-terminated: "png", "pdf", "svg" (core/names.h). */
+extern const char *const ip_plot_format_names[];
+
+/* Figure sizes accepted, in pixels, for the width and the height alike (config plot.width and
+ * plot.height, `infoplane plot --size`). */
+#define IP_PLOT_MIN_SIZE 200
+#define IP_PLOT_MAX_SIZE 10000
 
 /* Figure kinds, as bits of ip_plot_options.figures (0 means all of them). */
 enum {
@@ -25,7 +33,8 @@ typedef struct {
                                analysis/NAME.csv present, logdet first */
     const char *out_dir;    /* run: where figures/ and index.html go (NULL = the run directory);
                                compare: where the figures go (NULL = FIRST_RUN/../compare) */
-    int width, height;      /* pixels (PDF: hundredths of an inch); 0 = 900 x 700 */
+    int width, height;      /* pixels (PDF: hundredths of an inch), IP_PLOT_MIN_SIZE..IP_PLOT_MAX_SIZE;
+                               0 = 900 x 700 */
     unsigned figures;       /* IP_FIG_* bits; 0 = all */
     int max_frames;         /* frames of the animation; 0 = 60 */
 } ip_plot_options;
@@ -50,12 +59,21 @@ typedef struct {
  * (file and line), a gnuplot failure (its stderr). report may be NULL. */
 int ip_plot_run(const char *run_dir, const ip_plot_options *opt, ip_plot_report *report);
 
-/* Figures comparing n >= 2 runs. Runs whose config.yaml files agree apart from `seed:` lines
- * form a group: a group of several runs is shown as the mean over its runs with a +-1 standard
- * deviation band; different groups (e.g. tanh vs relu) are shown side by side on shared axes.
- * Only the first estimator of opt->estimators (default logdet) is compared. Writes
+/* How ip_plot_compare groups its runs; the caller decides (the command line groups runs whose
+ * configurations agree apart from the seed). */
+typedef struct {
+    int n_groups;
+    const int *group;         /* group[i] of run i, in 0..n_groups-1; every group has a run */
+    const char *const *label; /* label[g]: group g's name in titles, keys and the page (e.g.
+                                 "activation: tanh (seeds 1, 2, 3)"; cut at 255 bytes) */
+} ip_plot_groups;
+
+/* Figures comparing n >= 2 runs, grouped as `groups` says (NULL: every run a group of its own,
+ * named by its directory): a group of several runs is shown as the mean over its runs with a +-1
+ * standard deviation band; different groups (e.g. tanh vs relu) are shown side by side on shared
+ * axes. Only the first estimator of opt->estimators (default logdet) is compared. Writes
  * compare_*.{png,pdf,svg} and index.html into opt->out_dir (default FIRST_RUN/../compare). */
-int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *opt,
+int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *groups, const ip_plot_options *opt,
                     ip_plot_report *report);
 
 /* The gnuplot program that would be run: $IP_GNUPLOT if set (a path or a name looked up in

@@ -1,7 +1,7 @@
-/* Figures comparing several runs. Runs whose config.yaml differ only in `seed:` lines are one
- * group, drawn as the mean over its runs with a +-1 standard deviation spread; different
- * groups (tanh vs relu, say) are drawn side by side on shared axes so they can be compared
- * by eye. Reads the same result tables as the single-run figures, nothing else. */
+/* Figures comparing several runs, grouped as the caller says (plot.h's ip_plot_groups): a group
+ * is drawn as the mean over its runs with a +-1 standard deviation spread; different groups
+ * (tanh vs relu, say) are drawn side by side on shared axes so they can be compared by eye.
+ * Reads the same result tables as the single-run figures, nothing else. */
 #include "plot_internal.h"
 
 #include "core/fsutil.h"
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/mem.h"
 #include "core/status.h"
@@ -24,8 +23,6 @@ typedef struct {
     plot_mi mi;
     plot_metrics met;
     int has_met;
-    char *cfg;      /* normalised config (no comments, blank or seed lines); NULL if none */
-    char seed[64];  /* the seed line's value, for labels */
 } run_data;
 
 typedef struct {
@@ -37,87 +34,28 @@ typedef struct {
     double *met;                /* [k * 6]: train loss, test loss mean/std, train acc, test acc mean/std */
 } group_stats;
 
-static char *trimmed(char *s)
+/* Check the caller's grouping and copy it into group and label (NULL: a group per run, named
+ * by its directory). Returns the number of groups, or a negative status. */
+static int take_groups(const ip_plot_groups *g, int n, const run_data *r, int *group, char (*label)[256])
 {
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
-    return s;
-}
-
-/* Drop comments, blank lines and `seed:` lines (keeping indentation of the rest), so two
- * configs of the same experiment with different seeds compare equal. */
-static int normalise_config(const char *path, char **out, char *seed, size_t seed_cap)
-{
-    char *text;
-    *out = NULL;
-    int rc = ip_read_file(path, &text, NULL);
-    if (rc) return rc;
-    sbuf b = {0};
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r')) line[--n] = '\0';
-        char *t = trimmed(line);
-        if (!*t || *t == '#') continue;
-        if (!strncmp(t, "seed:", 5)) {
-            snprintf(seed, seed_cap, "%s", trimmed(t + 5));
-            continue;
-        }
-        sb_puts(&b, line);
-        sb_puts(&b, "\n");
+    if (!g) {
+        for (int i = 0; i < n; i++) group[i] = i, snprintf(label[i], sizeof label[i], "%s", r[i].name);
+        return n;
     }
-    free(text);
-    if (b.failed) return IP_ERR_NOMEM;
-    if (!b.s) sb_puts(&b, "");
-    *out = b.s;
-    return b.failed ? IP_ERR_NOMEM : IP_OK;
-}
-
-static int has_line(const char *text, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *s = text; s && *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : NULL)
-        if (!strncmp(s, line, n) && (s[n] == '\n' || s[n] == '\0')) return 1;
-    return 0;
-}
-
-/* A group's label: its config lines that not every other group shares ("activation: tanh"),
- * or, for a single group, its seeds. */
-static void group_label(char *out, size_t cap, int g, int n_groups, const run_data *r, const int *group, int n)
-{
-    int first = 0;
-    while (group[first] != g) first++;
-    out[0] = '\0';
-    size_t len = 0;
-    int shown = 0;
-    if (n_groups > 1 && r[first].cfg) {
-        char *copy = strdup(r[first].cfg); /* NULL on no memory: the label falls back to the name */
-        for (char *line = copy, *next; line && *line && shown < 3; line = next) {
-            next = strchr(line, '\n');
-            if (next) *next++ = '\0';
-            int everywhere = 1;
-            for (int i = 0; i < n && everywhere; i++)
-                if (group[i] != g) everywhere = r[i].cfg && has_line(r[i].cfg, line);
-            if (everywhere) continue;
-            len += (size_t)snprintf(out + len, cap > len ? cap - len : 0, "%s%s", shown ? ", " : "", trimmed(line));
-            shown++;
-        }
-        free(copy);
+    if (g->n_groups < 1 || g->n_groups > n || !g->group || !g->label)
+        return ip_fail(IP_ERR, "%d groups for %d runs", g->n_groups, n);
+    for (int q = 0; q < g->n_groups; q++) {
+        int members = 0;
+        for (int i = 0; i < n; i++) members += g->group[i] == q;
+        if (!members) return ip_fail(IP_ERR, "group %d has no run", q);
+        snprintf(label[q], sizeof label[q], "%s", g->label[q] ? g->label[q] : "");
     }
-    int members = 0;
-    for (int i = 0; i < n; i++) members += group[i] == g;
-    if (!shown && (n_groups > 1 || members == 1)) snprintf(out, cap, "%s", r[first].name);
-    if (members > 1) {
-        len = strlen(out);
-        len += (size_t)snprintf(out + len, cap > len ? cap - len : 0, "%sseeds", len ? " (" : "");
-        for (int i = 0, k = 0; i < n; i++)
-            if (group[i] == g)
-                len += (size_t)snprintf(out + len, cap > len ? cap - len : 0, "%s%s", k++ ? ", " : " ",
-                                        r[i].seed[0] ? r[i].seed : "?");
-        if (shown || n_groups > 1) snprintf(out + len, cap > len ? cap - len : 0, ")");
+    for (int i = 0; i < n; i++) {
+        if (g->group[i] < 0 || g->group[i] >= g->n_groups)
+            return ip_fail(IP_ERR, "run %d is in group %d, but there are %d groups", i, g->group[i], g->n_groups);
+        group[i] = g->group[i];
     }
+    return g->n_groups;
 }
 
 static int find_epoch(const int *e, int n, int v)
@@ -425,7 +363,8 @@ static int fig_compare_curves(plot_ctx *c, const group_stats *s, int n_groups, c
     return plot_render(c, "compare_curves", NULL, &g, &d, 0);
 }
 
-int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *opt_in, ip_plot_report *report)
+int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *groups, const ip_plot_options *opt_in,
+                    ip_plot_report *report)
 {
     ip_plot_options opt;
     if (opt_in) opt = *opt_in;
@@ -456,7 +395,7 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
         char path[PATH_MAX + 80], real[PATH_MAX];
         snprintf(r[i].name, sizeof r[i].name, "%s", realpath(run_dirs[i], real) ? basename(real) : run_dirs[i]);
         snprintf(path, sizeof path, "%s/analysis/%s.csv", run_dirs[i], est);
-        if (!plot_file_exists(path)) {
+        if (!ip_is_file(path)) {
             rc = ip_fail(IP_ERR_IO, "%s: no analysis results (%s does not exist): run 'infoplane analyze %s/run.h5' first",
                          run_dirs[i], path, run_dirs[i]);
             break;
@@ -465,12 +404,10 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
         if (rc) break;
         snprintf(r[i].mi.estimator, sizeof r[i].mi.estimator, "%s", est);
         snprintf(path, sizeof path, "%s/metrics.csv", run_dirs[i]);
-        if (plot_file_exists(path)) {
+        if (ip_is_file(path)) {
             rc = plot_metrics_read(path, &r[i].met);
             r[i].has_met = !rc;
         }
-        snprintf(path, sizeof path, "%s/config.yaml", run_dirs[i]);
-        if (!rc && plot_file_exists(path)) rc = normalise_config(path, &r[i].cfg, r[i].seed, sizeof r[i].seed);
         if (rc) break;
         /* every run must have the first run's layers and units, or shared axes mean nothing */
         if (strcmp(r[i].mi.unit, r[0].mi.unit)) {
@@ -485,17 +422,14 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
                 rc = ip_fail(IP_ERR_FORMAT, "%s has no layer '%s' (which %s has): compare runs of the same architecture",
                              run_dirs[i], r[0].mi.layers[l], run_dirs[0]);
         }
-        group[i] = -1;
-        for (int j = 0; j < i && group[i] < 0; j++)
-            if (r[i].cfg && r[j].cfg && !strcmp(r[i].cfg, r[j].cfg)) group[i] = group[j];
-        if (group[i] < 0) group[i] = n_groups++;
+    }
+    if (!rc) {
+        n_groups = take_groups(groups, n, r, group, label);
+        if (n_groups < 0) rc = n_groups, n_groups = 0;
     }
     plot_ctx c;
     if (!rc) rc = plot_ctx_init(&c, &opt, out_dir, rep);
-    for (int q = 0; q < n_groups && !rc; q++) {
-        group_label(label[q], sizeof label[q], q, n_groups, r, group, n);
-        rc = group_compute(&s[q], r, group, n, q, &r[0].mi);
-    }
+    for (int q = 0; q < n_groups && !rc; q++) rc = group_compute(&s[q], r, group, n, q, &r[0].mi);
     unsigned want = opt.figures ? opt.figures : IP_FIG_ALL;
     char et[256];
     if (!rc) plot_estimator_title(et, sizeof et, &r[0].mi);
@@ -512,7 +446,6 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_options *o
     for (int i = 0; r && i < n; i++) {
         plot_mi_free(&r[i].mi);
         plot_metrics_free(&r[i].met);
-        free(r[i].cfg);
     }
     for (int q = 0; s && q < n; q++) group_free(&s[q]);
     free(r);

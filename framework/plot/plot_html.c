@@ -231,7 +231,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
     sb_puts(&b, "<h2 id=\"config\">Configuration</h2>\n");
     snprintf(path, sizeof path, "%s/config.yaml", run_dir);
     char *cfg = NULL;
-    if (!rc && plot_file_exists(path) && ip_read_file(path, &cfg, NULL) == IP_OK) {
+    if (!rc && ip_is_file(path) && ip_read_file(path, &cfg, NULL) == IP_OK) {
         sb_puts(&b, "<p>config.yaml as run:</p>\n<pre>");
         sb_html(&b, cfg);
         sb_puts(&b, "</pre>\n");
@@ -268,7 +268,7 @@ int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int
             snprintf(tmp, sizeof tmp, "%s", run_dirs[i]);
             if (!first) sb_puts(&b, ", ");
             first = 0;
-            if (plot_file_exists(idx) && plot_relpath(c->dir, idx, rel, sizeof rel) == IP_OK) {
+            if (ip_is_file(idx) && plot_relpath(c->dir, idx, rel, sizeof rel) == IP_OK) {
                 sb_puts(&b, "<a href=\"");
                 sb_html(&b, rel);
                 sb_puts(&b, "\">");

@@ -22,11 +22,9 @@ void sb_html(sbuf *b, const char *s);   /* s with & < > " escaped */
 void sb_gpstr(sbuf *b, const char *s);  /* s as a double-quoted gnuplot string literal */
 void sb_free(sbuf *b);
 
-/* Write `n` bytes to dir/name through dir/name.partial and a rename, so a reader never sees
- * a half-written file. */
+/* Write `n` bytes to dir/name through a temporary and a rename (ip_write_file_atomic), so a
+ * reader never sees a half-written file. */
 int plot_write_file(const char *dir, const char *name, const char *data, size_t n);
-/* Read a whole file (NUL-terminated, caller frees). IP_ERR_IO naming the path if it fails. */
-int plot_file_exists(const char *path);
 /* Relative path from directory `from` to `to` (both must exist), e.g. "../run1/index.html". */
 int plot_relpath(const char *from, const char *to, char *out, size_t cap);
 

@@ -4,14 +4,13 @@
 #include "plot_internal.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/status.h"
 
@@ -409,10 +408,9 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
     memset(rep, 0, sizeof *rep);
     unsigned want = wanted(&opt);
 
-    struct stat st;
-    if (stat(run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (!ip_is_dir(run_dir))
         return ip_fail(IP_ERR_IO, "%s: not a run directory (%s)", run_dir,
-                       errno == ENOENT ? "no such directory" : "not a directory");
+                       ip_path_exists(run_dir) ? "not a directory" : "no such directory");
     char name[256], path[PATH_MAX], fig_dir[PATH_MAX], out_dir[PATH_MAX];
     run_name(run_dir, name, sizeof name);
     snprintf(out_dir, sizeof out_dir, "%s", opt.out_dir ? opt.out_dir : run_dir);
@@ -423,12 +421,12 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
     int n_est = 0, rc = list_estimators(run_dir, opt.estimators, est, &n_est);
     if (rc) return rc;
     snprintf(path, sizeof path, "%s/metrics.csv", run_dir);
-    int have_metrics = plot_file_exists(path);
+    int have_metrics = ip_is_file(path);
     int have_any = have_metrics;
     for (int e = 0; e < n_est; e++) {
         char p2[PATH_MAX + 80];
         snprintf(p2, sizeof p2, "%s/analysis/%s.csv", run_dir, est[e]);
-        have_any |= plot_file_exists(p2);
+        have_any |= ip_is_file(p2);
     }
     if (!have_any)
         return ip_fail(IP_ERR_IO, "%s: no result tables to plot (neither metrics.csv nor analysis/%s.csv): "
@@ -455,7 +453,7 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
                             run_dir, run_dir);
     for (int e = 0; e < n_est && !rc; e++) {
         snprintf(csv_store[n_mi], sizeof csv_store[0], "%s/analysis/%s.csv", run_dir, est[e]);
-        if (!plot_file_exists(csv_store[n_mi])) {
+        if (!ip_is_file(csv_store[n_mi])) {
             plot_report_skipped(rep, "%s figures skipped: %s does not exist (run 'infoplane analyze %s/run.h5 "
                                      "--estimator %s' first)", est[e], csv_store[n_mi], run_dir, est[e]);
             continue;
@@ -482,7 +480,7 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         if (!rc && (want & IP_FIG_MI_EPOCHS)) rc = fig_mi_epochs(&c, m, name, et);
         char lp[PATH_MAX + 80];
         snprintf(lp, sizeof lp, "%s/analysis/%s_layers.csv", run_dir, est[e]);
-        if (!rc && (want & IP_FIG_LAYER_MI) && plot_file_exists(lp)) { /* optional table: no note when absent */
+        if (!rc && (want & IP_FIG_LAYER_MI) && ip_is_file(lp)) { /* optional table: no note when absent */
             plot_pairs p;
             rc = plot_pairs_read(lp, &p);
             if (!rc) rc = fig_layer_mi(&c, &p, est[e], name);

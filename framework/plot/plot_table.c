@@ -1,11 +1,10 @@
 /* Readers of the result tables other modules write (metrics.csv, analysis/ESTIMATOR.csv and
  * ESTIMATOR_layers.csv). Columns are found by header name, so extra or reordered columns are
- * fine; every malformed cell is reported with file, line and column. */
+ * fine; every malformed cell is reported with file, line and field (core/csv). */
 #include "plot_internal.h"
 
-#include "core/fsutil.h"
+#include "core/csv.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,125 +13,21 @@
 #include "core/mem.h"
 #include "core/status.h"
 
-#define MAX_COLS 32
-
-/* A parsed CSV: cells point into text (owned); row r's cells are cell[r * n_cols ...]. */
-typedef struct {
-    const char *path;
-    char *text;
-    int n_cols, n_rows;
-    char *header[MAX_COLS];
-    char **cell;
-    int *line;
-} csv;
-
-static void csv_free(csv *t)
+/* The column called `name`; a missing required one fails naming the file. */
+static int column(const ip_csv *t, const char *name, int required)
 {
-    free(t->text);
-    free(t->cell);
-    free(t->line);
-    memset(t, 0, sizeof *t);
+    int c = ip_csv_column(t, name);
+    if (c < 0 && required) ip_csv_fail(t, -1, -1, "no column '%s' in the header", name);
+    return c;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
-    return s;
-}
-
-/* Split a line in place at commas; returns the number of fields (at most cap). */
-static int split(char *line, char **f, int cap)
-{
-    int n = 0;
-    for (char *s = line;;) {
-        char *c = strchr(s, ',');
-        if (c) *c = '\0';
-        if (n < cap) f[n] = trim(s);
-        n++;
-        if (!c) break;
-        s = c + 1;
-    }
-    return n;
-}
-
-static int csv_read(const char *path, csv *t)
-{
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    int rc = ip_read_file(path, &t->text, NULL);
-    if (rc) return rc;
-    size_t lines = 1;
-    for (const char *s = t->text; *s; s++) lines += *s == '\n';
-    int lineno = 0, have_header = 0;
-    for (char *line = t->text, *next; line; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        if (trim(line)[0] == '\0') continue; /* blank lines, e.g. a trailing one */
-        if (!have_header) {
-            have_header = 1;
-            t->n_cols = split(line, t->header, MAX_COLS);
-            if (t->n_cols > MAX_COLS) {
-                csv_free(t);
-                return ip_fail(IP_ERR_FORMAT, "%s:%d: more than %d columns", path, lineno, MAX_COLS);
-            }
-            t->cell = ip_calloc(lines * (size_t)t->n_cols, sizeof *t->cell);
-            t->line = ip_calloc(lines, sizeof *t->line);
-            if (!t->cell || !t->line) {
-                csv_free(t);
-                return IP_ERR_NOMEM;
-            }
-            continue;
-        }
-        char *f[MAX_COLS + 1];
-        int n = split(line, f, MAX_COLS + 1);
-        if (n != t->n_cols) {
-            int cols = t->n_cols;
-            csv_free(t);
-            return ip_fail(IP_ERR_FORMAT, "%s:%d: %d fields, but the header has %d", path, lineno, n, cols);
-        }
-        memcpy(t->cell + (size_t)t->n_rows * t->n_cols, f, (size_t)n * sizeof *f);
-        t->line[t->n_rows++] = lineno;
-    }
-    if (!have_header) {
-        csv_free(t);
-        return ip_fail(IP_ERR_FORMAT, "%s: empty file (expected a header line)", path);
-    }
-    return IP_OK;
-}
-
-static int csv_col(const csv *t, const char *name, int required)
-{
-    for (int c = 0; c < t->n_cols; c++)
-        if (!strcmp(t->header[c], name)) return c;
-    if (required) ip_fail(IP_ERR_FORMAT, "%s: no column '%s' in the header", t->path, name);
-    return -1;
-}
-
-static const char *cell(const csv *t, int r, int c) { return t->cell[(size_t)r * t->n_cols + c]; }
-
-static int num(const csv *t, int r, int c, double *v)
-{
-    const char *s = cell(t, r, c);
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    if (end == s || *end || !isfinite(*v))
-        return ip_fail(IP_ERR_FORMAT, "%s:%d: column '%s': expected a finite number, got '%s'", t->path,
-                       t->line[r], t->header[c], s);
-    return IP_OK;
-}
-
-static int integer(const csv *t, int r, int c, int *v)
+static int integer(const ip_csv *t, int r, int c, int *v)
 {
     double d;
-    int rc = num(t, r, c, &d);
+    int rc = ip_csv_number(t, r, c, &d);
     if (rc) return rc;
     if (d != floor(d) || d < 0 || d > 1e9)
-        return ip_fail(IP_ERR_FORMAT, "%s:%d: column '%s': expected an epoch number, got '%s'", t->path,
-                       t->line[r], t->header[c], cell(t, r, c));
+        return ip_csv_fail(t, r, c, "expected an epoch number, got '%s'", ip_csv_cell(t, r, c));
     *v = (int)d;
     return IP_OK;
 }
@@ -140,19 +35,19 @@ static int integer(const csv *t, int r, int c, int *v)
 int plot_metrics_read(const char *path, plot_metrics *m)
 {
     memset(m, 0, sizeof *m);
-    csv t;
-    int rc = csv_read(path, &t);
+    ip_csv t;
+    int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
     if (rc) return rc;
     static const char *names[] = {"train_loss", "train_acc", "test_loss", "test_acc", "seconds"};
-    int ce = csv_col(&t, "epoch", 1), c[5];
-    for (int k = 0; k < 5; k++) c[k] = csv_col(&t, names[k], k < 4);
+    int ce = column(&t, "epoch", 1), c[5];
+    for (int k = 0; k < 5; k++) c[k] = column(&t, names[k], k < 4);
     if (ce < 0 || c[0] < 0 || c[1] < 0 || c[2] < 0 || c[3] < 0) {
-        csv_free(&t);
+        ip_csv_free(&t);
         return IP_ERR_FORMAT;
     }
     if (t.n_rows == 0) {
-        csv_free(&t);
-        return ip_fail(IP_ERR_FORMAT, "%s: no rows after the header", path);
+        ip_csv_free(&t);
+        return ip_csv_fail(&t, -1, -1, "no rows after the header");
     }
     size_t n = (size_t)t.n_rows;
     m->epoch = ip_malloc(n * sizeof *m->epoch);
@@ -160,7 +55,7 @@ int plot_metrics_read(const char *path, plot_metrics *m)
     if (!m->epoch || !all) {
         free(m->epoch);
         free(all);
-        csv_free(&t);
+        ip_csv_free(&t);
         return IP_ERR_NOMEM;
     }
     double *col[5] = {all, all + n, all + 2 * n, all + 3 * n, all + 4 * n};
@@ -169,13 +64,13 @@ int plot_metrics_read(const char *path, plot_metrics *m)
     for (int r = 0; r < t.n_rows && !rc; r++) {
         rc = integer(&t, r, ce, &m->epoch[r]);
         for (int k = 0; k < 5 && !rc; k++)
-            if (c[k] >= 0) rc = num(&t, r, c[k], &col[k][r]);
+            if (c[k] >= 0) rc = ip_csv_number(&t, r, c[k], &col[k][r]);
         if (!rc && r > 0 && m->epoch[r] <= m->epoch[r - 1])
-            rc = ip_fail(IP_ERR_FORMAT, "%s:%d: epoch %d after epoch %d (expected ascending epochs)", path,
-                         t.line[r], m->epoch[r], m->epoch[r - 1]);
+            rc = ip_csv_fail(&t, r, ce, "epoch %d after epoch %d (expected ascending epochs)", m->epoch[r],
+                             m->epoch[r - 1]);
         m->n = r + 1;
     }
-    csv_free(&t);
+    ip_csv_free(&t);
     if (rc) plot_metrics_free(m);
     return rc;
 }
@@ -233,44 +128,44 @@ static int epoch_index(const int *epochs, int n, int e)
 
 /* The rows of one (mode, beta) variant (the first in the file) and their units, shared by
  * the two MI readers. keep[r] marks the rows read; ep[r] their epochs. */
-static int select_variant(const csv *t, char *keep, int *ep, char *mode, double *beta, int *n_variants,
+static int select_variant(const ip_csv *t, char *keep, int *ep, char *mode, double *beta, int *n_variants,
                           char *unit, const char *est_or_null, char *est_out)
 {
-    int c_mode = csv_col(t, "mode", 0), c_beta = csv_col(t, "beta", 0), c_unit = csv_col(t, "unit", 0);
-    int c_est = csv_col(t, "estimator", 0), c_ep = csv_col(t, "epoch", 1);
+    int c_mode = column(t, "mode", 0), c_beta = column(t, "beta", 0), c_unit = column(t, "unit", 0);
+    int c_est = column(t, "estimator", 0), c_ep = column(t, "epoch", 1);
     if (c_ep < 0) return IP_ERR_FORMAT;
-    if (t->n_rows == 0) return ip_fail(IP_ERR_FORMAT, "%s: no rows after the header", t->path);
-    const char *m0 = c_mode >= 0 ? cell(t, 0, c_mode) : "";
-    const char *b0 = c_beta >= 0 ? cell(t, 0, c_beta) : "";
+    if (t->n_rows == 0) return ip_csv_fail(t, -1, -1, "no rows after the header");
+    const char *m0 = c_mode >= 0 ? ip_csv_cell(t, 0, c_mode) : "";
+    const char *b0 = c_beta >= 0 ? ip_csv_cell(t, 0, c_beta) : "";
     snprintf(mode, PLOT_NAME_LEN, "%s", m0);
     *beta = 0;
     if (c_beta >= 0 && b0[0]) {
-        int rc = num(t, 0, c_beta, beta);
+        int rc = ip_csv_number(t, 0, c_beta, beta);
         if (rc) return rc;
     }
-    if (est_out) snprintf(est_out, PLOT_NAME_LEN, "%s", c_est >= 0 ? cell(t, 0, c_est) : (est_or_null ? est_or_null : ""));
-    snprintf(unit, 16, "%s", c_unit >= 0 ? cell(t, 0, c_unit) : "nats");
+    if (est_out) snprintf(est_out, PLOT_NAME_LEN, "%s", c_est >= 0 ? ip_csv_cell(t, 0, c_est) : (est_or_null ? est_or_null : ""));
+    snprintf(unit, 16, "%s", c_unit >= 0 ? ip_csv_cell(t, 0, c_unit) : "nats");
     /* count variants: distinct (mode, beta) pairs, compared as text */
     int variants = 1;
     for (int r = 0; r < t->n_rows; r++) {
-        const char *m = c_mode >= 0 ? cell(t, r, c_mode) : "", *b = c_beta >= 0 ? cell(t, r, c_beta) : "";
+        const char *m = c_mode >= 0 ? ip_csv_cell(t, r, c_mode) : "", *b = c_beta >= 0 ? ip_csv_cell(t, r, c_beta) : "";
         keep[r] = !strcmp(m, m0) && !strcmp(b, b0);
         if (!keep[r]) {
             int seen = 0;
             for (int q = 0; q < r && !seen; q++)
-                seen = !keep[q] && !strcmp(c_mode >= 0 ? cell(t, q, c_mode) : "", m) &&
-                       !strcmp(c_beta >= 0 ? cell(t, q, c_beta) : "", b);
+                seen = !keep[q] && !strcmp(c_mode >= 0 ? ip_csv_cell(t, q, c_mode) : "", m) &&
+                       !strcmp(c_beta >= 0 ? ip_csv_cell(t, q, c_beta) : "", b);
             variants += !seen;
             continue;
         }
         int rc = integer(t, r, c_ep, &ep[r]);
         if (rc) return rc;
-        if (c_unit >= 0 && strcmp(cell(t, r, c_unit), unit))
-            return ip_fail(IP_ERR_FORMAT, "%s:%d: unit '%s' but earlier rows use '%s' (one unit per table)",
-                           t->path, t->line[r], cell(t, r, c_unit), unit);
+        if (c_unit >= 0 && strcmp(ip_csv_cell(t, r, c_unit), unit))
+            return ip_csv_fail(t, r, c_unit, "unit '%s' but earlier rows use '%s' (one unit per table)",
+                               ip_csv_cell(t, r, c_unit), unit);
     }
     if (strcmp(unit, "bits") && strcmp(unit, "nats"))
-        return ip_fail(IP_ERR_FORMAT, "%s:%d: unit '%s': expected bits or nats", t->path, t->line[0], unit);
+        return ip_csv_fail(t, 0, c_unit, "unit '%s': expected bits or nats", unit);
     *n_variants = variants;
     return IP_OK;
 }
@@ -278,10 +173,10 @@ static int select_variant(const csv *t, char *keep, int *ep, char *mode, double 
 int plot_mi_read(const char *path, plot_mi *m)
 {
     memset(m, 0, sizeof *m);
-    csv t;
-    int rc = csv_read(path, &t);
+    ip_csv t;
+    int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
     if (rc) return rc;
-    int c_layer = csv_col(&t, "layer", 1), c_x = csv_col(&t, "i_xt", 1), c_y = csv_col(&t, "i_ty", 1);
+    int c_layer = column(&t, "layer", 1), c_x = column(&t, "i_xt", 1), c_y = column(&t, "i_ty", 1);
     char *keep = ip_calloc((size_t)t.n_rows + 1, 1);
     int *ep = ip_calloc((size_t)t.n_rows + 1, sizeof *ep);
     m->layers = ip_calloc((size_t)t.n_rows + 1, sizeof *m->layers);
@@ -292,7 +187,7 @@ int plot_mi_read(const char *path, plot_mi *m)
     int *li = rc ? NULL : ip_calloc((size_t)t.n_rows + 1, sizeof *li);
     if (!rc && !li) rc = IP_ERR_NOMEM;
     for (int r = 0; r < t.n_rows && !rc; r++)
-        if (keep[r]) li[r] = intern(m->layers, &m->n_layers, cell(&t, r, c_layer));
+        if (keep[r]) li[r] = intern(m->layers, &m->n_layers, ip_csv_cell(&t, r, c_layer));
     if (!rc) {
         size_t n = (size_t)m->n_layers * (size_t)m->n_epochs;
         m->i_xt = ip_malloc(n * sizeof(double));
@@ -304,16 +199,15 @@ int plot_mi_read(const char *path, plot_mi *m)
         if (!keep[r]) continue;
         size_t at = (size_t)li[r] * m->n_epochs + (size_t)epoch_index(m->epochs, m->n_epochs, ep[r]);
         if (!isnan(m->i_xt[at]))
-            rc = ip_fail(IP_ERR_FORMAT, "%s:%d: a second row for layer '%s' at epoch %d", path, t.line[r],
-                         cell(&t, r, c_layer), ep[r]);
-        if (!rc) rc = num(&t, r, c_x, &m->i_xt[at]);
-        if (!rc) rc = num(&t, r, c_y, &m->i_ty[at]);
+            rc = ip_csv_fail(&t, r, -1, "a second row for layer '%s' at epoch %d", ip_csv_cell(&t, r, c_layer), ep[r]);
+        if (!rc) rc = ip_csv_number(&t, r, c_x, &m->i_xt[at]);
+        if (!rc) rc = ip_csv_number(&t, r, c_y, &m->i_ty[at]);
     }
     if (!m->estimator[0]) snprintf(m->estimator, sizeof m->estimator, "%s", "logdet");
     free(li);
     free(keep);
     free(ep);
-    csv_free(&t);
+    ip_csv_free(&t);
     if (rc) plot_mi_free(m);
     return rc;
 }
@@ -330,10 +224,10 @@ void plot_mi_free(plot_mi *m)
 int plot_pairs_read(const char *path, plot_pairs *p)
 {
     memset(p, 0, sizeof *p);
-    csv t;
-    int rc = csv_read(path, &t);
+    ip_csv t;
+    int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
     if (rc) return rc;
-    int ca = csv_col(&t, "layer_a", 1), cb = csv_col(&t, "layer_b", 1), cm = csv_col(&t, "mi", 1);
+    int ca = column(&t, "layer_a", 1), cb = column(&t, "layer_b", 1), cm = column(&t, "mi", 1);
     char *keep = ip_calloc((size_t)t.n_rows + 1, 1);
     int *ep = ip_calloc((size_t)t.n_rows + 1, sizeof *ep), *pi = ip_calloc((size_t)t.n_rows + 1, sizeof *pi);
     p->pairs = ip_calloc((size_t)t.n_rows + 1, sizeof *p->pairs);
@@ -347,7 +241,7 @@ int plot_pairs_read(const char *path, plot_pairs *p)
     for (int r = 0; r < t.n_rows && !rc; r++) {
         if (!keep[r]) continue;
         char key[sizeof p->pairs[0]];
-        snprintf(key, sizeof key, "%.*s ; %.*s", PLOT_NAME_LEN - 1, cell(&t, r, ca), PLOT_NAME_LEN - 1, cell(&t, r, cb));
+        snprintf(key, sizeof key, "%.*s ; %.*s", PLOT_NAME_LEN - 1, ip_csv_cell(&t, r, ca), PLOT_NAME_LEN - 1, ip_csv_cell(&t, r, cb));
         int i = 0;
         while (i < p->n_pairs && strcmp(p->pairs[i], key)) i++;
         if (i == p->n_pairs) memcpy(p->pairs[p->n_pairs++], key, sizeof key);
@@ -360,11 +254,11 @@ int plot_pairs_read(const char *path, plot_pairs *p)
         for (size_t i = 0; i < n && !rc; i++) p->mi[i] = NAN;
     }
     for (int r = 0; r < t.n_rows && !rc; r++)
-        if (keep[r]) rc = num(&t, r, cm, &p->mi[(size_t)pi[r] * p->n_epochs + (size_t)epoch_index(p->epochs, p->n_epochs, ep[r])]);
+        if (keep[r]) rc = ip_csv_number(&t, r, cm, &p->mi[(size_t)pi[r] * p->n_epochs + (size_t)epoch_index(p->epochs, p->n_epochs, ep[r])]);
     free(keep);
     free(ep);
     free(pi);
-    csv_free(&t);
+    ip_csv_free(&t);
     if (rc) plot_pairs_free(p);
     return rc;
 }

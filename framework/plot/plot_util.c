@@ -1,6 +1,6 @@
-/* The plot module's plumbing: text buffers, atomic file writes, finding and running gnuplot
- * (posix_spawn, exit status and stderr checked), and the styling every figure shares so the
- * figures of a run look like one family. */
+/* The plot module's plumbing: text buffers, file writes (through core/fsutil), finding and
+ * running gnuplot (posix_spawn, exit status and stderr checked), and the styling every figure
+ * shares so the figures of a run look like one family. */
 #include "plot_internal.h"
 
 #include <errno.h>
@@ -111,12 +111,6 @@ int plot_write_file(const char *dir, const char *name, const char *data, size_t 
     return ip_write_file_atomic(path, data, n);
 }
 
-int plot_file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int plot_relpath(const char *from, const char *to, char *out, size_t cap)
 {
     char a[PATH_MAX], b[PATH_MAX];
@@ -143,7 +137,7 @@ int plot_relpath(const char *from, const char *to, char *out, size_t cap)
 
 /* ---- gnuplot ---- */
 
-static int executable(const char *p) { return access(p, X_OK) == 0 && plot_file_exists(p); }
+static int executable(const char *p) { return access(p, X_OK) == 0 && ip_is_file(p); }
 
 int ip_plot_find_gnuplot(char *path, unsigned long cap)
 {
@@ -220,12 +214,7 @@ int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, c
         return ip_fail(IP_ERR, "gnuplot failed on %s/%s (%s%s):\n%s", dir, script, why,
                        produced ? "" : ", no output", msg[0] ? msg : "(no message on stderr)");
     }
-    if (rename(partial_path, final_path) != 0) {
-        int e = errno;
-        unlink(partial_path);
-        return ip_fail(IP_ERR_IO, "%s: cannot rename to %s: %s", partial_path, final_path, strerror(e));
-    }
-    return IP_OK;
+    return ip_publish_file(partial_path, final_path);
 }
 
 /* ---- shared figure setup ---- */
@@ -235,11 +224,15 @@ int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_p
     memset(c, 0, sizeof *c);
     c->opt = opt;
     c->rep = rep;
-    c->ext = opt->format == IP_PLOT_PDF ? "pdf" : opt->format == IP_PLOT_SVG ? "svg" : "png";
+    if (opt->format < IP_PLOT_PNG || opt->format > IP_PLOT_SVG)
+        return ip_fail(IP_ERR, "figure format %d: expected png, pdf or svg", (int)opt->format);
+    c->ext = ip_plot_format_names[opt->format];
     c->width = opt->width > 0 ? opt->width : 900;
     c->height = opt->height > 0 ? opt->height : 700;
-    if (c->width < 200 || c->height < 150 || c->width > 10000 || c->height > 10000)
-        return ip_fail(IP_ERR, "figure size %dx%d: expected 200x150 .. 10000x10000", c->width, c->height);
+    if (c->width < IP_PLOT_MIN_SIZE || c->height < IP_PLOT_MIN_SIZE || c->width > IP_PLOT_MAX_SIZE ||
+        c->height > IP_PLOT_MAX_SIZE)
+        return ip_fail(IP_ERR, "figure size %dx%d: width and height must be %d..%d pixels", c->width, c->height,
+                       IP_PLOT_MIN_SIZE, IP_PLOT_MAX_SIZE);
     if (snprintf(c->dir, sizeof c->dir, "%s", dir) >= (int)sizeof c->dir)
         return ip_fail(IP_ERR_IO, "%s: path too long", dir);
     int rc = ip_plot_find_gnuplot(c->gnuplot, sizeof c->gnuplot);
@@ -509,6 +502,8 @@ void plot_report_skipped(ip_plot_report *r, const char *fmt, ...)
     vsnprintf(r->skipped[r->n_skipped++], sizeof r->skipped[0], fmt, ap);
     va_end(ap);
 }
+
+const char *const ip_plot_format_names[] = {"png", "pdf", "svg", NULL};
 
 void ip_plot_options_default(ip_plot_options *opt)
 {

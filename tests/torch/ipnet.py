@@ -1,7 +1,7 @@
 """PyTorch twin of an infoplane network, built from the layer manifest that the C side writes.
 
 The manifest is plain text, one item per line (written by tests/test_torch_xcheck.c and
-tests/bench_train.c, so the Python side never re-states an architecture by hand):
+bench/bench_train.c, so the Python side never re-states an architecture by hand):
 
     input C H W
     classes K

@@ -1,4 +1,4 @@
-/* Timing helpers shared by the benchmark programs (tests/bench_*.c). */
+/* Timing helpers shared by the benchmark programs (bench/bench_*.c). */
 #ifndef IP_BENCHUTIL_H
 #define IP_BENCHUTIL_H
 

@@ -33,12 +33,12 @@
 
 /* The architecture and training settings in tests/torch/ipnet.py's manifest format. */
 static int write_manifest(const char *path, const char *model, const ip_layer_spec *specs, int n, ip_shape in,
-                          int classes, const ip_optimizer_settings *t)
+                          int classes, int batch, const ip_optimizer_settings *t)
 {
     FILE *f = fopen(path, "w");
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot create", path);
     fprintf(f, "# %s, written by bench_train\ninput %d %d %d\nclasses %d\n", model, in.c, in.h, in.w, classes);
-    fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", BENCH_BATCH, t->lr, t->momentum, t->weight_decay);
+    fprintf(f, "batch %d\nsgd %.17g %.17g %.17g\n", batch, t->lr, t->momentum, t->weight_decay);
     ip_write_ipnet_layers(f, specs, n);
     if (fclose(f) != 0) return ip_fail(IP_ERR_IO, "%s: write failed", path);
     return IP_OK;
@@ -71,7 +71,7 @@ static int bench_model(const char *label, const char *arch, const ip_dataset *d,
     if (arch_dir) {
         char path[1200];
         snprintf(path, sizeof path, "%s/%s.txt", arch_dir, label);
-        if ((rc = write_manifest(path, label, specs, n, in, d->n_classes, &t)) != IP_OK) goto out;
+        if ((rc = write_manifest(path, label, specs, n, in, d->n_classes, BENCH_BATCH, &t)) != IP_OK) goto out;
     }
     if ((rc = ip_network_create(&net, specs, n, in, BENCH_BATCH)) != IP_OK) goto out;
     ip_rng rng;

@@ -1,0 +1,73 @@
+/* The steps shared by `run` and the single commands (see steps.h). */
+#include "steps.h"
+#include "commands.h"
+#include "compare_groups.h"
+
+#include "core/names.h"
+#include "core/status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cli_print_final(const ip_epoch_metrics *m)
+{
+    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m->epoch,
+           m->train_loss, m->train_acc, m->test_loss, m->test_acc);
+}
+
+int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(estimators[i], "logdet"))
+            return cli_error("analyze: estimator '%s' is not available in this build (have: logdet)", estimators[i]);
+    char group[128], dir[4096];
+    if (ip_logdet_analyze(run_path, opt, group) != IP_OK) return cli_error("%s", ip_error_message());
+    ip_logdet_analyze_dir(run_path, dir, sizeof dir);
+    printf("analyze: %s: LogDet results in /analysis/%s and %s/logdet.csv\n", run_path, group, dir);
+    return 0;
+}
+
+static void print_report(const ip_plot_report *rep)
+{
+    for (int i = 0; i < rep->n_made; i++) printf("wrote %s\n", rep->made[i]);
+    for (int i = 0; i < rep->n_skipped; i++) fprintf(stderr, "infoplane: note: %s\n", rep->skipped[i]);
+}
+
+int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
+{
+    int failed = 0;
+    ip_plot_report rep;
+    ip_plot_options one = *opt;
+    if (n > 1) one.out_dir = NULL; /* --out names the comparison's directory then */
+    for (int i = 0; i < n; i++) {
+        int rc = ip_plot_run(runs[i], &one, &rep);
+        print_report(&rep);
+        if (rc) {
+            cli_error("%s", ip_error_message());
+            failed = 1;
+            if (strstr(ip_error_message(), "gnuplot not found")) break; /* the same for every run */
+        }
+    }
+    if (n > 1 && !failed) {
+        cli_run_groups g;
+        int rc = cli_group_runs(n, runs, &g);
+        if (rc == IP_OK) {
+            rc = ip_plot_compare(n, runs, &g.groups, opt, &rep);
+            print_report(&rep);
+        }
+        cli_run_groups_free(&g);
+        if (rc != IP_OK) {
+            cli_error("%s", ip_error_message());
+            failed = 1;
+        }
+    }
+    return failed;
+}
+
+int cli_plot_format(const char *what, const char *name, ip_plot_format *format)
+{
+    int f = ip_name_find(ip_plot_format_names, name);
+    if (f < 0) return cli_error("%s %s: expected png, pdf or svg", what, name);
+    *format = (ip_plot_format)f;
+    return 0;
+}
