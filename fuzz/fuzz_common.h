@@ -54,4 +54,28 @@ static inline void fuzz_split(const uint8_t *data, size_t n, size_t *n_first, co
     *n_second = 0;
 }
 
+/* Writes the two halves of an input (fuzz_split) as DIR/first and DIR/second, then loads the
+ * dataset `name` from DIR through ip_data_load, as a config with data.path = DIR would. */
+#ifdef IP_DATASET_H
+static inline void fuzz_load_two_files(const char *name, const char *first, const char *second,
+                                       const uint8_t *data, size_t n)
+{
+    size_t n_first, n_second;
+    const uint8_t *rest;
+    char path[512];
+    fuzz_split(data, n, &n_first, &rest, &n_second);
+    fuzz_write(path, sizeof path, first, data, n_first);
+    fuzz_write(path, sizeof path, second, rest, n_second);
+
+    ip_data_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(cfg.dataset, sizeof cfg.dataset, "%s", name);
+    snprintf(cfg.path, sizeof cfg.path, "%s", fuzz_dir());
+    cfg.train_fraction = 0.85;
+    ip_data d;
+    memset(&d, 0, sizeof d);
+    if (ip_data_load(&d, &cfg, 1) == 0) ip_data_free(&d);
+}
+#endif
+
 #endif
