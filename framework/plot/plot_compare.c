@@ -181,13 +181,15 @@ static int fig_compare_plane(plot_ctx *c, const plot_mi *ref, const group_stats 
         e0 = s[q].epochs[0] < e0 ? s[q].epochs[0] : e0;
         e1 = s[q].epochs[s[q].n_epochs - 1] > e1 ? s[q].epochs[s[q].n_epochs - 1] : e1;
         for (int l = 0; l < ref->n_layers; l++) {
-            sb_printf(&d, "%s# group %d, %s\n", q + l ? "\n\n" : "", q, ref->layers[l]);
+            sb_printf(&d, "%s# group %d, ", q + l ? "\n\n" : "", q);
+            sb_line(&d, ref->layers[l]);
+            sb_puts(&d, "\n");
             for (int k = 0; k < s[q].n_epochs; k++) {
                 size_t at = (size_t)l * s[q].n_epochs + k;
                 if (isnan(s[q].mx[at])) continue;
                 sb_printf(&d, "%d %.6g %.9g %.9g %.9g %.9g ", s[q].epochs[k], plot_epoch_colour(s[q].epochs[k], log_spaced),
                           s[q].mx[at], s[q].my[at], s[q].sx[at], s[q].sy[at]);
-                sb_gpstr(&d, ref->layers[l]);
+                sb_datstr(&d, ref->layers[l]);
                 sb_puts(&d, "\n");
                 xmin = fmin(xmin, s[q].mx[at] - s[q].sx[at]), xmax = fmax(xmax, s[q].mx[at] + s[q].sx[at]);
                 ymin = fmin(ymin, s[q].my[at] - s[q].sy[at]), ymax = fmax(ymax, s[q].my[at] + s[q].sy[at]);
@@ -268,7 +270,9 @@ static int fig_compare_mi_epochs(plot_ctx *c, const plot_mi *ref, const group_st
     int e0 = s[0].epochs[0], e1 = s[0].epochs[0];
     for (int q = 0; q < n_groups; q++)
         for (int l = 0; l < ref->n_layers; l++) {
-            sb_printf(&d, "%s# group %d, %s\n", q + l ? "\n\n" : "", q, ref->layers[l]);
+            sb_printf(&d, "%s# group %d, ", q + l ? "\n\n" : "", q);
+            sb_line(&d, ref->layers[l]);
+            sb_puts(&d, "\n");
             for (int k = 0; k < s[q].n_epochs; k++) {
                 size_t at = (size_t)l * s[q].n_epochs + k;
                 if (isnan(s[q].mx[at])) continue;
@@ -328,7 +332,9 @@ static int fig_compare_curves(plot_ctx *c, const group_stats *s, int n_groups, c
     double acc_lo = 100;
     int e0 = s[0].met_epochs[0], e1 = e0;
     for (int q = 0; q < n_groups; q++) {
-        sb_printf(&d, "%s# %s\n", q ? "\n\n" : "", label[q]);
+        sb_printf(&d, "%s# ", q ? "\n\n" : "");
+        sb_line(&d, label[q]);
+        sb_puts(&d, "\n");
         for (int k = 0; k < s[q].n_met; k++) {
             const double *row = s[q].met + (size_t)k * 6;
             sb_printf(&d, "%d %.9g %.9g %.9g %.9g %.9g %.9g\n", s[q].met_epochs[k], row[0], row[1], row[2], row[3],

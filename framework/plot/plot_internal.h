@@ -19,7 +19,9 @@ typedef struct {
 void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_puts(sbuf *b, const char *s);
 void sb_html(sbuf *b, const char *s);   /* s with & < > " escaped */
-void sb_gpstr(sbuf *b, const char *s);  /* s as a double-quoted gnuplot string literal */
+void sb_gpstr(sbuf *b, const char *s);  /* s as an inert single-quoted gnuplot string (script) */
+void sb_datstr(sbuf *b, const char *s); /* s as a one-line "..." string column of a data file */
+void sb_line(sbuf *b, const char *s);   /* s with control characters as spaces (comment lines) */
 void sb_free(sbuf *b);
 
 /* Write `n` bytes to dir/name through a temporary and a rename (ip_write_file_atomic), so a

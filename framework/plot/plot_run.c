@@ -57,13 +57,15 @@ static void plane_data(sbuf *d, const plot_mi *m, int log_spaced)
                  "# one block per layer (gnuplot index 0, 1, ...), blocks separated by two blank lines\n",
               m->estimator, m->unit, log_spaced ? "log10(epoch + 1)" : "epoch");
     for (int l = 0; l < m->n_layers; l++) {
-        sb_printf(d, "%s# %s\n", l ? "\n\n" : "", m->layers[l]);
+        sb_printf(d, "%s# ", l ? "\n\n" : "");
+        sb_line(d, m->layers[l]);
+        sb_puts(d, "\n");
         for (int k = 0; k < m->n_epochs; k++) {
             size_t at = (size_t)l * m->n_epochs + k;
             if (isnan(m->i_xt[at]) || isnan(m->i_ty[at])) continue;
             sb_printf(d, "%d %.6g %.9g %.9g ", m->epochs[k], plot_epoch_colour(m->epochs[k], log_spaced),
                       m->i_xt[at], m->i_ty[at]);
-            sb_gpstr(d, m->layers[l]);
+            sb_datstr(d, m->layers[l]);
             sb_puts(d, "\n");
         }
     }
@@ -242,7 +244,9 @@ static int fig_mi_epochs(plot_ctx *c, const plot_mi *m, const char *run, const c
                   "# columns: epoch, epoch + 1 (the log-scale x), I(X;T), I(T;Y); one block per layer\n",
               m->estimator, m->unit);
     for (int l = 0; l < m->n_layers; l++) {
-        sb_printf(&d, "%s# %s\n", l ? "\n\n" : "", m->layers[l]);
+        sb_printf(&d, "%s# ", l ? "\n\n" : "");
+        sb_line(&d, m->layers[l]);
+        sb_puts(&d, "\n");
         for (int k = 0; k < m->n_epochs; k++) {
             size_t at = (size_t)l * m->n_epochs + k;
             if (isnan(m->i_xt[at]) || isnan(m->i_ty[at])) continue;
@@ -282,7 +286,9 @@ static int fig_layer_mi(plot_ctx *c, const plot_pairs *p, const char *estimator,
     sb_printf(&d, "# %s MI between layers, unit %s; columns: epoch, epoch + 1, MI; one block per pair\n",
               estimator, p->unit);
     for (int q = 0; q < p->n_pairs; q++) {
-        sb_printf(&d, "%s# %s\n", q ? "\n\n" : "", p->pairs[q]);
+        sb_printf(&d, "%s# ", q ? "\n\n" : "");
+        sb_line(&d, p->pairs[q]);
+        sb_puts(&d, "\n");
         for (int k = 0; k < p->n_epochs; k++) {
             double v = p->mi[(size_t)q * p->n_epochs + k];
             if (!isnan(v)) sb_printf(&d, "%d %d %.9g\n", p->epochs[k], p->epochs[k] + 1, v);

@@ -81,18 +81,47 @@ void sb_html(sbuf *b, const char *s)
 
 void sb_gpstr(sbuf *b, const char *s)
 {
+    /* A single-quoted gnuplot string is inert: no backslash escapes, no backquote command
+     * substitution and no @macro expansion happen inside it (a double-quoted one runs `...`).
+     * Only ' itself needs doubling; a line break is spliced in as the expression '..."\n"...',
+     * which titles and labels accept; other control characters become spaces. */
+    sb_puts(b, "'");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\'') {
+            sb_puts(b, "''");
+        } else if (ch == '\n') {
+            sb_puts(b, "'.\"\\n\".'");
+        } else if (ch == '\r') {
+            continue;
+        } else {
+            char c[2] = {ch < 0x20 || ch == 0x7f ? ' ' : (char)ch, 0};
+            sb_puts(b, c);
+        }
+    }
+    sb_puts(b, "'");
+}
+
+void sb_datstr(sbuf *b, const char *s)
+{
+    /* A data file's string column: gnuplot reads "..." there without escapes, so a " inside
+     * becomes ' and a line break or other control character a space (one row stays one line). */
     sb_puts(b, "\"");
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') sb_puts(b, "\\");
-        if (*s == '\r') continue;
-        if (*s == '\n') { /* a title's line break, as gnuplot's escape */
-            sb_puts(b, "\\n");
-            continue;
-        }
-        char c[2] = {*s, 0};
+        unsigned char ch = (unsigned char)*s;
+        char c[2] = {ch == '"' ? '\'' : ch < 0x20 || ch == 0x7f ? ' ' : (char)ch, 0};
         sb_puts(b, c);
     }
     sb_puts(b, "\"");
+}
+
+void sb_line(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        char c[2] = {ch < 0x20 || ch == 0x7f ? ' ' : (char)ch, 0};
+        sb_puts(b, c);
+    }
 }
 
 void sb_free(sbuf *b)
