@@ -238,6 +238,12 @@ int ip_data_assemble(ip_data *d, const ip_data_source *train, const ip_data_sour
         /* One source: a seeded shuffle, then the first train_fraction for training. */
         double frac = ip_data_train_fraction(cfg);
         int n_split = (int)floor(frac * train->n + 0.5);
+        if (n_split < 1) {
+            rc = ip_fail(IP_ERR, "data.train_fraction = %g leaves no training sample: %g of the %d samples of %s "
+                                 "rounds to 0 (expected at least 1; a fraction of %g or more gives one)",
+                         frac, frac, train->n, train->name, 1.0 / train->n);
+            goto out;
+        }
         ip_rng_shuffle_int(&rng, order, train->n);
         if ((rc = apply_limit(n_split, cfg->train_size, "train_size", "the training split", &n_train)) < 0) goto out;
         if ((rc = apply_limit(train->n - n_split, cfg->test_size, "test_size", "the test split", &n_test)) < 0)

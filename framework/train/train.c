@@ -15,6 +15,7 @@
 #include "../nn/network.h"
 #include "../nn/optim.h"
 #include "../record/schedule.h"
+#include "train_plan.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ _Static_assert(IP_MAX_LAYERS <= IP_RUN_MAX_LAYERS, "record/ takes fewer layers t
 
 /* Everything one training run holds, freed in one place. */
 typedef struct {
+    ip_train_plan plan;            /* the batch and analysis-set sizes, checked against memory */
     ip_data data;
     ip_network *net;
     ip_optimizer opt;
@@ -77,8 +79,7 @@ static void evaluate(ip_network *net, const ip_dataset *s, ip_fixed_rows *rows, 
 static int build_analysis_set(trainer *t, const ip_record_config *rc)
 {
     const ip_dataset *tr = &t->data.train, *te = &t->data.test;
-    int n_train = rc->samples > 0 && rc->samples < tr->n ? rc->samples : tr->n;
-    int n_test = rc->test_samples < te->n ? rc->test_samples : te->n;
+    int n_train = t->plan.n_analysis_train, n_test = t->plan.n_analysis_test;
     if (rc->samples > tr->n)
         fprintf(stderr, "infoplane: note: record.samples = %d but the training set has %d; using %d\n",
                 rc->samples, tr->n, tr->n);
@@ -177,7 +178,7 @@ static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m,
 static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch_metrics *m)
 {
     const ip_dataset *tr = &t->data.train;
-    int bs = cfg->train.batch_size, hits = 0, batch_no = 0;
+    int bs = t->plan.batch, hits = 0, batch_no = 0;
     double total = 0;
     /* Shuffle from the identity every epoch, so the order depends only on the RNG state,
      * which the run file saves: a resumed run then sees the same batches. */
@@ -190,7 +191,7 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
         float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
         if (!isfinite(loss))
             return ip_fail(IP_ERR_NUMERIC,
-                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.optim.lr). "
+                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.lr). "
                            "Epochs up to %d are saved in the run file",
                            epoch, batch_no, (double)loss, epoch - 1);
         ip_optimizer_step(&t->opt, t->net->params, t->net->grads);
@@ -274,12 +275,13 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     }
     ip_shape input = {tr->c, tr->h, tr->w};
     if ((rc = ip_model_build(&cfg->model, input, tr->n_classes, specs, &n_specs)) != IP_OK) goto out;
-    int max_batch = cfg->train.batch_size > 256 ? cfg->train.batch_size : 256;
-    if ((rc = ip_network_create(&t.net, specs, n_specs, input, max_batch)) != IP_OK) goto out;
+    /* Sizes settled and checked against the machine before anything large is allocated. */
+    if ((rc = ip_train_plan_make(&t.plan, cfg, &t.data, specs, n_specs)) != IP_OK) goto out;
+    const int bs = t.plan.batch;
+    if ((rc = ip_network_create(&t.net, specs, n_specs, input, t.plan.max_batch)) != IP_OK) goto out;
     if ((rc = ip_optimizer_create(&t.opt, &cfg->train.optim, t.net->n_params)) != IP_OK) goto out;
     /* The cosine schedule runs over every step of the run: epochs * ceil(n_train / batch). */
-    ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + cfg->train.batch_size - 1) /
-                                                             cfg->train.batch_size));
+    ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + bs - 1) / bs));
     ip_rng_seed(&t.rng, cfg->seed);
     ip_network_init(t.net, cfg->model.init, &t.rng);
 
@@ -297,10 +299,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     for (int l = 0; l < t.n_rec; l++) rec_floats += (size_t)t.analysis.n * t.rec_units[l];
     int feat = ip_dataset_features(tr);
     t.rec_buf = ip_malloc(sizeof(float) * (rec_floats ? rec_floats : 1));
-    t.batch_x = ip_malloc(sizeof(float) * (size_t)cfg->train.batch_size * feat);
-    t.batch_y = ip_malloc(sizeof(int) * (size_t)cfg->train.batch_size);
+    t.batch_x = ip_malloc(sizeof(float) * (size_t)bs * feat);
+    t.batch_y = ip_malloc(sizeof(int) * (size_t)bs);
     t.order = ip_malloc(sizeof(int) * (size_t)tr->n);
-    if (cfg->train.augment_shift > 0 && !(t.shift = ip_malloc(sizeof(int) * 2 * (size_t)cfg->train.batch_size))) {
+    if (cfg->train.augment_shift > 0 && !(t.shift = ip_malloc(sizeof(int) * 2 * (size_t)bs))) {
         rc = IP_ERR_NOMEM;
         goto out;
     }
