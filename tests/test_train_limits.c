@@ -2,7 +2,8 @@
  * hostile but realistic user would: sizes that cannot fit in memory are refused before anything
  * large is allocated (naming the key, what it needs and what the machine has), a batch larger
  * than the training set is the whole set (the same bytes as asking for exactly that), a config
- * that leaves no training sample or fewer than two analysis samples is refused before training. */
+ * that leaves no training sample or fewer than two analysis samples is refused before training,
+ * and a run without a test set trains, analyses and plots without test curves. */
 #include "testutil.h"
 
 #include "test_run_util.h"
@@ -118,6 +119,36 @@ static void test_too_few_samples_refused(void **state)
     if (access(p, F_OK) == 0) fail_msg("%s was written by a refused run", p);
 }
 
+/* data.train_fraction 1: no test set. Training, analysis and plotting complete; the test metrics
+ * are absent (not NaN) from the final line and metrics.csv; the curves have no test series. */
+static void test_no_test_set(void **state)
+{
+    (void)state;
+    int rc = run_cli("run configs/demo_tishby.yaml --set data.train_fraction=1 --set train.epochs=5 --quiet "
+                     "--out %s/notest", run_dir);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, run_err);
+    const char *final = strstr(run_out, "final: epoch=5 train_loss=");
+    if (!final) fail_msg("no final line in:\n%s", run_out);
+    if (strstr(final, "test")) fail_msg("test metrics in the final line of a run without a test set:\n%s", final);
+    char p[1300], text[4096];
+    snprintf(p, sizeof p, "%s/notest/metrics.csv", run_dir);
+    ip_test_slurp(p, text, sizeof text);
+    if (strncmp(text, "epoch,train_loss,train_acc,seconds\n", 35)) fail_msg("metrics.csv:\n%s", text);
+    if (strstr(text, "nan")) fail_msg("NaN in metrics.csv:\n%s", text);
+    snprintf(p, sizeof p, "%s/notest/figures/curves.gp", run_dir);
+    ip_test_slurp(p, text, sizeof text);
+    if (!strstr(text, "title \"train\"") || strstr(text, "title \"test\"")) fail_msg("curves.gp:\n%s", text);
+    snprintf(p, sizeof p, "%s/notest/index.html", run_dir);
+    ip_test_slurp(p, text, sizeof text);
+    expect_text(text, "no test set");
+    /* Compared with a run that has one: the comparison's curves are left out, with the reason. */
+    rc = run_cli("run configs/demo_tishby.yaml --set train.epochs=5 --quiet --out %s/with_test", run_dir);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, run_err);
+    rc = run_cli("plot %s/notest %s/with_test --out %s/compare", run_dir, run_dir, run_dir);
+    if (rc != 0) fail_msg("exit %d:\n%s", rc, run_err);
+    expect_text(run_err, "notest has no test set");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_layer_sizes_past_int_refused),
         cmocka_unit_test(test_batch_larger_than_training_set),
         cmocka_unit_test(test_too_few_samples_refused),
+        cmocka_unit_test(test_no_test_set),
     };
     return cmocka_run_group_tests(tests, run_setup, run_teardown);
 }

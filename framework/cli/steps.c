@@ -6,13 +6,17 @@
 #include "core/names.h"
 #include "core/status.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 void cli_print_final(const ip_epoch_metrics *m)
 {
-    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m->epoch,
-           m->train_loss, m->train_acc, m->test_loss, m->test_acc);
+    if (isnan(m->test_loss) && isnan(m->test_acc)) /* no test set: its metrics are absent */
+        printf("final: epoch=%d train_loss=%.6f train_acc=%.4f\n", m->epoch, m->train_loss, m->train_acc);
+    else
+        printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m->epoch,
+               m->train_loss, m->train_acc, m->test_loss, m->test_acc);
 }
 
 int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt)

@@ -8,7 +8,8 @@
 #include "plot/plot.h"
 #include "record/run.h"
 
-/* The `final:` summary line on stdout that train and run end with. */
+/* The `final:` summary line on stdout that train and run end with (without the test fields when
+ * the run has no test set: its test metrics are NaN). */
 void cli_print_final(const ip_epoch_metrics *m);
 
 /* Analyze run_path with each of the n estimators named (only "logdet" exists in this build; any

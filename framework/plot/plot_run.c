@@ -313,18 +313,34 @@ static int fig_layer_mi(plot_ctx *c, const plot_pairs *p, const char *estimator,
 static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
 {
     sbuf d = {0}, g = {0};
-    sb_puts(&d, "# loss and accuracy per epoch (epoch 0 = the initial network)\n"
-                "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n");
+    /* Without a test set (mt->has_test 0) only the training curves are drawn. */
+    sb_puts(&d, mt->has_test ? "# loss and accuracy per epoch (epoch 0 = the initial network)\n"
+                               "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n"
+                             : "# loss and accuracy per epoch (epoch 0 = the initial network); the run has no test set\n"
+                               "# columns: epoch, train loss, train accuracy %\n");
     double acc_min = 100;
     for (int i = 0; i < mt->n; i++) {
-        sb_printf(&d, "%d %.9g %.9g %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i],
-                  mt->test_loss[i], 100 * mt->test_acc[i]);
-        acc_min = fmin(acc_min, 100 * fmin(mt->train_acc[i], mt->test_acc[i]));
+        if (mt->has_test) {
+            sb_printf(&d, "%d %.9g %.9g %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i],
+                      mt->test_loss[i], 100 * mt->test_acc[i]);
+            acc_min = fmin(acc_min, 100 * fmin(mt->train_acc[i], mt->test_acc[i]));
+        } else {
+            sb_printf(&d, "%d %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i]);
+            acc_min = fmin(acc_min, 100 * mt->train_acc[i]);
+        }
     }
+    /* the test series, or nothing */
+    char test_loss[160] = "", test_acc[160] = "";
     const char *style = mt->n == 1 ? "points pt 7 ps 1.2" : mt->n <= 40 ? "linespoints pt 7 ps 0.5" : "lines";
+    if (mt->has_test) {
+        snprintf(test_loss, sizeof test_loss, ", \\\n     'curves.dat' using 1:4 with %s lw 2 lc rgb \"%s\" title \"test\"",
+                 style, plot_series_colour(1));
+        snprintf(test_acc, sizeof test_acc, ", \\\n     'curves.dat' using 1:5 with %s lw 2 lc rgb \"%s\" title \"test\"",
+                 style, plot_series_colour(1));
+    }
     char title[1024];
-    snprintf(title, sizeof title, "Loss and accuracy: run %s (%d epoch%s recorded)", run, mt->n,
-             mt->n == 1 ? "" : "s");
+    snprintf(title, sizeof title, "Loss and accuracy: run %s (%d epoch%s recorded%s)", run, mt->n,
+             mt->n == 1 ? "" : "s", mt->has_test ? "" : ", no test set");
     sb_puts(&g, "set multiplot layout 1,2 margins 0.1,0.97,0.18,0.86 spacing 0.1,0.1 title ");
     sb_gpstr(&g, title);
     sb_puts(&g, "\nset xlabel \"epoch\"\n");
@@ -333,15 +349,13 @@ static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
     if (e1 > e0) sb_printf(&g, "set xrange [%d:%d]\n", e0, e1);
     else sb_printf(&g, "set xrange [%d:%d]\n", e0 - 1, e0 + 1);
     sb_printf(&g, "set title \"Cross-entropy loss\"\nset ylabel \"loss [nats]\"\nset yrange [0:*]\n"
-                  "plot 'curves.dat' using 1:2 with %s lw 2 lc rgb \"%s\" title \"train\", \\\n"
-                  "     'curves.dat' using 1:4 with %s lw 2 lc rgb \"%s\" title \"test\"\nunset key\n",
-              style, plot_series_colour(0), style, plot_series_colour(1));
+                  "plot 'curves.dat' using 1:2 with %s lw 2 lc rgb \"%s\" title \"train\"%s\nunset key\n",
+              style, plot_series_colour(0), test_loss);
     double lo = floor(acc_min / 10) * 10;
     sb_printf(&g, "set title \"Accuracy\"\nset ylabel \"accuracy [%%]\"\nset yrange [%g:100]\n"
-                  "plot 'curves.dat' using 1:3 with %s lw 2 lc rgb \"%s\" title \"train\", \\\n"
-                  "     'curves.dat' using 1:5 with %s lw 2 lc rgb \"%s\" title \"test\"\n"
+                  "plot 'curves.dat' using 1:3 with %s lw 2 lc rgb \"%s\" title \"train\"%s\n"
                   "unset multiplot\n",
-              lo >= 100 ? 90 : lo, style, plot_series_colour(0), style, plot_series_colour(1));
+              lo >= 100 ? 90 : lo, style, plot_series_colour(0), test_acc);
     return plot_render(c, "curves", NULL, &g, &d, 0);
 }
 

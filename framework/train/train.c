@@ -127,16 +127,23 @@ static int record_epoch(trainer *t, int epoch)
     return ip_run_append_activations(t->run, epoch, layer_out);
 }
 
+/* metrics.csv: one row per epoch. Without a test set (data.train_fraction 1, idx files without
+ * test files) the test columns are left out rather than filled with NaN. */
 static int write_metrics_csv(const trainer *t, const char *dir)
 {
     size_t cap = 128 + (size_t)t->n_history * 128;
     char *buf = ip_malloc(cap), path[IP_PATH_LEN + 32];
     if (!buf) return IP_ERR_NOMEM;
-    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n");
+    int test = t->data.test.n > 0;
+    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
     for (int i = 0; i < t->n_history; i++) {
         const ip_epoch_metrics *m = &t->history[i];
-        n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
-                              m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        if (test)
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
+                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
+                                  m->seconds);
     }
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
     int rc = ip_write_file_atomic(path, buf, n);
@@ -155,20 +162,22 @@ static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
 static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m, int epochs, int recorded)
 {
     if (o->quiet) return;
+    char test[64] = "  no test set";
     if (o->progress) {
         int width = 30, done = epochs ? (int)((double)m->epoch / epochs * width) : width;
-        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f  test %.4f/%.4f  %.2fs%s ", done,
+        if (!isnan(m->test_loss)) snprintf(test, sizeof test, "  test %.4f/%.4f", m->test_loss, m->test_acc);
+        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f%s  %.2fs%s ", done,
                 "==============================", width - done, "", m->epoch, epochs, m->train_loss,
-                m->train_acc, m->test_loss, m->test_acc, m->seconds, recorded ? " *" : "  ");
+                m->train_acc, test, m->seconds, recorded ? " *" : "  ");
         if (m->epoch == epochs) fputc('\n', stderr);
         return;
     }
     /* Plain lines: every epoch for short runs, about 100 lines for long ones. */
     int stride = epochs > 200 ? (epochs + 99) / 100 : 1;
+    if (!isnan(m->test_loss)) snprintf(test, sizeof test, "  test_loss %.6f  test_acc %.4f", m->test_loss, m->test_acc);
     if (m->epoch % stride == 0 || m->epoch == epochs)
-        fprintf(stderr, "epoch %d/%d  loss %.6f  acc %.4f  test_loss %.6f  test_acc %.4f  %.3fs%s\n",
-                m->epoch, epochs, m->train_loss, m->train_acc, m->test_loss, m->test_acc, m->seconds,
-                recorded ? "  recorded" : "");
+        fprintf(stderr, "epoch %d/%d  loss %.6f  acc %.4f%s  %.3fs%s\n", m->epoch, epochs, m->train_loss,
+                m->train_acc, test, m->seconds, recorded ? "  recorded" : "");
 }
 
 /* One pass over the shuffled training set. With train.augment_shift each batch's shifts are
