@@ -6,6 +6,7 @@
 
 #include "../core/status.h"
 #include "../core/sysmem.h"
+#include "../estimate/logdet.h"
 #include "../nn/network.h"
 #include "../record/run.h"
 
@@ -136,10 +137,10 @@ int ip_train_plan_make(ip_train_plan *p, const ip_config *cfg, const ip_data *da
     if (n_a > largest) largest = n_a;
     p->max_batch = cfg->train.batch_size < largest ? cfg->train.batch_size : largest;
     if (p->max_batch < EVAL_BATCH) p->max_batch = EVAL_BATCH;
-    if (n_a < IP_MIN_ANALYSIS_SAMPLES)
+    if (n_a < IP_LOGDET_MIN_SAMPLES)
         return ip_fail(IP_ERR, "record.samples = %d, record.test_samples = %d: the analysis set would hold %d sample "
                                "(the training set has %d, the test set %d), but the estimators need at least %d",
-                       rc->samples, rc->test_samples, n_a, tr->n, te->n, IP_MIN_ANALYSIS_SAMPLES);
+                       rc->samples, rc->test_samples, n_a, tr->n, te->n, IP_LOGDET_MIN_SAMPLES);
 
     ip_network_sizes ns;
     ip_shape input = {tr->c, tr->h, tr->w};

@@ -18,12 +18,10 @@ typedef struct {
     int n_analysis_test;  /* then the first n_analysis_test test samples */
 } ip_train_plan;
 
-/* The smallest analysis set the estimators can use (a covariance of one sample is zero). */
-#define IP_MIN_ANALYSIS_SAMPLES 2
 
 /* Settle *p for cfg on `data` and the network `specs` (n of them, for inputs of shape c x h x w)
  * and check that the run fits: at least one training sample, an analysis set of at least
- * IP_MIN_ANALYSIS_SAMPLES, and the memory of every large buffer of the run (network state with
+ * IP_LOGDET_MIN_SAMPLES (estimate/logdet.h), and the memory of every large buffer of the run (network state with
  * the optimizer's moments and the run writer's copies, a batch's activations, the analysis set's
  * recorded activations, the per-epoch history) within the machine's physical memory. Notes on
  * stderr what it changed (a batch larger than the training set, once). Returns IP_OK, or an error
