@@ -446,6 +446,24 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         return ip_fail(IP_ERR_IO, "%s: no result tables to plot (neither metrics.csv nor analysis/%s.csv): "
                        "is this a run directory? (infoplane run/train writes one; infoplane analyze adds the analysis)",
                        run_dir, n_est ? est[0] : "ESTIMATOR");
+    /* An estimator asked for by name must have its table: a misspelt one is refused before any
+     * figure or index.html is written, naming the tables there are. */
+    for (int e = 0; opt.estimators && *opt.estimators && e < n_est; e++) {
+        char p2[PATH_MAX + 80], have[MAX_EST][PLOT_NAME_LEN], names[MAX_EST * (PLOT_NAME_LEN + 2) + 8] = "";
+        snprintf(p2, sizeof p2, "%s/analysis/%s.csv", run_dir, est[e]);
+        if (ip_is_file(p2)) continue;
+        int n_have = 0;
+        list_estimators(run_dir, NULL, have, &n_have);
+        for (int k = 0; k < n_have; k++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", have[k]);
+        }
+        if (!n_have)
+            return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has no analysis results yet: "
+                           "run 'infoplane analyze %s/run.h5' first); nothing was plotted", run_dir, est[e], p2, run_dir);
+        return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has results of: %s); nothing was "
+                       "plotted", run_dir, est[e], p2, names);
+    }
 
     plot_ctx c;
     rc = plot_ctx_init(&c, &opt, fig_dir, rep);
