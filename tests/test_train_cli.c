@@ -192,6 +192,39 @@ static void test_bad_inputs(void **state)
     if (rc != 0) fail_msg("info after refusals: exit %d: %s", rc, run_err);
 }
 
+/* Messages that used to name a symptom: --resume refused for --set values in another order, a file
+ * given as data.path ("no such directory"), a directory given as the run file of analyze. */
+static void test_messages_name_the_problem(void **state)
+{
+    (void)state;
+    int rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=3 --set seed=5 --set model.activation=relu "
+                     "--quiet --out %s/order", run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
+    rc = run_cli("train configs/demo_tishby.yaml --set model.activation=relu --set seed=5 --set train.epochs=3 "
+                 "--quiet --out %s/order --resume", run_dir);
+    if (rc != 0) fail_msg("--resume with the same --set values in another order: exit %d: %s", rc, run_err);
+    rc = run_cli("train configs/demo_tishby.yaml --set model.activation=tanh --set seed=5 --set train.epochs=3 "
+                 "--quiet --out %s/order --resume", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "different config: it has activation: relu, this one activation: tanh");
+
+    rc = run_cli("train configs/demo_tishby.yaml --set data.path=README.md --out %s/datafile", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "data.path = README.md: is a file, expected the directory holding the tishby files");
+    rc = run_cli("train configs/mnist_fnn_adam.yaml --set data.path=README.md --out %s/datafile2", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "data.path = README.md: is a file, expected the directory holding the mnist files");
+    rc = run_cli("train configs --out %s/cfgdir", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "configs: is a directory, expected a YAML config file");
+    rc = run_cli("analyze %s/order", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "order is a directory, expected a run file");
+    rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=99999999999 --out %s/big", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "train.epochs: expected an integer in 0..2147483647, got '99999999999'");
+}
+
 static void test_nan_loss_stops_and_keeps_the_run(void **state)
 {
     (void)state;
@@ -250,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_sigkill_then_resume),
         cmocka_unit_test(test_sigkill_then_resume_cosine_shift),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_messages_name_the_problem),
         cmocka_unit_test(test_nan_loss_stops_and_keeps_the_run),
         cmocka_unit_test(test_mnist_fnn_accuracy),
         cmocka_unit_test(test_tishby_fits),

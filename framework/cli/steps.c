@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "compare_groups.h"
 
+#include "core/fsutil.h"
 #include "core/names.h"
 #include "core/status.h"
 
@@ -25,6 +26,8 @@ int cli_analyze(const char *run_path, int n, const char *const *estimators, cons
         if (strcmp(estimators[i], "logdet"))
             return cli_error("analyze: estimator '%s' is not available in this build (have: logdet)", estimators[i]);
     char group[128], dir[4096];
+    if (ip_is_dir(run_path))
+        return cli_error("analyze: %s is a directory, expected a run file (%s/run.h5?)", run_path, run_path);
     if (ip_logdet_analyze(run_path, opt, group) != IP_OK) return cli_error("%s", ip_error_message());
     ip_logdet_analyze_dir(run_path, dir, sizeof dir);
     printf("analyze: %s: LogDet results in /analysis/%s and %s/logdet.csv\n", run_path, group, dir);

@@ -460,6 +460,14 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
                        cfg->train_fraction);
 
     const char *ds = cfg->dataset;
+    /* A given data.path is a directory for every loader that reads one (idx takes files by name,
+     * gaussian generates): a file there is named as such (a missing one is each loader's to
+     * explain, with where to get the data). */
+    if (cfg->path[0] && strcmp(ds, "idx") && strcmp(ds, "gaussian")) {
+        char what[128];
+        snprintf(what, sizeof what, "the directory holding the %s files", ds);
+        if ((rc = ip_expect_not_file(cfg->path, "data.path", what)) != IP_OK) return rc;
+    }
     if (!strcmp(ds, "mnist"))
         rc = load_mnist_dir(d, cfg, seed, &MNIST);
     else if (!strcmp(ds, "fashion_mnist") || !strcmp(ds, "fashion-mnist"))

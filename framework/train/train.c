@@ -4,6 +4,7 @@
  * the initialisation and then the shuffles, and its state is saved with every epoch. */
 #include "train.h"
 
+#include "../config/config_compare.h"
 #include "../config/config_summary.h"
 #include "../core/blas.h"
 #include "../core/fsutil.h"
@@ -232,18 +233,68 @@ static void trainer_free(trainer *t)
     free(t->history);
 }
 
-/* Checks that the run in `path` was made by the same config before resuming it. */
+/* The config a run was made with, loaded again from the text and the --set lines it stores, into
+ * *out (released with ip_config_free). */
+static int load_run_config(ip_config *out, const ip_run_description *d)
+{
+    const char *ov = d->overrides ? d->overrides : "";
+    size_t len = strlen(ov);
+    char *copy = ip_malloc(len + 1), **sets = ip_calloc(len / 2 + 2, sizeof *sets);
+    int n = 0, rc = IP_ERR_NOMEM;
+    if (copy && sets) {
+        memcpy(copy, ov, len + 1);
+        for (char *line = copy, *next; line && *line; line = next) {
+            if ((next = strchr(line, '\n'))) *next++ = '\0';
+            if (*line) sets[n++] = line;
+        }
+        rc = ip_config_load_text(out, d->config_text ? d->config_text : "", d->config_source, n, sets);
+    }
+    free(copy);
+    free(sets);
+    return rc;
+}
+
+/* "seed: 3, activation: tanh": the settings of c that other does not share. */
+static void differences(char *out, size_t cap, const ip_config *c, const ip_config *other)
+{
+    char rest[900];
+    const ip_config *others[1] = {other};
+    ip_config_distinct(c, 1, others, 8, rest, sizeof rest);
+    if (c->seed != other->seed)
+        snprintf(out, cap, "seed: %llu%s%s", (unsigned long long)c->seed, rest[0] ? ", " : "", rest);
+    else
+        snprintf(out, cap, "%s", rest);
+}
+
+/* Checks that the run in `path` was made by the same config before resuming it. The configs are
+ * compared as loaded (config/config_compare.h), so the order of the --set values, comments and the
+ * spelling of a value do not matter; a difference is named. A stored config that no longer loads
+ * is compared as text. */
 static int check_same_config(const char *path, const ip_config *cfg)
 {
     ip_run *r = NULL;
     ip_run_description d;
+    ip_config stored;
+    int loaded = 0;
     memset(&d, 0, sizeof d);
+    memset(&stored, 0, sizeof stored);
     int rc = ip_run_open_read(&r, path, 0);
     if (rc == IP_OK) rc = ip_run_describe(r, &d);
-    if (rc == IP_OK && (strcmp(d.config_text ? d.config_text : "", cfg->text ? cfg->text : "") != 0 ||
-                        strcmp(d.overrides ? d.overrides : "", cfg->overrides ? cfg->overrides : "") != 0))
+    if (rc == IP_OK) loaded = load_run_config(&stored, &d) == IP_OK;
+    if (rc == IP_OK && loaded && (stored.seed != cfg->seed || !ip_config_same_but_seed(&stored, cfg))) {
+        char now[1024], then[1024];
+        differences(now, sizeof now, cfg, &stored);
+        differences(then, sizeof then, &stored, cfg);
+        rc = ip_fail(IP_ERR, "%s: the run there was made with a different config: it has %s, this one %s; resume "
+                             "it with its own config and --set values (in any order), or train into another --out",
+                     path, then, now);
+    } else if (rc == IP_OK && !loaded &&
+               (strcmp(d.config_text ? d.config_text : "", cfg->text ? cfg->text : "") != 0 ||
+                strcmp(d.overrides ? d.overrides : "", cfg->overrides ? cfg->overrides : "") != 0)) {
         rc = ip_fail(IP_ERR, "%s: the run there was made with a different config (or --set values); "
                              "resume it with the same ones, or train into another --out", path);
+    }
+    if (loaded) ip_config_free(&stored);
     ip_run_describe_free(&d);
     ip_run_close(r);
     return rc;
