@@ -4,6 +4,7 @@
 #include "compare_groups.h"
 
 #include "core/fsutil.h"
+#include "core/interrupt.h"
 #include "core/names.h"
 #include "core/status.h"
 
@@ -28,7 +29,12 @@ int cli_analyze(const char *run_path, int n, const char *const *estimators, cons
     char group[128], dir[4096];
     if (ip_is_dir(run_path))
         return cli_error("analyze: %s is a directory, expected a run file (%s/run.h5?)", run_path, run_path);
-    if (ip_logdet_analyze(run_path, opt, group) != IP_OK) return cli_error("%s", ip_error_message());
+    int rc = ip_logdet_analyze(run_path, opt, group);
+    if (rc == IP_ERR_INTERRUPTED) {
+        cli_error("%s", ip_error_message());
+        return cli_interrupt_status();
+    }
+    if (rc != IP_OK) return cli_error("%s", ip_error_message());
     ip_logdet_analyze_dir(run_path, dir, sizeof dir);
     printf("analyze: %s: LogDet results in /analysis/%s and %s/logdet.csv\n", run_path, group, dir);
     return 0;
@@ -49,6 +55,11 @@ int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
     for (int i = 0; i < n; i++) {
         int rc = ip_plot_run(runs[i], &one, &rep);
         print_report(&rep);
+        if (rc && ip_interrupt_pending()) { /* our stop, or gnuplot killed by the same Ctrl-C */
+            cli_error("plot %s: stopped by %s; the figures written are listed above, index.html is as it was",
+                      runs[i], ip_interrupt_name(ip_interrupt_pending()));
+            return cli_interrupt_status();
+        }
         if (rc) {
             cli_error("%s", ip_error_message());
             failed = 1;
@@ -63,12 +74,23 @@ int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
             print_report(&rep);
         }
         cli_run_groups_free(&g);
+        if (rc != IP_OK && ip_interrupt_pending()) {
+            cli_error("plot: the comparison stopped by %s; the figures written are listed above",
+                      ip_interrupt_name(ip_interrupt_pending()));
+            return cli_interrupt_status();
+        }
         if (rc != IP_OK) {
             cli_error("%s", ip_error_message());
             failed = 1;
         }
     }
     return failed;
+}
+
+int cli_interrupt_status(void)
+{
+    int sig = ip_interrupt_pending();
+    return sig ? 128 + sig : 0;
 }
 
 int cli_plot_format(const char *what, const char *name, ip_plot_format *format)

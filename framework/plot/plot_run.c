@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/interrupt.h"
 #include "core/mem.h"
 #include "core/status.h"
 
@@ -412,6 +413,16 @@ static void run_name(const char *run_dir, char *out, size_t cap)
 
 static unsigned wanted(const ip_plot_options *o) { return o->figures ? o->figures : IP_FIG_ALL; }
 
+/* A safe point between figures: IP_OK, or IP_ERR_INTERRUPTED when a signal asked to stop
+ * (core/interrupt.h); index.html, written last, is then left as it was. */
+static int go_on(const ip_plot_report *rep)
+{
+    int sig = ip_interrupt_pending();
+    if (!sig) return IP_OK;
+    return ip_fail(IP_ERR_INTERRUPTED, "stopped by %s after %d figure%s; index.html is as it was",
+                   ip_interrupt_name(sig), rep->n_made, rep->n_made == 1 ? "" : "s");
+}
+
 int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_report *report)
 {
     ip_plot_options opt;
@@ -484,6 +495,7 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
                                  "skipped: no analysis results in %s/analysis/ (run 'infoplane analyze %s/run.h5' first)",
                             run_dir, run_dir);
     for (int e = 0; e < n_est && !rc; e++) {
+        if ((rc = go_on(rep)) != IP_OK) break;
         snprintf(csv_store[n_mi], sizeof csv_store[0], "%s/analysis/%s.csv", run_dir, est[e]);
         if (!ip_is_file(csv_store[n_mi])) {
             plot_report_skipped(rep, "%s figures skipped: %s does not exist (run 'infoplane analyze %s/run.h5 "
@@ -520,10 +532,12 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         }
     }
     /* after the information-plane figures, so the report and the page list those first */
+    if (!rc) rc = go_on(rep);
     if (!rc && have_metrics && (want & IP_FIG_CURVES)) rc = fig_curves(&c, &metrics, name);
     else if (!rc && (want & IP_FIG_CURVES))
         plot_report_skipped(rep, "loss/accuracy curves skipped: %s/metrics.csv does not exist (written by "
                                  "infoplane train)", run_dir);
+    if (!rc) rc = go_on(rep);
     if (!rc && (want & IP_FIG_HTML))
         rc = plot_html_run(&c, run_dir, out_dir, name, have_metrics ? &metrics : NULL, n_mi, mi_ptr, csv_paths);
     if (rc) ip_error_prefix("plot %s", run_dir);

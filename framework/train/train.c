@@ -8,6 +8,7 @@
 #include "../config/config_summary.h"
 #include "../core/blas.h"
 #include "../core/fsutil.h"
+#include "../core/interrupt.h"
 #include "../core/mem.h"
 #include "../core/rng.h"
 #include "../core/status.h"
@@ -29,6 +30,7 @@ _Static_assert(IP_MAX_LAYERS <= IP_RUN_MAX_LAYERS, "record/ takes fewer layers t
 
 /* Everything one training run holds, freed in one place. */
 typedef struct {
+    const char *run_path;          /* DIR/run.h5, for messages */
     ip_train_plan plan;            /* the batch and analysis-set sizes, checked against memory */
     ip_data data;
     ip_network *net;
@@ -181,6 +183,23 @@ static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m,
                 m->train_acc, test, m->seconds, recorded ? "  recorded" : "");
 }
 
+/* A stop asked for by a signal (core/interrupt.h), at a batch boundary of `epoch` (during) or
+ * before it starts. What the run holds is what was committed: the epochs handed to the run file,
+ * which ip_run_close writes out. The part of an epoch already trained lives only in memory and is
+ * dropped, so a resume, starting from the last committed state, trains that epoch again from its
+ * start and ends with the same bytes as an uninterrupted run. */
+static int stopped(const trainer *t, int epoch, int epochs, int during)
+{
+    int last = t->n_history > 0 ? t->history[t->n_history - 1].epoch : -1;
+    char dropped[160] = "";
+    if (during)
+        snprintf(dropped, sizeof dropped, " (the part of epoch %d trained so far is dropped: a resume trains it "
+                                          "again from its start, with the same result)", epoch);
+    return ip_fail(IP_ERR_INTERRUPTED, "%s: stopped by %s %s epoch %d of %d; the run holds epochs 0 to %d%s",
+                   t->run_path, ip_interrupt_name(ip_interrupt_pending()), during ? "during" : "before", epoch,
+                   epochs, last, dropped);
+}
+
 /* One pass over the shuffled training set. With train.augment_shift each batch's shifts are
  * drawn from the training RNG on this thread, after the shuffle and before the rows are gathered
  * (so they depend neither on the thread count nor on anything but the RNG state the run file
@@ -195,6 +214,7 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     for (int i = 0; i < tr->n; i++) t->order[i] = i;
     if (cfg->train.shuffle) ip_rng_shuffle_int(&t->rng, t->order, tr->n);
     for (int i = 0; i < tr->n; i += bs, batch_no++) {
+        if (ip_interrupt_pending()) return stopped(t, epoch, cfg->train.epochs, 1); /* a safe point */
         int b = tr->n - i < bs ? tr->n - i : bs, correct = 0;
         if (t->shift) ip_dataset_draw_shifts(&t->rng, cfg->train.augment_shift, b, t->shift);
         ip_dataset_gather_shifted(tr, t->order + i, b, t->shift, t->batch_x, t->batch_y);
@@ -215,9 +235,10 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     return IP_OK;
 }
 
-static void trainer_free(trainer *t)
+/* Releases everything; returns the run file's closing status (its last pending writes). */
+static int trainer_free(trainer *t)
 {
-    ip_run_close(t->run);
+    int rc = ip_run_close(t->run);
     ip_network_rows_free(t->analysis_rows);
     ip_network_rows_free(t->test_rows);
     ip_network_free(t->net);
@@ -231,6 +252,7 @@ static void trainer_free(trainer *t)
     free(t->order);
     free(t->shift);
     free(t->history);
+    return rc;
 }
 
 /* The config a run was made with, loaded again from the text and the --set lines it stores, into
@@ -309,6 +331,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     int n_specs = 0, rc, start_epoch = 1;
     const int epochs = cfg->train.epochs;
 
+    t.run_path = run_path;
     ip_blas_set_threads(cfg->train.threads);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
@@ -413,6 +436,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     }
 
     for (int epoch = start_epoch; epoch <= epochs; epoch++) {
+        if (ip_interrupt_pending()) {
+            rc = stopped(&t, epoch, epochs, 0);
+            goto out;
+        }
         double t0 = now_seconds();
         ip_epoch_metrics m = {0};
         if ((rc = train_one_epoch(&t, cfg, epoch, &m)) != IP_OK) goto out;
@@ -427,6 +454,9 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     if (final && t.n_history > 0) *final = t.history[t.n_history - 1];
 out:
     if (rc != IP_OK && t.history && t.n_history > 0) write_metrics_csv(&t, o->out_dir);
-    trainer_free(&t);
+    /* A write that failed in the last epochs' flush fails the run (an interrupted one too: what it
+     * would say is complete is not). */
+    int closed = trainer_free(&t);
+    if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && closed != IP_OK) rc = closed;
     return rc;
 }
