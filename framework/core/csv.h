@@ -2,7 +2,8 @@
  * with or without a header line) so every later error can name the file, line and field; writes
  * a table field by field into a temporary renamed into place at the end (core/fsutil), so a
  * reader never sees it half-written. The dialect: no quoting, fields trimmed of blanks (spaces,
- * tabs, a CR before the newline), blank lines skipped, a leading UTF-8 byte-order mark ignored. Used for the DATA files of `entropy`/`mi`,
+ * tabs, a CR before the newline), blank lines skipped, a leading UTF-8 byte-order mark ignored.
+ * Used for the DATA files of `entropy`/`mi`,
  * metrics.csv and the analysis/ tables. */
 #ifndef IP_CSV_H
 #define IP_CSV_H

@@ -315,10 +315,9 @@ static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
 {
     sbuf d = {0}, g = {0};
     /* Without a test set (mt->has_test 0) only the training curves are drawn. */
-    sb_puts(&d, mt->has_test ? "# loss and accuracy per epoch (epoch 0 = the initial network)\n"
-                               "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n"
-                             : "# loss and accuracy per epoch (epoch 0 = the initial network); the run has no test set\n"
-                               "# columns: epoch, train loss, train accuracy %\n");
+    sb_puts(&d, "# loss and accuracy per epoch (epoch 0 = the initial network)\n");
+    sb_puts(&d, mt->has_test ? "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n"
+                             : "# columns: epoch, train loss, train accuracy % (the run has no test set)\n");
     double acc_min = 100;
     for (int i = 0; i < mt->n; i++) {
         if (mt->has_test) {
@@ -334,10 +333,10 @@ static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
     char test_loss[160] = "", test_acc[160] = "";
     const char *style = mt->n == 1 ? "points pt 7 ps 1.2" : mt->n <= 40 ? "linespoints pt 7 ps 0.5" : "lines";
     if (mt->has_test) {
-        snprintf(test_loss, sizeof test_loss, ", \\\n     'curves.dat' using 1:4 with %s lw 2 lc rgb \"%s\" title \"test\"",
-                 style, plot_series_colour(1));
-        snprintf(test_acc, sizeof test_acc, ", \\\n     'curves.dat' using 1:5 with %s lw 2 lc rgb \"%s\" title \"test\"",
-                 style, plot_series_colour(1));
+#define TEST_SERIES ", \\\n     'curves.dat' using 1:%d with %s lw 2 lc rgb \"%s\" title \"test\""
+        snprintf(test_loss, sizeof test_loss, TEST_SERIES, 4, style, plot_series_colour(1));
+        snprintf(test_acc, sizeof test_acc, TEST_SERIES, 5, style, plot_series_colour(1));
+#undef TEST_SERIES
     }
     char title[1024];
     snprintf(title, sizeof title, "Loss and accuracy: run %s (%d epoch%s recorded%s)", run, mt->n,
@@ -471,7 +470,8 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         }
         if (!n_have)
             return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has no analysis results yet: "
-                           "run 'infoplane analyze %s/run.h5' first); nothing was plotted", run_dir, est[e], p2, run_dir);
+                           "run 'infoplane analyze %s/run.h5' first); nothing was plotted",
+                           run_dir, est[e], p2, run_dir);
         return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has results of: %s); nothing was "
                        "plotted", run_dir, est[e], p2, names);
     }

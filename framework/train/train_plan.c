@@ -74,7 +74,8 @@ static int check_memory(const ip_train_plan *p, const ip_config *cfg, const ip_d
     double batch_bytes = ip_network_sizes_bytes(ns) - 4.0 * 2 * P + (4.0 * feat + 4.0 + 8.0) * p->batch;
     char bkey[160];
     snprintf(bkey, sizeof bkey, "%s%s", p->batch > EVAL_BATCH ? "train.batch_size, " : "", mkey);
-    item(&it[n++], "batch activations", batch_bytes, bkey, "need", "the activations of a batch of %d samples", p->max_batch);
+    item(&it[n++], "batch activations", batch_bytes, bkey, "need", "the activations of a batch of %d samples",
+         p->max_batch);
 
     /* The analysis set: its inputs, and its recorded activations three times (the trainer's buffer
      * and the run writer's two jobs). */
