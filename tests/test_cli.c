@@ -39,7 +39,7 @@ static void test_no_sweep_command(void **state)
 static void test_plot_size_limits(void **state)
 {
     (void)state;
-    const char *bad[] = {"0x700", "-900x700", "199x700", "900x199", "10001x700", "900x10001", "900", "900x700px"};
+    const char *bad[] = {"0x700", "-900x700", "-5x-5", "199x700", "900x199", "10001x700", "900x10001", "900", "900x700px"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = cli("plot tests/fixtures/tanh_seed1 --size %s --out %s/never", bad[i], dir);
         if (rc != 1) fail_msg("--size %s: exit %d, expected 1\n%s", bad[i], rc, err_text);
@@ -91,6 +91,19 @@ static void test_unavailable_estimator(void **state)
                  "--set 'analysis.estimators=[logdet, binning]'", dir);
     assert_int_equal(rc, 1); /* refused by the config, before training */
     expect_in(err_text, "analysis.estimators[1]: unknown value 'binning' (valid: logdet)");
+
+    /* plot --estimator with no results table is refused, naming what there is, and leaves the
+     * report as it was (it used to exit 0 and rewrite index.html without its planes). */
+    char page[1200], before[1 << 14], after[1 << 14];
+    snprintf(page, sizeof page, "%s/small/index.html", dir);
+    ip_test_slurp(page, before, sizeof before);
+    assert_true(strlen(before) > 0);
+    rc = cli("plot %s/small --estimator foo", dir);
+    assert_int_equal(rc, 1);
+    expect_in(err_text, "estimator 'foo': no results table");
+    expect_in(err_text, "the run has results of: logdet");
+    ip_test_slurp(page, after, sizeof after);
+    if (strcmp(before, after)) fail_msg("index.html changed by a refused plot");
 }
 
 /* The lines of FILE that contain `part`, counted. */

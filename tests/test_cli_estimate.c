@@ -164,6 +164,37 @@ static void test_bad_inputs(void **state)
     expect_failure("entropy nofile.h5", "nofile.h5: an HDF5 file needs a dataset");
 }
 
+/* Inputs whose old messages named a symptom instead of the problem: one sample (printed 0), values
+ * near 1e300 ("logdet is not finite"), a byte-order mark ("'0.125' is not a number"), a directory
+ * ("read error"). */
+static void test_messages_name_the_problem(void **state)
+{
+    (void)state;
+    ip_test_write_text(dir, "one.csv", "1,2,3\n");
+    expect_failure("entropy one.csv", "one.csv: H(A): 1 sample, but the LogDet estimator needs at least 2");
+    expect_failure("mi one.csv one.csv", "needs at least 2");
+    ip_test_write_text(dir, "one_label.csv", "1\n");
+    expect_failure("mi one.csv one_label.csv --labels", "needs at least 2");
+    ip_test_write_text(dir, "big.csv", "1e300,2e300\n-1e300,3e300\n2e300,1e300\n");
+    expect_failure("entropy big.csv", "big.csv: H(A): the data's scale overflows double precision");
+    expect_failure("entropy big.csv --mode pearson", "divide the data by a constant");
+    expect_failure("mi big.csv big.csv", "scale overflows");
+    /* The same data scaled down is fine. */
+    ip_test_write_text(dir, "small.csv", "1,2\n-1,3\n2,1\n");
+    assert_int_equal(run("entropy small.csv"), 0);
+    double plain = last_number();
+    ip_test_write_text(dir, "bom.csv", "\xEF\xBB\xBF" "1,2\n-1,3\n2,1\n");
+    if (run("entropy bom.csv") != 0) fail_msg("a UTF-8 byte-order mark is refused: %s", err_text);
+    assert_close(last_number(), plain, 0, 0);
+    ip_test_write_text(dir, "utf16.csv", "\xFF\xFE" "1\n"); /* its byte-order mark is enough to tell */
+    expect_failure("entropy utf16.csv", "utf16.csv: UTF-16 text");
+    char sub[1200];
+    snprintf(sub, sizeof sub, "%s/adir.csv", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    expect_failure("entropy adir.csv", "adir.csv: is a directory, expected a file");
+    expect_failure("mi a.csv adir.csv", "adir.csv: is a directory");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_mi_prints_library_value),
         cmocka_unit_test(test_csv_lenient_whitespace),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_messages_name_the_problem),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -230,12 +230,16 @@ static void test_without_analysis(void **state)
     assert_int_equal(rep.n_skipped, 1);
     if (!strstr(rep.skipped[0], "infoplane analyze") || !strstr(rep.skipped[0], "information plane"))
         fail_msg("the note does not say what was skipped and what to do: %s", rep.skipped[0]);
-    /* asking for an estimator that was never run says so too */
+    /* asking by name for an estimator that was never run is refused, and nothing is written */
+    path_in(p, sizeof p, dir, "no_analysis", "index.html");
+    long before = file_size(p);
     o.estimators = "binning";
-    o.figures = IP_FIG_PLANE;
-    assert_int_equal(ip_plot_run(run, &o, &rep), IP_OK);
-    assert_int_equal(rep.n_skipped, 1);
-    assert_non_null(strstr(rep.skipped[0], "binning.csv"));
+    o.figures = 0;
+    assert_int_not_equal(ip_plot_run(run, &o, &rep), IP_OK);
+    if (!strstr(ip_error_message(), "binning.csv") || !strstr(ip_error_message(), "infoplane analyze"))
+        fail_msg("the message does not name the table and what to do: %s", ip_error_message());
+    assert_int_equal(rep.n_made, 0);
+    assert_true(file_size(p) == before);
     rm_tree(dir);
 }
 

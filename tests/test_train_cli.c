@@ -7,114 +7,37 @@
 #include <signal.h>
 #include <time.h>
 
-#include "core/status.h"
-#include "record/run.h"
-
-static char dir[] = "/tmp/ip_test_train_cli_XXXXXX";
-static char out[1 << 16], err[1 << 16];
-static char repo[1024];
-
-/* `infoplane ARGS` run from the repository root (configs/ are found there). */
-static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cli(const char *fmt, ...)
-{
-    char args[4096], cmd[6000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", ip_test_cli(), args);
-    return ip_test_sh(repo, cmd, out, err, sizeof out);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!getcwd(repo, sizeof repo) || !mkdtemp(dir)) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Every float of the run's layers (all recorded epochs) and its saved state, as doubles. */
-typedef struct {
-    int n;
-    double *v;
-} run_bytes;
-
-static run_bytes read_run(const char *path)
-{
-    ip_run *r = NULL;
-    ip_run_description d;
-    memset(&d, 0, sizeof d);
-    if (ip_run_open_read(&r, path, 0) != IP_OK || ip_run_describe(r, &d) != IP_OK)
-        fail_msg("%s", ip_error_message());
-    size_t total = 0;
-    for (int l = 0; l < d.n_layers; l++) total += (size_t)d.n_recorded * d.n_samples * d.layer_units[l];
-    double *params = NULL;
-    int prow = 0, pcol = 0;
-    if (ip_h5_read_matrix(path, "/state/params", &params, &prow, &pcol) != IP_OK) fail_msg("%s", ip_error_message());
-    run_bytes b = {(int)(total + (size_t)prow * pcol), NULL};
-    b.v = malloc(sizeof(double) * (size_t)b.n);
-    size_t off = 0;
-    for (int l = 0; l < d.n_layers; l++)
-        for (int k = 0; k < d.n_recorded; k++) {
-            if (ip_run_read_layer(r, l, k, b.v + off) != IP_OK) fail_msg("%s", ip_error_message());
-            off += (size_t)d.n_samples * d.layer_units[l];
-        }
-    memcpy(b.v + off, params, sizeof(double) * (size_t)prow * pcol);
-    free(params);
-    ip_run_describe_free(&d);
-    ip_run_close(r);
-    return b;
-}
-
-static void assert_same_run(const char *a, const char *b)
-{
-    run_bytes x = read_run(a), y = read_run(b);
-    assert_int_equal(x.n, y.n);
-    int differ = 0;
-    for (int i = 0; i < x.n; i++) differ += memcmp(&x.v[i], &y.v[i], sizeof(double)) != 0;
-    if (differ) fail_msg("%s and %s differ in %d of %d values", a, b, differ, x.n);
-    free(x.v);
-    free(y.v);
-}
+#include "test_run_util.h"
 
 static const char *tishby_short = "configs/demo_tishby.yaml --set train.epochs=40 --quiet";
 
 static void test_final_line_and_outputs(void **state)
 {
     (void)state;
-    int rc = cli("train configs/demo_tishby.yaml --out %s/a --set train.epochs=12", dir);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+    int rc = run_cli("train configs/demo_tishby.yaml --out %s/a --set train.epochs=12", run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     /* stdout is exactly one line: the summary. */
     int epoch = -1;
     double tl, ta, vl, va;
     char rest[8];
-    if (sscanf(out, "final: epoch=%d train_loss=%lf train_acc=%lf test_loss=%lf test_acc=%lf%1s", &epoch, &tl, &ta,
+    if (sscanf(run_out, "final: epoch=%d train_loss=%lf train_acc=%lf test_loss=%lf test_acc=%lf%1s", &epoch, &tl, &ta,
                &vl, &va, rest) != 5)
-        fail_msg("stdout is not one final line: '%s'", out);
+        fail_msg("stdout is not one final line: '%s'", run_out);
     assert_int_equal(epoch, 12);
-    assert_true(strchr(out, '\n') == out + strlen(out) - 1);
+    assert_true(strchr(run_out, '\n') == run_out + strlen(run_out) - 1);
     assert_true(ta >= 0 && ta <= 1 && va >= 0 && va <= 1 && tl > 0 && vl > 0);
-    assert_non_null(strstr(err, "epoch 12/12")); /* per-epoch progress on stderr */
+    assert_non_null(strstr(run_err, "epoch 12/12")); /* per-epoch progress on stderr */
     const char *files[] = {"run.h5", "metrics.csv", "config.yaml"};
     for (int i = 0; i < 3; i++) {
         char p[1200];
-        snprintf(p, sizeof p, "%s/a/%s", dir, files[i]);
+        snprintf(p, sizeof p, "%s/a/%s", run_dir, files[i]);
         if (access(p, R_OK) != 0) fail_msg("%s missing", p);
     }
     char metrics[1200];
-    snprintf(metrics, sizeof metrics, "%s/a/metrics.csv", dir);
-    ip_test_slurp(metrics, out, sizeof out);
+    snprintf(metrics, sizeof metrics, "%s/a/metrics.csv", run_dir);
+    ip_test_slurp(metrics, run_out, sizeof run_out);
     int lines = 0;
-    for (char *c = out; *c; c++) lines += *c == '\n';
+    for (char *c = run_out; *c; c++) lines += *c == '\n';
     assert_int_equal(lines, 1 + 13); /* header + epochs 0..12 */
 }
 
@@ -122,18 +45,18 @@ static void test_same_config_same_bytes(void **state)
 {
     (void)state;
     for (int i = 0; i < 2; i++) {
-        int rc = cli("train %s --out %s/det%d", tishby_short, dir, i);
-        if (rc != 0) fail_msg("exit %d: %s", rc, err);
+        int rc = run_cli("train %s --out %s/det%d", tishby_short, run_dir, i);
+        if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     }
     char a[1200], b[1200];
-    snprintf(a, sizeof a, "%s/det0/run.h5", dir);
-    snprintf(b, sizeof b, "%s/det1/run.h5", dir);
+    snprintf(a, sizeof a, "%s/det0/run.h5", run_dir);
+    snprintf(b, sizeof b, "%s/det1/run.h5", run_dir);
     assert_same_run(a, b);
     /* A different seed gives a different run (so the comparison above can fail). */
-    int rc = cli("train %s --set seed=2 --out %s/det2", tishby_short, dir);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+    int rc = run_cli("train %s --set seed=2 --out %s/det2", tishby_short, run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     run_bytes x = read_run(a);
-    snprintf(b, sizeof b, "%s/det2/run.h5", dir);
+    snprintf(b, sizeof b, "%s/det2/run.h5", run_dir);
     run_bytes y = read_run(b);
     assert_int_equal(x.n, y.n);
     assert_true(memcmp(x.v, y.v, sizeof(double) * (size_t)x.n) != 0);
@@ -153,41 +76,41 @@ static double now(void)
  * epoch counts (so the resumed run starts inside the schedule, not at its beginning). */
 static void kill_then_resume(const char *cfg, int epochs, const char *name, int mid_run)
 {
-    int rc = cli("train %s --out %s/%s_whole", cfg, dir, name);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+    int rc = run_cli("train %s --out %s/%s_whole", cfg, run_dir, name);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     double whole_seconds = 0;
     {
         double t0 = now();
-        rc = cli("train %s --out %s/%s_timing", cfg, dir, name);
+        rc = run_cli("train %s --out %s/%s_timing", cfg, run_dir, name);
         whole_seconds = now() - t0;
     }
     int interrupted = 0;
     for (int attempt = 0; attempt < 6 && !interrupted; attempt++) {
         char cmd[6000], kdir[1200];
-        snprintf(kdir, sizeof kdir, "%s/%s_killed%d", dir, name, attempt);
+        snprintf(kdir, sizeof kdir, "%s/%s_killed%d", run_dir, name, attempt);
         static const double mid[6] = {0.5, 0.7, 0.6, 0.8, 0.4, 0.9};
         double delay = whole_seconds * (mid_run ? mid[attempt] : 0.5 / (1 << attempt));
         /* Start, wait part of a whole run's time, SIGKILL; "exit 137" means it was killed. */
         snprintf(cmd, sizeof cmd, "%s train %s --out %s & pid=$!; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid",
                  ip_test_cli(), cfg, kdir, delay);
-        rc = ip_test_sh(repo, cmd, out, err, sizeof out);
+        rc = ip_test_sh(run_repo, cmd, run_out, run_err, sizeof run_out);
         char h5[1300];
         snprintf(h5, sizeof h5, "%s/run.h5", kdir);
         if (rc != 137 || access(h5, R_OK) != 0) continue; /* finished first, or killed before creating */
-        rc = cli("info %s", h5); /* the killed run opens cleanly */
-        if (rc != 0) fail_msg("info on the killed run: exit %d: %s", rc, err);
-        const char *done = strstr(out, "completed epochs: 0 to ");
+        rc = run_cli("info %s", h5); /* the killed run opens cleanly */
+        if (rc != 0) fail_msg("info on the killed run: exit %d: %s", rc, run_err);
+        const char *done = strstr(run_out, "completed epochs: 0 to ");
         int last = 0;
         if (mid_run && (!done || sscanf(done, "completed epochs: 0 to %d", &last) != 1 || last < 1)) continue;
         interrupted = 1;
         if (mid_run) fprintf(stderr, "%s: killed after epoch %d of %d, resuming\n", name, last, epochs);
-        rc = cli("train %s --out %s --resume", cfg, kdir);
-        if (rc != 0) fail_msg("resume: exit %d: %s", rc, err);
+        rc = run_cli("train %s --out %s --resume", cfg, kdir);
+        if (rc != 0) fail_msg("resume: exit %d: %s", rc, run_err);
         char final[64];
         snprintf(final, sizeof final, "final: epoch=%d ", epochs);
-        assert_non_null(strstr(out, final));
+        assert_non_null(strstr(run_out, final));
         char whole[1200];
-        snprintf(whole, sizeof whole, "%s/%s_whole/run.h5", dir, name);
+        snprintf(whole, sizeof whole, "%s/%s_whole/run.h5", run_dir, name);
         assert_same_run(whole, h5);
     }
     if (!interrupted) fail_msg("could not interrupt a run mid-way in 6 attempts (whole run %.3f s)", whole_seconds);
@@ -216,70 +139,103 @@ static void test_sigkill_then_resume_cosine_shift(void **state)
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    ip_test_write_text(dir, "bad.yaml", "seed: 1\ntrain:\n  epochs: [1, 2\n");
-    int rc = cli("train %s/bad.yaml --out %s/bad", dir, dir);
+    ip_test_write_text(run_dir, "bad.yaml", "seed: 1\ntrain:\n  epochs: [1, 2\n");
+    int rc = run_cli("train %s/bad.yaml --out %s/bad", run_dir, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "bad.yaml:")) fail_msg("no file name in: %s", err);
-    if (!strstr(err, ":3:") && !strstr(err, ":4:")) fail_msg("no line number in: %s", err);
+    if (!strstr(run_err, "bad.yaml:")) fail_msg("no file name in: %s", run_err);
+    if (!strstr(run_err, ":3:") && !strstr(run_err, ":4:")) fail_msg("no line number in: %s", run_err);
 
-    ip_test_write_text(dir, "unknown.yaml", "train:\n  epoch: 3\n");
-    rc = cli("train %s/unknown.yaml --out %s/unknown", dir, dir);
+    ip_test_write_text(run_dir, "unknown.yaml", "train:\n  epoch: 3\n");
+    rc = run_cli("train %s/unknown.yaml --out %s/unknown", run_dir, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "unknown.yaml:2:") || !strstr(err, "epoch")) fail_msg("message: %s", err);
+    if (!strstr(run_err, "unknown.yaml:2:") || !strstr(run_err, "epoch")) fail_msg("message: %s", run_err);
 
-    rc = cli("train configs/demo_tishby.yaml --set train.epochs=ten --out %s/wrongtype", dir);
+    rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=ten --out %s/wrongtype", run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "train.epochs") || !strstr(err, "ten")) fail_msg("message: %s", err);
+    if (!strstr(run_err, "train.epochs") || !strstr(run_err, "ten")) fail_msg("message: %s", run_err);
 
-    rc = cli("train %s/nonexistent.yaml", dir);
+    rc = run_cli("train %s/nonexistent.yaml", run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "nonexistent.yaml")) fail_msg("message: %s", err);
+    if (!strstr(run_err, "nonexistent.yaml")) fail_msg("message: %s", run_err);
 
     /* Missing and truncated data files are named. */
-    ip_test_write_text(dir, "missing_data.yaml", "data:\n  dataset: idx\n  train_images: /nonexistent/images.gz\n"
+    ip_test_write_text(run_dir, "missing_data.yaml", "data:\n  dataset: idx\n  train_images: /nonexistent/images.gz\n"
                                     "  train_labels: /nonexistent/labels.gz\n");
-    rc = cli("train %s/missing_data.yaml --out %s/missing", dir, dir);
+    rc = run_cli("train %s/missing_data.yaml --out %s/missing", run_dir, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "/nonexistent/images.gz")) fail_msg("message: %s", err);
+    if (!strstr(run_err, "/nonexistent/images.gz")) fail_msg("message: %s", run_err);
     /* The training digits exist under both names of data dir (../shared or scripts/get-data.sh). */
     const char *mnist = ip_test_data_dir("mnist");
     char cmd[4000];
-    snprintf(cmd, sizeof cmd, "head -c 5000 '%s/%s/mnist10k-train-images-idx3-ubyte.gz' > '%s/trunc.gz'", repo, mnist,
-             dir);
+    snprintf(cmd, sizeof cmd, "head -c 5000 '%s/%s/mnist10k-train-images-idx3-ubyte.gz' > '%s/trunc.gz'", run_repo, mnist,
+             run_dir);
     assert_int_equal(system(cmd), 0);
     char yaml[5000];
     snprintf(yaml, sizeof yaml,
              "data:\n  dataset: idx\n  train_images: %s/trunc.gz\n  train_labels: %s/%s/mnist10k-train-labels-idx1-ubyte.gz\n",
-             dir, repo, mnist);
-    ip_test_write_text(dir, "trunc.yaml", yaml);
-    rc = cli("train %s/trunc.yaml --out %s/trunc", dir, dir);
+             run_dir, run_repo, mnist);
+    ip_test_write_text(run_dir, "trunc.yaml", yaml);
+    rc = run_cli("train %s/trunc.yaml --out %s/trunc", run_dir, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "trunc.gz")) fail_msg("message: %s", err);
+    if (!strstr(run_err, "trunc.gz")) fail_msg("message: %s", run_err);
 
     /* A directory that already holds a run is not overwritten; resuming with another config is refused. */
-    rc = cli("train %s --out %s/occupied", tishby_short, dir);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
-    rc = cli("train %s --out %s/occupied", tishby_short, dir);
+    rc = run_cli("train %s --out %s/occupied", tishby_short, run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
+    rc = run_cli("train %s --out %s/occupied", tishby_short, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "already holds a run")) fail_msg("message: %s", err);
-    rc = cli("train %s --set seed=7 --out %s/occupied --resume", tishby_short, dir);
+    if (!strstr(run_err, "already holds a run")) fail_msg("message: %s", run_err);
+    rc = run_cli("train %s --set seed=7 --out %s/occupied --resume", tishby_short, run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "different config")) fail_msg("message: %s", err);
-    rc = cli("info %s/occupied/run.h5", dir); /* still intact */
-    if (rc != 0) fail_msg("info after refusals: exit %d: %s", rc, err);
+    if (!strstr(run_err, "different config")) fail_msg("message: %s", run_err);
+    rc = run_cli("info %s/occupied/run.h5", run_dir); /* still intact */
+    if (rc != 0) fail_msg("info after refusals: exit %d: %s", rc, run_err);
+}
+
+/* Messages that used to name a symptom: --resume refused for --set values in another order, a file
+ * given as data.path ("no such directory"), a directory given as the run file of analyze. */
+static void test_messages_name_the_problem(void **state)
+{
+    (void)state;
+    int rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=3 --set seed=5 --set model.activation=relu "
+                     "--quiet --out %s/order", run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
+    rc = run_cli("train configs/demo_tishby.yaml --set model.activation=relu --set seed=5 --set train.epochs=3 "
+                 "--quiet --out %s/order --resume", run_dir);
+    if (rc != 0) fail_msg("--resume with the same --set values in another order: exit %d: %s", rc, run_err);
+    rc = run_cli("train configs/demo_tishby.yaml --set model.activation=tanh --set seed=5 --set train.epochs=3 "
+                 "--quiet --out %s/order --resume", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "different config: it has activation: relu, this one activation: tanh");
+
+    rc = run_cli("train configs/demo_tishby.yaml --set data.path=README.md --out %s/datafile", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "data.path = README.md: is a file, expected the directory holding the tishby files");
+    rc = run_cli("train configs/mnist_fnn_adam.yaml --set data.path=README.md --out %s/datafile2", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "data.path = README.md: is a file, expected the directory holding the mnist files");
+    rc = run_cli("train configs --out %s/cfgdir", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "configs: is a directory, expected a YAML config file");
+    rc = run_cli("analyze %s/order", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "order is a directory, expected a run file");
+    rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=99999999999 --out %s/big", run_dir);
+    assert_int_not_equal(rc, 0);
+    expect_text(run_err, "train.epochs: expected an integer in 0..2147483647, got '99999999999'");
 }
 
 static void test_nan_loss_stops_and_keeps_the_run(void **state)
 {
     (void)state;
-    int rc = cli("train configs/demo_tishby.yaml --set train.optimizer=sgd --set train.lr=1e300 "
+    int rc = run_cli("train configs/demo_tishby.yaml --set train.optimizer=sgd --set train.lr=1e300 "
                  "--set train.epochs=20 --out %s/nan",
-                 dir);
+                 run_dir);
     assert_int_not_equal(rc, 0);
-    if (!strstr(err, "loss is")) fail_msg("message: %s", err);
-    rc = cli("info %s/nan/run.h5", dir);
-    if (rc != 0) fail_msg("info on the stopped run: exit %d: %s", rc, err);
-    assert_non_null(strstr(out, "recorded epochs"));
+    if (!strstr(run_err, "loss is")) fail_msg("message: %s", run_err);
+    rc = run_cli("info %s/nan/run.h5", run_dir);
+    if (rc != 0) fail_msg("info on the stopped run: exit %d: %s", rc, run_err);
+    assert_non_null(strstr(run_out, "recorded epochs"));
 }
 
 /* The paper's MLP on the real MNIST digits (10,000 to train, the official 10,000 to test) with
@@ -292,13 +248,13 @@ static void test_mnist_fnn_accuracy(void **state)
 {
     (void)state;
     const char *mnist = ip_test_data_dir("mnist");
-    int rc = cli("train configs/mnist_fnn_adam.yaml --set data.path=%s --set 'record.epochs=[8]' "
+    int rc = run_cli("train configs/mnist_fnn_adam.yaml --set data.path=%s --set 'record.epochs=[8]' "
                  "--set record.samples=500 --quiet --out %s/mnist",
-                 mnist, dir);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+                 mnist, run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     double acc = 0;
-    const char *p = strstr(out, "test_acc=");
-    if (!p || sscanf(p, "test_acc=%lf", &acc) != 1) fail_msg("no test_acc in '%s'", out);
+    const char *p = strstr(run_out, "test_acc=");
+    if (!p || sscanf(p, "test_acc=%lf", &acc) != 1) fail_msg("no test_acc in '%s'", run_out);
     fprintf(stderr, "mnist_fnn (configs/mnist_fnn_adam.yaml: relu, Adam 3e-3 cosine, batch 64, shift 1, scale std, "
                     "8 epochs, 10k digits): test accuracy %.4f\n", acc);
     if (acc < 0.96) fail_msg("test accuracy %.4f < 0.96", acc);
@@ -308,13 +264,13 @@ static void test_mnist_fnn_accuracy(void **state)
 static void test_tishby_fits(void **state)
 {
     (void)state;
-    int rc = cli("train configs/demo_tishby.yaml --set train.epochs=300 --set 'record.epochs=[300]' --quiet "
+    int rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=300 --set 'record.epochs=[300]' --quiet "
                  "--out %s/tishby",
-                 dir);
-    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+                 run_dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, run_err);
     double acc = 0;
-    const char *p = strstr(out, "train_acc=");
-    if (!p || sscanf(p, "train_acc=%lf", &acc) != 1) fail_msg("no train_acc in '%s'", out);
+    const char *p = strstr(run_out, "train_acc=");
+    if (!p || sscanf(p, "train_acc=%lf", &acc) != 1) fail_msg("no train_acc in '%s'", run_out);
     fprintf(stderr, "tishby (tanh, Adam 4e-4, 300 epochs): train accuracy %.4f\n", acc);
     if (acc < 0.90) fail_msg("train accuracy %.4f < 0.90", acc);
 }
@@ -327,9 +283,10 @@ int main(void)
         cmocka_unit_test(test_sigkill_then_resume),
         cmocka_unit_test(test_sigkill_then_resume_cosine_shift),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_messages_name_the_problem),
         cmocka_unit_test(test_nan_loss_stops_and_keeps_the_run),
         cmocka_unit_test(test_mnist_fnn_accuracy),
         cmocka_unit_test(test_tishby_fits),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, run_setup, run_teardown);
 }

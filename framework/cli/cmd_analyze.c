@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "steps.h"
 
+#include "core/interrupt.h"
 #include "core/status.h"
 #include "estimate/logdet_analyze.h"
 
@@ -81,5 +82,6 @@ int cmd_analyze(int argc, char **argv)
         }
     }
     if (!path) return cli_error("analyze: missing RUN.h5\n%s", usage);
+    ip_interrupt_install(); /* Ctrl-C, SIGTERM: stop between recorded epochs, nothing written */
     return cli_analyze(path, n_est, est, &opt);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/interrupt.h"
 #include "core/status.h"
 #include "plot/plot.h"
 
@@ -73,6 +74,7 @@ int cmd_plot(int argc, char **argv)
         fputs(USAGE, stderr);
         return 2;
     }
+    ip_interrupt_install(); /* Ctrl-C, SIGTERM: stop between figures, index.html left as it was */
     int status = cli_plot(n_runs, runs, &opt);
     free(runs);
     return status;

@@ -2,11 +2,13 @@
  * train (which records) -> analyze (the configured estimators) -> plot, in one go. Each step
  * calls its typed entry point with options filled from the config (ip_train, then cli_analyze
  * and cli_plot of steps.h, which the analyze and plot commands use too), so it behaves exactly
- * as running the three commands one after the other with the config's settings. */
+ * as running the three commands one after the other with the config's settings. Stopped by Ctrl-C
+ * or SIGTERM in any step, it says what is complete and the command that finishes the run. */
 #include "commands.h"
 #include "run_args.h"
 #include "steps.h"
 
+#include "core/interrupt.h"
 #include "core/status.h"
 #include "train/train.h"
 
@@ -14,18 +16,36 @@
 #include <string.h>
 #include <unistd.h>
 
+/* After a stop asked for by a signal: how to finish the run (`run --resume` goes on from what is
+ * complete), and the exit status for the signal. */
+static int stopped(const char *resume, const char *what_it_does)
+{
+    fprintf(stderr, "infoplane: finish it with%s:\n  %s\n", what_it_does, resume);
+    return cli_interrupt_status();
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_run_args a;
     ip_config cfg;
     int load_status = cli_load_run_config(argc, argv, 1, &a, &cfg);
     if (load_status != 0) return load_status;
-    int status = 1;
+    int status = 1, rc;
     ip_train_options opt = {.out_dir = a.out_dir, .resume = a.resume, .progress = isatty(2), .quiet = a.quiet};
     ip_epoch_metrics m = {0};
+    char resume[8192];
+    cli_resume_command(&a, "run", resume, sizeof resume);
+    ip_interrupt_install(); /* Ctrl-C, SIGTERM: stop at the next safe point of any step, exit 130 / 143 */
     if (!a.quiet) fprintf(stderr, "infoplane: [1/3] training %s into %s\n", a.config_path, a.out_dir);
-    if (ip_train(&cfg, &opt, &m) != IP_OK) {
+    if ((rc = ip_train(&cfg, &opt, &m)) != IP_OK) {
         cli_error("%s", ip_error_message());
+        if (rc == IP_ERR_INTERRUPTED) status = stopped(resume, "");
+        goto out;
+    }
+    if (ip_interrupt_pending()) {
+        cli_error("%s/run.h5: training is complete (epochs 0 to %d); stopped by %s before the analysis", a.out_dir,
+                  m.epoch, ip_interrupt_name(ip_interrupt_pending()));
+        status = stopped(resume, " (training is complete: this only analyses and plots)");
         goto out;
     }
 
@@ -45,7 +65,11 @@ int cmd_run(int argc, char **argv)
         .progress = a.quiet ? 0 : isatty(2) ? 1 : 2,
     };
     if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
-    if (cli_analyze(run_path, cfg.analysis.n_estimators, est, &aopt) != 0) goto out;
+    if ((rc = cli_analyze(run_path, cfg.analysis.n_estimators, est, &aopt)) != 0) {
+        if (ip_interrupt_pending())
+            status = stopped(resume, " (training is complete: this only analyses and plots)");
+        goto out;
+    }
 
     ip_plot_options popt;
     ip_plot_options_default(&popt);
@@ -54,7 +78,11 @@ int cmd_run(int argc, char **argv)
     popt.height = cfg.plot.height;
     const char *runs[] = {a.out_dir};
     if (!a.quiet) fprintf(stderr, "infoplane: [3/3] plotting into %s/figures\n", a.out_dir);
-    if (cli_plot(1, runs, &popt) != 0) goto out;
+    if (cli_plot(1, runs, &popt) != 0) {
+        if (ip_interrupt_pending())
+            status = stopped(resume, " (training and analysis are complete: this analyses again and plots)");
+        goto out;
+    }
 
     cli_print_final(&m);
     fprintf(stderr, "infoplane: information plane: %s/figures/plane_%s.%s\n", a.out_dir,

@@ -54,6 +54,45 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume)
     return 0;
 }
 
+/* Appends text to out (cap bytes) at *n; what does not fit is left out, out stays terminated. */
+static void put(char *out, size_t cap, size_t *n, const char *text, size_t len)
+{
+    if (*n + len < cap) {
+        memcpy(out + *n, text, len);
+        out[*n + len] = '\0';
+    }
+    *n += len;
+}
+
+/* " WORD": s as it is when it holds only characters no shell treats specially, else in single
+ * quotes (a quote inside written '\''). */
+static void shell_word(char *out, size_t cap, size_t *n, const char *s)
+{
+    int plain = *s != '\0';
+    for (const char *c = s; *c && plain; c++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+./=,:@%", *c) != NULL;
+    put(out, cap, n, plain ? " " : " '", plain ? 1 : 2);
+    for (const char *c = s; *c; c++) put(out, cap, n, *c == '\'' && !plain ? "'\\''" : c, *c == '\'' && !plain ? 4 : 1);
+    if (!plain) put(out, cap, n, "'", 1);
+}
+
+void cli_resume_command(const cli_run_args *a, const char *command, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap) out[0] = '\0';
+    put(out, cap, &n, "infoplane ", 10);
+    put(out, cap, &n, command, strlen(command));
+    shell_word(out, cap, &n, a->config_path);
+    shell_word(out, cap, &n, "--out");
+    shell_word(out, cap, &n, a->out_dir);
+    for (int i = 0; i < a->n_sets; i++) {
+        shell_word(out, cap, &n, "--set");
+        shell_word(out, cap, &n, a->sets[i]);
+    }
+    if (a->quiet) shell_word(out, cap, &n, "--quiet");
+    shell_word(out, cap, &n, "--resume");
+}
+
 void cli_run_args_free(cli_run_args *a)
 {
     free(a->sets);

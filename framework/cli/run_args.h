@@ -18,6 +18,11 @@ typedef struct {
 int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume);
 void cli_run_args_free(cli_run_args *a);
 
+/* The command line that continues this run after an interruption: "infoplane COMMAND CONFIG
+ * --out DIR [--set KEY=VALUE ...] [--quiet] --resume", each argument quoted for a POSIX shell where
+ * it needs to be, into out (cap bytes). */
+void cli_resume_command(const cli_run_args *a, const char *command, char *out, size_t cap);
+
 /* Parses argv as above and loads the config it names with its --set overrides. Returns 0, or
  * the exit status after printing the problem (nothing is then left to free). On success the
  * caller frees both with cli_run_args_free and ip_config_free. */

@@ -3,16 +3,22 @@
 #include "commands.h"
 #include "compare_groups.h"
 
+#include "core/fsutil.h"
+#include "core/interrupt.h"
 #include "core/names.h"
 #include "core/status.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 void cli_print_final(const ip_epoch_metrics *m)
 {
-    printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m->epoch,
-           m->train_loss, m->train_acc, m->test_loss, m->test_acc);
+    if (isnan(m->test_loss) && isnan(m->test_acc)) /* no test set: its metrics are absent */
+        printf("final: epoch=%d train_loss=%.6f train_acc=%.4f\n", m->epoch, m->train_loss, m->train_acc);
+    else
+        printf("final: epoch=%d train_loss=%.6f train_acc=%.4f test_loss=%.6f test_acc=%.4f\n", m->epoch,
+               m->train_loss, m->train_acc, m->test_loss, m->test_acc);
 }
 
 int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt)
@@ -21,7 +27,14 @@ int cli_analyze(const char *run_path, int n, const char *const *estimators, cons
         if (strcmp(estimators[i], "logdet"))
             return cli_error("analyze: estimator '%s' is not available in this build (have: logdet)", estimators[i]);
     char group[128], dir[4096];
-    if (ip_logdet_analyze(run_path, opt, group) != IP_OK) return cli_error("%s", ip_error_message());
+    if (ip_is_dir(run_path))
+        return cli_error("analyze: %s is a directory, expected a run file (%s/run.h5?)", run_path, run_path);
+    int rc = ip_logdet_analyze(run_path, opt, group);
+    if (rc == IP_ERR_INTERRUPTED) {
+        cli_error("%s", ip_error_message());
+        return cli_interrupt_status();
+    }
+    if (rc != IP_OK) return cli_error("%s", ip_error_message());
     ip_logdet_analyze_dir(run_path, dir, sizeof dir);
     printf("analyze: %s: LogDet results in /analysis/%s and %s/logdet.csv\n", run_path, group, dir);
     return 0;
@@ -42,6 +55,11 @@ int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
     for (int i = 0; i < n; i++) {
         int rc = ip_plot_run(runs[i], &one, &rep);
         print_report(&rep);
+        if (rc && ip_interrupt_pending()) { /* our stop, or gnuplot killed by the same Ctrl-C */
+            cli_error("plot %s: stopped by %s; the figures written are listed above, index.html is as it was",
+                      runs[i], ip_interrupt_name(ip_interrupt_pending()));
+            return cli_interrupt_status();
+        }
         if (rc) {
             cli_error("%s", ip_error_message());
             failed = 1;
@@ -56,12 +74,23 @@ int cli_plot(int n, const char *const *runs, const ip_plot_options *opt)
             print_report(&rep);
         }
         cli_run_groups_free(&g);
+        if (rc != IP_OK && ip_interrupt_pending()) {
+            cli_error("plot: the comparison stopped by %s; the figures written are listed above",
+                      ip_interrupt_name(ip_interrupt_pending()));
+            return cli_interrupt_status();
+        }
         if (rc != IP_OK) {
             cli_error("%s", ip_error_message());
             failed = 1;
         }
     }
     return failed;
+}
+
+int cli_interrupt_status(void)
+{
+    int sig = ip_interrupt_pending();
+    return sig ? 128 + sig : 0;
 }
 
 int cli_plot_format(const char *what, const char *name, ip_plot_format *format)

@@ -8,18 +8,24 @@
 #include "plot/plot.h"
 #include "record/run.h"
 
-/* The `final:` summary line on stdout that train and run end with. */
+/* The `final:` summary line on stdout that train and run end with (without the test fields when
+ * the run has no test set: its test metrics are NaN). */
 void cli_print_final(const ip_epoch_metrics *m);
 
 /* Analyze run_path with each of the n estimators named (only "logdet" exists in this build; any
  * other is refused before anything is read). Prints where the results went on stdout, or the
- * problem on stderr. Returns the exit status. */
+ * problem on stderr. Returns the exit status (cli_interrupt_status() when stopped by a signal). */
 int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt);
 
 /* Figures of each run (opt->out_dir then names the comparison's directory when n > 1) and, for
  * several runs, the comparison, its runs grouped by configuration (compare_groups.h). Lists what
- * was written on stdout and what was skipped on stderr. Returns the exit status. */
+ * was written on stdout and what was skipped on stderr. Returns the exit status (as cli_analyze
+ * when stopped by a signal, index.html then left as it was). */
 int cli_plot(int n, const char *const *runs, const ip_plot_options *opt);
+
+/* The exit status for a stop asked for by a signal (core/interrupt.h): 128 + the signal (130 for
+ * SIGINT, 143 for SIGTERM), or 0 when none was. */
+int cli_interrupt_status(void);
 
 /* "png" -> IP_PLOT_PNG ...; prints the problem (naming `what`, e.g. "--format") and returns
  * non-zero for any other name. */

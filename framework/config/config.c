@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_fields.h"
+#include "core/fsutil.h"
 #include "config_tree.h"
 #include "core/mem.h"
 #include "core/status.h"
@@ -330,8 +331,9 @@ int ip_config_load(ip_config *cfg, const char *path, int n_overrides, char **ove
     int rc = IP_OK;
     size_t len = 0, cap = 4096;
     char *text = NULL;
-    FILE *f = fopen(path, "rb");
     ip_config_defaults(cfg);
+    if ((rc = ip_expect_not_dir(path, "a YAML config file")) != IP_OK) return rc;
+    FILE *f = fopen(path, "rb");
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (!(text = ip_malloc(cap))) {
         rc = IP_ERR_NOMEM;

@@ -79,16 +79,11 @@ static int parse_bool(const cfg_node *v, int *out)
     return 0;
 }
 
-/* "a positive integer", "an integer in 0..9", ... for an integer range [lo, hi]. */
+/* "an integer in 0..9", "an integer in 1..2147483647": always the range, whose top is what a
+ * too large value (99999999999) needs to be told. */
 static const char *int_range_text(char *buf, size_t size, long long lo, long long hi)
 {
-    if (hi >= INT_MAX) {
-        if (lo == 0) return "a non-negative integer";
-        if (lo == 1) return "a positive integer";
-        snprintf(buf, size, "an integer >= %lld", lo);
-    } else {
-        snprintf(buf, size, "an integer in %lld..%lld", lo, hi);
-    }
+    snprintf(buf, size, "an integer in %lld..%lld", lo, hi);
     return buf;
 }
 

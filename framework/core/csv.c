@@ -56,6 +56,13 @@ int ip_csv_read(ip_csv *t, const char *path, int flags)
         ip_csv_free(t);
         return ip_fail(IP_ERR_NOMEM, "%s: out of memory", path);
     }
+    /* A UTF-8 byte-order mark (spreadsheets write one) is not part of the first field. UTF-16 is
+     * named as such rather than as a binary file. */
+    size_t bom = len >= 3 && !memcmp(t->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    if (len >= 2 && (!memcmp(t->text, "\xFF\xFE", 2) || !memcmp(t->text, "\xFE\xFF", 2))) {
+        ip_csv_free(t);
+        return ip_fail(IP_ERR_FORMAT, "%s: UTF-16 text; save it as UTF-8 (or plain ASCII)", path);
+    }
     if (memchr(t->text, '\0', len)) {
         ip_csv_free(t);
         return ip_fail(IP_ERR_FORMAT, "%s: not a text file (holds a NUL byte)", path);
@@ -71,7 +78,7 @@ int ip_csv_read(ip_csv *t, const char *path, int flags)
     }
     int want_header = flags & IP_CSV_HEADER, have_header = 0, lineno = 0;
     char **next_cell = t->cell;
-    for (char *line = t->text, *next; line; line = next) {
+    for (char *line = t->text + bom, *next; line; line = next) {
         lineno++;
         next = strchr(line, '\n');
         if (next) *next++ = '\0';

@@ -2,7 +2,8 @@
  * with or without a header line) so every later error can name the file, line and field; writes
  * a table field by field into a temporary renamed into place at the end (core/fsutil), so a
  * reader never sees it half-written. The dialect: no quoting, fields trimmed of blanks (spaces,
- * tabs, a CR before the newline), blank lines skipped. Used for the DATA files of `entropy`/`mi`,
+ * tabs, a CR before the newline), blank lines skipped, a leading UTF-8 byte-order mark ignored.
+ * Used for the DATA files of `entropy`/`mi`,
  * metrics.csv and the analysis/ tables. */
 #ifndef IP_CSV_H
 #define IP_CSV_H
@@ -23,9 +24,9 @@ typedef struct {
 enum { IP_CSV_HEADER = 1 }; /* flag of ip_csv_read: the first non-blank line names the columns */
 
 /* Read `path` into *t. Every row must have as many fields as the header (or, without one, as
- * the first row). Fails with IP_ERR_IO when the file cannot be read and IP_ERR_FORMAT, naming the
- * file and line, for a NUL byte, a row of another length, or no line at all (without a header: no
- * row). On failure *t is left empty (ip_csv_free is still safe). */
+ * the first row). Fails with IP_ERR_IO when the file cannot be read (or is a directory) and
+ * IP_ERR_FORMAT, naming the file and line, for UTF-16 text, a NUL byte, a row of another length,
+ * or no line at all (without a header: no row). On failure *t is left empty (ip_csv_free is still safe). */
 int ip_csv_read(ip_csv *t, const char *path, int flags);
 void ip_csv_free(ip_csv *t);
 

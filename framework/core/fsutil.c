@@ -36,9 +36,23 @@ int ip_mkdir_p(const char *path)
     return IP_OK;
 }
 
+int ip_expect_not_dir(const char *path, const char *what)
+{
+    if (!ip_is_dir(path)) return IP_OK;
+    return ip_fail(IP_ERR_IO, "%s: is a directory, expected %s", path, what);
+}
+
+int ip_expect_not_file(const char *path, const char *key, const char *what)
+{
+    if (!ip_path_exists(path) || ip_is_dir(path)) return IP_OK;
+    return ip_fail(IP_ERR_IO, "%s = %s: is a file, expected %s", key, path, what);
+}
+
 int ip_read_file(const char *path, char **data, size_t *len)
 {
     *data = NULL;
+    int rc = ip_expect_not_dir(path, "a file");
+    if (rc != IP_OK) return rc;
     FILE *f = fopen(path, "rb");
     if (!f) return ip_fail(IP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;

@@ -8,12 +8,21 @@
 
 int ip_mkdir_p(const char *path);
 int ip_path_exists(const char *path);
-/* Reads the whole file into a malloc'd, NUL-terminated buffer owned by the caller. */
+/* Reads the whole file into a malloc'd, NUL-terminated buffer owned by the caller. A directory is
+ * refused as one ("PATH: is a directory, expected a file"). */
 int ip_read_file(const char *path, char **data, size_t *len);
 
 /* ---- what a path is (symbolic links followed); 0 also when it cannot be examined ---- */
 int ip_is_file(const char *path); /* a regular file */
 int ip_is_dir(const char *path);  /* a directory */
+
+/* For messages that say what a path is instead of what failed on it: IP_OK when `path` is not a
+ * directory (a missing path is left to whoever opens it), else IP_ERR_IO with "PATH: is a
+ * directory, expected WHAT" (what: "a CSV file", "an IDX file", ...). */
+int ip_expect_not_dir(const char *path, const char *what);
+/* The other way round: IP_OK unless `path` exists and is not a directory, then IP_ERR_IO with
+ * "KEY = PATH: is a file, expected WHAT" (key: the config key or option that gave the path). */
+int ip_expect_not_file(const char *path, const char *key, const char *what);
 
 /* ---- writing through a temporary: every file infoplane writes goes through these ---- */
 typedef struct {

@@ -10,7 +10,9 @@ enum {
     IP_ERR_IO = -2,     /* a file could not be opened, read or written */
     IP_ERR_FORMAT = -3, /* a file or value is malformed */
     IP_ERR_NOMEM = -4,  /* out of memory */
-    IP_ERR_NUMERIC = -5 /* NaN/Inf or a matrix that is not positive definite */
+    IP_ERR_NUMERIC = -5, /* NaN/Inf or a matrix that is not positive definite */
+    IP_ERR_INTERRUPTED = -6 /* stopped at a safe point on request (core/interrupt.h); the message
+                             * says what is complete */
 };
 
 /* Set the message (printf-style) and return `code`, so callers can write

@@ -238,6 +238,12 @@ int ip_data_assemble(ip_data *d, const ip_data_source *train, const ip_data_sour
         /* One source: a seeded shuffle, then the first train_fraction for training. */
         double frac = ip_data_train_fraction(cfg);
         int n_split = (int)floor(frac * train->n + 0.5);
+        if (n_split < 1) {
+            rc = ip_fail(IP_ERR, "data.train_fraction = %g leaves no training sample: %g of the %d samples of %s "
+                                 "rounds to 0 (expected at least 1; a fraction of %g or more gives one)",
+                         frac, frac, train->n, train->name, 1.0 / train->n);
+            goto out;
+        }
         ip_rng_shuffle_int(&rng, order, train->n);
         if ((rc = apply_limit(n_split, cfg->train_size, "train_size", "the training split", &n_train)) < 0) goto out;
         if ((rc = apply_limit(train->n - n_split, cfg->test_size, "test_size", "the test split", &n_test)) < 0)
@@ -454,6 +460,14 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
                        cfg->train_fraction);
 
     const char *ds = cfg->dataset;
+    /* A given data.path is a directory for every loader that reads one (idx takes files by name,
+     * gaussian generates): a file there is named as such (a missing one is each loader's to
+     * explain, with where to get the data). */
+    if (cfg->path[0] && strcmp(ds, "idx") && strcmp(ds, "gaussian")) {
+        char what[128];
+        snprintf(what, sizeof what, "the directory holding the %s files", ds);
+        if ((rc = ip_expect_not_file(cfg->path, "data.path", what)) != IP_OK) return rc;
+    }
     if (!strcmp(ds, "mnist"))
         rc = load_mnist_dir(d, cfg, seed, &MNIST);
     else if (!strcmp(ds, "fashion_mnist") || !strcmp(ds, "fashion-mnist"))

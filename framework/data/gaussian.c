@@ -5,6 +5,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/status.h"
+#include "core/sysmem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +35,16 @@ int ip_data_load_gaussian(ip_data *d, const ip_data_config *cfg, uint64_t seed)
                        "data: gaussian needs gaussian_samples >= 2, gaussian_dim >= 1, 2 <= gaussian_classes <= "
                        "samples and a finite separation >= 0; got %d, %d, %d, %g",
                        n, dim, k, sep);
+    /* The samples, their copy in the split and the class means, before any of it is allocated. */
+    double need = 2.0 * n * ((double)dim * sizeof *x + sizeof *y) + (double)k * dim * sizeof *means,
+           have = ip_physical_memory();
+    if (have > 0 && need > have) {
+        char b1[32], b2[32];
+        return ip_fail(IP_ERR_NOMEM,
+                       "data.gaussian_samples, data.gaussian_dim: %d samples of %d values need %s (generated, then "
+                       "split), but this machine has %s of memory",
+                       n, dim, ip_format_bytes(need, b1, sizeof b1), ip_format_bytes(have, b2, sizeof b2));
+    }
     x = ip_malloc((size_t)n * dim * sizeof *x);
     y = ip_malloc((size_t)n * sizeof *y);
     means = ip_calloc((size_t)k * dim, sizeof *means);

@@ -3,6 +3,7 @@
  * or a mismatched pair is reported with the file's name instead of training on garbage. */
 #include "dataset.h"
 
+#include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/status.h"
 
@@ -96,6 +97,7 @@ int ip_idx_read(ip_idx *idx, const char *path, int expect_ndim, const char *what
     size_t got = 0;
     memset(idx, 0, sizeof *idx);
 
+    if ((rc = ip_expect_not_dir(path, "a data file (IDX, gzip or not)")) != IP_OK) return rc;
     errno = 0;
     gzFile gz = gzopen(path, "rb");
     if (!gz) {
@@ -195,6 +197,7 @@ int ip_read_all_gz(const char *path, uint8_t **data, size_t *len)
     *data = NULL;
     *len = 0;
 
+    if ((rc = ip_expect_not_dir(path, "a data file (IDX, gzip or not)")) != IP_OK) return rc;
     errno = 0;
     gzFile gz = gzopen(path, "rb");
     if (!gz) {

@@ -8,6 +8,7 @@
 #include "core/names.h"
 #include "core/status.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,28 @@ double ip_ld_scale(ip_logdet_mode mode, double beta, int m, double sumsq)
 
 int ip_ld_check_args(int m, int d, int ld, ip_logdet_mode mode, double beta, const char *what)
 {
-    if (m < 1) return ip_fail(IP_ERR, "%s: need at least one sample (m = %d)", what, m);
+    if (m < IP_LOGDET_MIN_SAMPLES)
+        return ip_fail(IP_ERR, "%s: %d sample%s, but the LogDet estimator needs at least %d (the covariance of a "
+                               "single sample is zero: any data would give H = 0)",
+                       what, m, m == 1 ? "" : "s", IP_LOGDET_MIN_SAMPLES);
     if (d < 0 || ld < d) return ip_fail(IP_ERR, "%s: bad shape (d = %d, leading dimension %d)", what, d, ld);
     if (mode != IP_MODE_COV && mode != IP_MODE_PEARSON)
         return ip_fail(IP_ERR, "%s: unknown mode %d (expected cov or pearson)", what, (int)mode);
     if (!(beta > 0) || !isfinite(beta))
         return ip_fail(IP_ERR, "%s: beta must be a positive finite number, got %g", what, beta);
     return IP_OK;
+}
+
+/* The message for a column whose sums overflow double precision although every value is finite:
+ * the data's scale is the problem, and dividing it by a constant is the cure. */
+static int scale_overflow(const double *a, int m, int lda, int j, const char *how, const char *what)
+{
+    double big = 0;
+    for (int i = 0; i < m; i++) big = fmax(big, fabs(a[(size_t)i * lda + j]));
+    return ip_fail(IP_ERR_NUMERIC,
+                   "%s: the data's scale overflows double precision: column %d reaches |x| = %.3g and its %s is "
+                   "beyond %.3g; divide the data by a constant (its largest |x|, or its standard deviation) first",
+                   what, j + 1, big, how, DBL_MAX);
 }
 
 int ip_ld_prepare(const double *a, int m, int d, int lda, ip_logdet_mode mode, double beta, int scale,
@@ -70,7 +86,10 @@ int ip_ld_prepare(const double *a, int m, int d, int lda, ip_logdet_mode mode, d
     }
     for (int j = 0; j < d; j++) {
         if (!isfinite(mean[j])) {
-            rc = ip_fail(IP_ERR_NUMERIC, "%s: column %d holds NaN or Inf (or overflows)", what, j + 1);
+            int bad = 0;
+            for (int i = 0; i < m && !bad; i++) bad = !isfinite(a[(size_t)i * lda + j]);
+            if (bad) rc = ip_fail(IP_ERR_NUMERIC, "%s: column %d holds NaN or Inf", what, j + 1);
+            else rc = scale_overflow(a, m, lda, j, "sum", what);
             goto out;
         }
         mean[j] /= m;
@@ -98,6 +117,25 @@ int ip_ld_prepare(const double *a, int m, int d, int lda, ip_logdet_mode mode, d
                 zr[c] = fused ? v * s0 : v;
             }
         }
+    }
+    /* The matrix the factorisation sees has sum(z^2) of each kept column on its diagonal (cov: the
+     * sum of squares times beta/m; pearson: at most beta), and their total bounds every entry of
+     * the m x m form: all must be finite. */
+    double total = 0;
+    for (int c = 0; c < k; c++) {
+        double diag = !scale ? ss[c] : fused ? ss[c] * s0 * s0 : beta; /* pearson: at most beta */
+        total += diag;
+        if (!isfinite(ss[c]) || !isfinite(diag)) {
+            rc = scale_overflow(a, m, lda, idx[c], fused ? "sum of squares times beta/m" : "sum of squares", what);
+            goto out;
+        }
+    }
+    if (!isfinite(total)) {
+        int worst = 0;
+        for (int c = 1; c < k; c++)
+            if (ss[c] > ss[worst]) worst = c;
+        rc = scale_overflow(a, m, lda, idx[worst], "share of the matrix's total", what);
+        goto out;
     }
     if (scale && !fused) {
         for (int c = 0; c < k; c++) s[c] = ip_ld_scale(mode, beta, m, ss[c]);
@@ -134,7 +172,9 @@ int ip_ld_chol_logdet(int n, double *a, int lda, double *logdet, const char *wha
     int rc = ip_dpotrf_upper_inplace(n, a, lda, what);
     if (rc != IP_OK) return rc;
     *logdet = ip_ld_factor_logdet(n, a, lda);
-    if (!isfinite(*logdet)) return ip_fail(IP_ERR_NUMERIC, "%s: logdet is not finite", what);
+    if (!isfinite(*logdet))
+        return ip_fail(IP_ERR_NUMERIC, "%s: logdet is not finite (is the data's scale beyond double precision? divide "
+                                       "the data by a constant first)", what);
     return IP_OK;
 }
 
@@ -261,7 +301,7 @@ int ip_logdet_mi_labels(const double *a, int m, int d, int lda, const int *y, in
                         ip_logdet_mode mode, double beta, double *mi_nats, ip_logdet_terms *terms)
 {
     if (n_classes < 1) return ip_fail(IP_ERR, "I(A;Y): need at least one class (got %d)", n_classes);
-    if (m < 1) return ip_fail(IP_ERR, "I(A;Y): need at least one sample (m = %d)", m);
+    if (m < IP_LOGDET_MIN_SAMPLES) return ip_ld_check_args(m, 1, 1, mode, 1, "I(A;Y)"); /* its message */
     for (int i = 0; i < m; i++)
         if (y[i] < 0 || y[i] >= n_classes)
             return ip_fail(IP_ERR_FORMAT, "I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1,

@@ -12,9 +12,14 @@ extern const char *const ip_logdet_mode_names[]; /* "cov", "pearson" */
  * centring, so a constant column becomes a zero column (never NaN). See docs/logdet.md. */
 #define IP_LOGDET_PEARSON_EPS 1e-8
 
+/* The fewest samples (rows) an estimate takes: the covariance of a single sample is zero, so with
+ * one sample every data set would have H = 0 and every I = 0. */
+#define IP_LOGDET_MIN_SAMPLES 2
+
 /* All matrices are row-major, m samples (rows) x d units (columns), leading dimension ld >= d.
  * Inputs are never modified. Every function returns IP_OK or a negative status with a message
- * in ip_error_message() (bad sizes, beta <= 0 or not finite, NaN/Inf in the data, out of memory,
+ * in ip_error_message() (bad sizes, fewer than IP_LOGDET_MIN_SAMPLES samples, beta <= 0 or not
+ * finite, NaN/Inf in the data, data whose sums of squares overflow double precision, out of memory,
  * a factorisation failure). Results are in nats (bits = nats / ln 2).
  *
  * H_beta(A) = 1/2 logdet(I_d + beta C), C = A_c^T A_c / m (cov) or the Pearson matrix of A. */

@@ -7,6 +7,7 @@
 
 #include "core/csv.h"
 #include "core/fsutil.h"
+#include "core/interrupt.h"
 #include "core/mem.h"
 #include "core/status.h"
 #include "core/version.h"
@@ -121,6 +122,12 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     double *ixt = res, *ity = res + L, *itt = res + 2 * L, *ht = res + 3 * L, t0 = now();
     for (int k = 0; k < n_rec; k++) {
         int epoch = d.recorded_epochs[k];
+        if (ip_interrupt_pending()) { /* a safe point: nothing is written before the loop ends */
+            rc = ip_fail(IP_ERR_INTERRUPTED, "%s: analysis stopped by %s after %d of %d recorded epochs; nothing "
+                                             "written (analysis/ and the run file keep what they held)",
+                         run_path, ip_interrupt_name(ip_interrupt_pending()), k, n_rec);
+            goto out;
+        }
         for (int l = 0; l < L; l++)
             if ((rc = ip_run_read_layer(run, l, k, t[l])) != IP_OK) goto out;
         if ((rc = ip_logdet_run_epoch(lr, (const double *const *)t, ixt, ity, itt, ht)) != IP_OK) {

@@ -4,11 +4,13 @@
 #include "network.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/mem.h"
 #include "../core/parallel.h"
+#include "../core/sysmem.h"
 #include "../core/status.h"
 #include "dense_fixed.h"
 #include "layer_kinds.h"
@@ -27,13 +29,58 @@ void ip_network_free(ip_network *net)
     free(net);
 }
 
+/* Sets up layers[0..n) from the specs and sums, saturating (core/sysmem.h), the floats each
+ * buffer of the network needs for batches of max_batch. */
+static int plan_layers(ip_network_sizes *s, ip_layer *layers, const ip_layer_spec *specs, int n, ip_shape input,
+                       int max_batch)
+{
+    memset(s, 0, sizeof *s);
+    if (n <= 0) return ip_fail(IP_ERR_FORMAT, "network: no layers");
+    if (n > IP_MAX_LAYERS) return ip_fail(IP_ERR_FORMAT, "network: %d layers, at most %d", n, IP_MAX_LAYERS);
+    if (max_batch <= 0) return ip_fail(IP_ERR_FORMAT, "network: max_batch must be positive, not %d", max_batch);
+    size_t widest = (size_t)ip_shape_size(input);
+    ip_shape shape = input;
+    for (int i = 0; i < n; i++) {
+        ip_layer *l = &layers[i];
+        int rc = ip_layer_setup(l, &specs[i], shape, max_batch, i);
+        if (rc != IP_OK) return rc;
+        shape = l->out;
+        size_t sz = (size_t)ip_shape_size(shape);
+        s->out_size[i] = (int)sz;
+        s->act_floats = ip_size_add(s->act_floats, ip_size_mul(sz, (size_t)max_batch));
+        s->n_params = ip_size_add(s->n_params, l->n_params);
+        /* 16-float steps keep every layer's scratch 64-byte aligned for BLAS */
+        s->scratch_floats = ip_size_add(s->scratch_floats, ip_size_mul(ip_size_add(l->scratch_floats, 15) / 16, 16));
+        if (sz > widest) widest = sz;
+    }
+    s->dbuf_floats = ip_size_mul(ip_size_add(ip_size_mul(widest, (size_t)max_batch), 15) / 16, 32);
+    s->probs_floats = ip_size_mul((size_t)ip_shape_size(shape), (size_t)max_batch);
+    return IP_OK;
+}
+
+int ip_network_plan(ip_network_sizes *s, const ip_layer_spec *specs, int n, ip_shape input, int max_batch)
+{
+    if (n <= 0 || n > IP_MAX_LAYERS) return plan_layers(s, NULL, specs, n, input, max_batch); /* the message */
+    ip_layer *layers = ip_calloc((size_t)n, sizeof *layers);
+    if (!layers) return IP_ERR_NOMEM;
+    int rc = plan_layers(s, layers, specs, n, input, max_batch);
+    free(layers);
+    return rc;
+}
+
+double ip_network_sizes_bytes(const ip_network_sizes *s)
+{
+    return 4.0 * (2.0 * (double)s->n_params + (double)s->act_floats + (double)s->dbuf_floats +
+                  (double)s->scratch_floats + (double)s->probs_floats);
+}
+
 /* Builds the layers, then carves every buffer out of one allocation per kind. On failure
  * everything allocated so far is released and *out is left NULL. */
 int ip_network_create(ip_network **out, const ip_layer_spec *specs, int n, ip_shape input, int max_batch)
 {
     *out = NULL;
-    if (n <= 0) return ip_fail(IP_ERR_FORMAT, "network: no layers");
-    if (max_batch <= 0) return ip_fail(IP_ERR_FORMAT, "network: max_batch must be positive, not %d", max_batch);
+    ip_network_sizes s;
+    if (n <= 0 || n > IP_MAX_LAYERS || max_batch <= 0) return plan_layers(&s, NULL, specs, n, input, max_batch);
     ip_network *net = ip_calloc(1, sizeof *net);
     if (!net) return IP_ERR_NOMEM;
     int rc = IP_OK;
@@ -46,30 +93,29 @@ int ip_network_create(ip_network **out, const ip_layer_spec *specs, int n, ip_sh
         rc = IP_ERR_NOMEM;
         goto fail;
     }
-    size_t n_params = 0, n_acts = 0, n_scratch = 0, widest = (size_t)ip_shape_size(input);
-    ip_shape shape = input;
-    for (int i = 0; i < n; i++) {
-        ip_layer *l = &net->layers[i];
-        rc = ip_layer_setup(l, &specs[i], shape, max_batch, i);
-        if (rc != IP_OK) goto fail;
-        shape = l->out;
-        size_t sz = (size_t)ip_shape_size(shape);
-        net->act_offset[i] = n_acts;
-        n_acts += sz * max_batch;
-        n_params += l->n_params;
-        /* 16-float steps keep every layer's scratch 64-byte aligned for BLAS */
-        n_scratch += (l->scratch_floats + 15) / 16 * 16;
-        if (sz > widest) widest = sz;
+    if ((rc = plan_layers(&s, net->layers, specs, n, input, max_batch)) != IP_OK) goto fail;
+    /* A sum that saturated (or any buffer past SIZE_MAX / 4 floats) cannot be allocated. */
+    const size_t too_big = SIZE_MAX / (2 * sizeof(float));
+    if (s.n_params >= too_big || s.act_floats >= too_big || s.dbuf_floats >= too_big || s.scratch_floats >= too_big ||
+        s.probs_floats >= too_big) {
+        rc = ip_fail(IP_ERR_NOMEM, "network: buffers of more than %zu floats cannot be allocated", too_big);
+        goto fail;
     }
-    net->n_classes = ip_shape_size(shape);
-    net->n_params = n_params;
-    net->params = ip_aligned_alloc(n_params * sizeof(float));
-    net->grads = ip_aligned_alloc(n_params * sizeof(float));
-    net->acts = ip_aligned_alloc(n_acts * sizeof(float));
-    size_t dsize = (widest * max_batch + 15) / 16 * 16;
-    net->dbuf[0] = ip_aligned_alloc(2 * dsize * sizeof(float));
-    net->scratch = ip_aligned_alloc(n_scratch * sizeof(float));
-    net->probs = ip_aligned_alloc((size_t)net->n_classes * max_batch * sizeof(float));
+    size_t n_acts = 0;
+    for (int i = 0; i < n; i++) {
+        net->act_offset[i] = n_acts;
+        n_acts += (size_t)s.out_size[i] * max_batch;
+    }
+    ip_shape last = net->layers[n - 1].out;
+    net->n_classes = ip_shape_size(last);
+    net->n_params = s.n_params;
+    net->params = ip_aligned_alloc(s.n_params * sizeof(float));
+    net->grads = ip_aligned_alloc(s.n_params * sizeof(float));
+    net->acts = ip_aligned_alloc(s.act_floats * sizeof(float));
+    size_t dsize = s.dbuf_floats / 2;
+    net->dbuf[0] = ip_aligned_alloc(s.dbuf_floats * sizeof(float));
+    net->scratch = ip_aligned_alloc(s.scratch_floats * sizeof(float));
+    net->probs = ip_aligned_alloc(s.probs_floats * sizeof(float));
     if (!net->params || !net->grads || !net->acts || !net->dbuf[0] || !net->scratch || !net->probs) {
         rc = IP_ERR_NOMEM;
         goto fail;

@@ -22,6 +22,26 @@ typedef struct {
     float *probs;         /* softmax of the logits, (max_batch, n_classes) */
 } ip_network;
 
+/* What ip_network_create allocates for n layer specs, inputs of shape `input` and batches up to
+ * max_batch, in floats; sums that overflow are SIZE_MAX (core/sysmem.h). */
+typedef struct {
+    size_t n_params;       /* parameters, and as many gradients */
+    size_t act_floats;     /* every layer's output for max_batch samples */
+    size_t dbuf_floats;    /* the backward pass's two gradient buffers together */
+    size_t scratch_floats; /* the layers' workspaces */
+    size_t probs_floats;   /* the softmax of a batch */
+    int out_size[IP_MAX_LAYERS]; /* values per sample of layer i's output */
+} ip_network_sizes;
+
+/* Fill *s without allocating the network (only a small array of n layers): the layers are set
+ * up exactly as ip_network_create sets them up, and fail in the same way (a spec that does not
+ * fit its input, a size past what a layer can index). For checking a network against the
+ * machine's memory before building it. */
+int ip_network_plan(ip_network_sizes *s, const ip_layer_spec *specs, int n, ip_shape input, int max_batch);
+/* The bytes of the network's own buffers (parameters, gradients, activations, gradient buffers,
+ * workspaces, softmax), as a double so that no sum wraps. */
+double ip_network_sizes_bytes(const ip_network_sizes *s);
+
 /* Build a network from n layer specs for inputs of shape `input`, batches up to max_batch.
  * On success *out owns everything; release with ip_network_free. Parameters are zero
  * until ip_network_init. */

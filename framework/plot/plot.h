@@ -54,7 +54,9 @@ typedef struct {
 
 /* Render every figure of one run (RUN_DIR/figures/) and RUN_DIR/index.html. Figures whose
  * tables are missing are skipped and listed in report->skipped with the reason; that is not
- * an error as long as the run has at least one result table. Returns IP_OK or a negative
+ * an error as long as the run has at least one result table. An estimator named in
+ * opt->estimators whose table is missing is an error, before anything is written (the message
+ * lists the estimators the run has results of). Returns IP_OK or a negative
  * status with ip_error_message() set: no gnuplot (names the package), a malformed table
  * (file and line), a gnuplot failure (its stderr). report may be NULL. */
 int ip_plot_run(const char *run_dir, const ip_plot_options *opt, ip_plot_report *report);

@@ -442,9 +442,14 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *gr
     if (!rc && (want & IP_FIG_PLANE)) rc = fig_compare_plane(&c, &r[0].mi, s, n_groups, label, et, n);
     if (!rc && (want & IP_FIG_MI_EPOCHS)) rc = fig_compare_mi_epochs(&c, &r[0].mi, s, n_groups, label, et);
     if (!rc && (want & IP_FIG_CURVES)) {
-        int all = 1;
+        int all = 1, no_test = -1;
         for (int q = 0; q < n_groups; q++) all &= s[q].n_met > 0;
-        if (all) rc = fig_compare_curves(&c, s, n_groups, label);
+        for (int i = 0; i < n && no_test < 0; i++)
+            if (r[i].has_met && !r[i].met.has_test) no_test = i;
+        if (all && no_test < 0) rc = fig_compare_curves(&c, s, n_groups, label);
+        else if (all)
+            plot_report_skipped(rep, "comparison of loss/accuracy skipped: %s has no test set (the figure compares "
+                                     "test curves)", run_dirs[no_test]);
         else plot_report_skipped(rep, "comparison of loss/accuracy skipped: some run has no metrics.csv");
     }
     if (!rc && (want & IP_FIG_HTML)) rc = plot_html_compare(&c, n, run_dirs, group, n_groups, label, est);

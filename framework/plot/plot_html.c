@@ -130,23 +130,28 @@ static void skipped(sbuf *b, const ip_plot_report *rep)
     sb_puts(b, "</ul></div>\n");
 }
 
+/* The final epoch and the one of best test accuracy; a run without a test set has only the
+ * final row and no test columns. */
 static void metrics_table(sbuf *b, const plot_metrics *m)
 {
     int last = m->n - 1, best = 0;
     for (int i = 1; i < m->n; i++)
         if (m->test_acc[i] > m->test_acc[best]) best = i;
-    sb_puts(b, "<table>\n<tr><th class=\"l\"></th><th>epoch</th><th>train loss</th><th>train accuracy</th>"
-               "<th>test loss</th><th>test accuracy</th><th>time [s]</th></tr>\n");
+    sb_printf(b, "<table>\n<tr><th class=\"l\"></th><th>epoch</th><th>train loss</th><th>train accuracy</th>"
+                 "%s<th>time [s]</th></tr>\n",
+              m->has_test ? "<th>test loss</th><th>test accuracy</th>" : "");
     int rows[2] = {last, best};
     const char *names[2] = {"final", "best test accuracy"};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < (m->has_test ? 2 : 1); k++) {
         int i = rows[k];
-        sb_printf(b, "<tr><td class=\"l\">%s</td><td>%d</td><td>%.4f</td><td>%.2f%%</td><td>%.4f</td>"
-                     "<td>%.2f%%</td><td>%.1f</td></tr>\n",
-                  names[k], m->epoch[i], m->train_loss[i], 100 * m->train_acc[i], m->test_loss[i],
-                  100 * m->test_acc[i], m->seconds[i]);
+        char test[128] = "";
+        if (m->has_test)
+            snprintf(test, sizeof test, "<td>%.4f</td><td>%.2f%%</td>", m->test_loss[i], 100 * m->test_acc[i]);
+        sb_printf(b, "<tr><td class=\"l\">%s</td><td>%d</td><td>%.4f</td><td>%.2f%%</td>%s<td>%.1f</td></tr>\n",
+                  names[k], m->epoch[i], m->train_loss[i], 100 * m->train_acc[i], test, m->seconds[i]);
     }
     sb_puts(b, "</table>\n");
+    if (!m->has_test) sb_puts(b, "<p>This run has no test set (data.train_fraction 1, or no test files).</p>\n");
 }
 
 static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)

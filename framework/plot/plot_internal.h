@@ -41,7 +41,8 @@ int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, c
 typedef struct {
     int n;
     int *epoch;
-    double *train_loss, *train_acc, *test_loss, *test_acc, *seconds; /* all NaN-free */
+    double *train_loss, *train_acc, *test_loss, *test_acc, *seconds; /* NaN-free, except: */
+    int has_test; /* 0: a run without a test set (no test columns); test_loss and test_acc are NaN */
 } plot_metrics;
 
 /* analysis/ESTIMATOR.csv: one (mode, beta) variant, every layer, every recorded epoch. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "core/interrupt.h"
 #include "core/mem.h"
 #include "core/status.h"
 
@@ -319,18 +320,33 @@ static int fig_layer_mi(plot_ctx *c, const plot_pairs *p, const char *estimator,
 static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
 {
     sbuf d = {0}, g = {0};
-    sb_puts(&d, "# loss and accuracy per epoch (epoch 0 = the initial network)\n"
-                "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n");
+    /* Without a test set (mt->has_test 0) only the training curves are drawn. */
+    sb_puts(&d, "# loss and accuracy per epoch (epoch 0 = the initial network)\n");
+    sb_puts(&d, mt->has_test ? "# columns: epoch, train loss, train accuracy %, test loss, test accuracy %\n"
+                             : "# columns: epoch, train loss, train accuracy % (the run has no test set)\n");
     double acc_min = 100;
     for (int i = 0; i < mt->n; i++) {
-        sb_printf(&d, "%d %.9g %.9g %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i],
-                  mt->test_loss[i], 100 * mt->test_acc[i]);
-        acc_min = fmin(acc_min, 100 * fmin(mt->train_acc[i], mt->test_acc[i]));
+        if (mt->has_test) {
+            sb_printf(&d, "%d %.9g %.9g %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i],
+                      mt->test_loss[i], 100 * mt->test_acc[i]);
+            acc_min = fmin(acc_min, 100 * fmin(mt->train_acc[i], mt->test_acc[i]));
+        } else {
+            sb_printf(&d, "%d %.9g %.9g\n", mt->epoch[i], mt->train_loss[i], 100 * mt->train_acc[i]);
+            acc_min = fmin(acc_min, 100 * mt->train_acc[i]);
+        }
     }
+    /* the test series, or nothing */
+    char test_loss[160] = "", test_acc[160] = "";
     const char *style = mt->n == 1 ? "points pt 7 ps 1.2" : mt->n <= 40 ? "linespoints pt 7 ps 0.5" : "lines";
+    if (mt->has_test) {
+#define TEST_SERIES ", \\\n     'curves.dat' using 1:%d with %s lw 2 lc rgb \"%s\" title \"test\""
+        snprintf(test_loss, sizeof test_loss, TEST_SERIES, 4, style, plot_series_colour(1));
+        snprintf(test_acc, sizeof test_acc, TEST_SERIES, 5, style, plot_series_colour(1));
+#undef TEST_SERIES
+    }
     char title[1024];
-    snprintf(title, sizeof title, "Loss and accuracy: run %s (%d epoch%s recorded)", run, mt->n,
-             mt->n == 1 ? "" : "s");
+    snprintf(title, sizeof title, "Loss and accuracy: run %s (%d epoch%s recorded%s)", run, mt->n,
+             mt->n == 1 ? "" : "s", mt->has_test ? "" : ", no test set");
     sb_puts(&g, "set multiplot layout 1,2 margins 0.1,0.97,0.18,0.86 spacing 0.1,0.1 title ");
     sb_gpstr(&g, title);
     sb_puts(&g, "\nset xlabel \"epoch\"\n");
@@ -339,15 +355,13 @@ static int fig_curves(plot_ctx *c, const plot_metrics *mt, const char *run)
     if (e1 > e0) sb_printf(&g, "set xrange [%d:%d]\n", e0, e1);
     else sb_printf(&g, "set xrange [%d:%d]\n", e0 - 1, e0 + 1);
     sb_printf(&g, "set title \"Cross-entropy loss\"\nset ylabel \"loss [nats]\"\nset yrange [0:*]\n"
-                  "plot 'curves.dat' using 1:2 with %s lw 2 lc rgb \"%s\" title \"train\", \\\n"
-                  "     'curves.dat' using 1:4 with %s lw 2 lc rgb \"%s\" title \"test\"\nunset key\n",
-              style, plot_series_colour(0), style, plot_series_colour(1));
+                  "plot 'curves.dat' using 1:2 with %s lw 2 lc rgb \"%s\" title \"train\"%s\nunset key\n",
+              style, plot_series_colour(0), test_loss);
     double lo = floor(acc_min / 10) * 10;
     sb_printf(&g, "set title \"Accuracy\"\nset ylabel \"accuracy [%%]\"\nset yrange [%g:100]\n"
-                  "plot 'curves.dat' using 1:3 with %s lw 2 lc rgb \"%s\" title \"train\", \\\n"
-                  "     'curves.dat' using 1:5 with %s lw 2 lc rgb \"%s\" title \"test\"\n"
+                  "plot 'curves.dat' using 1:3 with %s lw 2 lc rgb \"%s\" title \"train\"%s\n"
                   "unset multiplot\n",
-              lo >= 100 ? 90 : lo, style, plot_series_colour(0), style, plot_series_colour(1));
+              lo >= 100 ? 90 : lo, style, plot_series_colour(0), test_acc);
     return plot_render(c, "curves", NULL, &g, &d, 0);
 }
 
@@ -404,6 +418,16 @@ static void run_name(const char *run_dir, char *out, size_t cap)
 
 static unsigned wanted(const ip_plot_options *o) { return o->figures ? o->figures : IP_FIG_ALL; }
 
+/* A safe point between figures: IP_OK, or IP_ERR_INTERRUPTED when a signal asked to stop
+ * (core/interrupt.h); index.html, written last, is then left as it was. */
+static int go_on(const ip_plot_report *rep)
+{
+    int sig = ip_interrupt_pending();
+    if (!sig) return IP_OK;
+    return ip_fail(IP_ERR_INTERRUPTED, "stopped by %s after %d figure%s; index.html is as it was",
+                   ip_interrupt_name(sig), rep->n_made, rep->n_made == 1 ? "" : "s");
+}
+
 int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_report *report)
 {
     ip_plot_options opt;
@@ -438,6 +462,25 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         return ip_fail(IP_ERR_IO, "%s: no result tables to plot (neither metrics.csv nor analysis/%s.csv): "
                        "is this a run directory? (infoplane run/train writes one; infoplane analyze adds the analysis)",
                        run_dir, n_est ? est[0] : "ESTIMATOR");
+    /* An estimator asked for by name must have its table: a misspelt one is refused before any
+     * figure or index.html is written, naming the tables there are. */
+    for (int e = 0; opt.estimators && *opt.estimators && e < n_est; e++) {
+        char p2[PATH_MAX + 80], have[MAX_EST][PLOT_NAME_LEN], names[MAX_EST * (PLOT_NAME_LEN + 2) + 8] = "";
+        snprintf(p2, sizeof p2, "%s/analysis/%s.csv", run_dir, est[e]);
+        if (ip_is_file(p2)) continue;
+        int n_have = 0;
+        list_estimators(run_dir, NULL, have, &n_have);
+        for (int k = 0; k < n_have; k++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", have[k]);
+        }
+        if (!n_have)
+            return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has no analysis results yet: "
+                           "run 'infoplane analyze %s/run.h5' first); nothing was plotted",
+                           run_dir, est[e], p2, run_dir);
+        return ip_fail(IP_ERR_IO, "%s: estimator '%s': no results table %s (the run has results of: %s); nothing was "
+                       "plotted", run_dir, est[e], p2, names);
+    }
 
     plot_ctx c;
     rc = plot_ctx_init(&c, &opt, fig_dir, rep);
@@ -458,6 +501,7 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
                                  "skipped: no analysis results in %s/analysis/ (run 'infoplane analyze %s/run.h5' first)",
                             run_dir, run_dir);
     for (int e = 0; e < n_est && !rc; e++) {
+        if ((rc = go_on(rep)) != IP_OK) break;
         snprintf(csv_store[n_mi], sizeof csv_store[0], "%s/analysis/%s.csv", run_dir, est[e]);
         if (!ip_is_file(csv_store[n_mi])) {
             plot_report_skipped(rep, "%s figures skipped: %s does not exist (run 'infoplane analyze %s/run.h5 "
@@ -494,10 +538,12 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         }
     }
     /* after the information-plane figures, so the report and the page list those first */
+    if (!rc) rc = go_on(rep);
     if (!rc && have_metrics && (want & IP_FIG_CURVES)) rc = fig_curves(&c, &metrics, name);
     else if (!rc && (want & IP_FIG_CURVES))
         plot_report_skipped(rep, "loss/accuracy curves skipped: %s/metrics.csv does not exist (written by "
                                  "infoplane train)", run_dir);
+    if (!rc) rc = go_on(rep);
     if (!rc && (want & IP_FIG_HTML))
         rc = plot_html_run(&c, run_dir, out_dir, name, have_metrics ? &metrics : NULL, n_mi, mi_ptr, csv_paths);
     if (rc) ip_error_prefix("plot %s", run_dir);

@@ -38,16 +38,20 @@ int plot_metrics_read(const char *path, plot_metrics *m)
     ip_csv t;
     int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
     if (rc) return rc;
+    /* The test columns come as a pair, or not at all (a run without a test set). */
     static const char *names[] = {"train_loss", "train_acc", "test_loss", "test_acc", "seconds"};
     int ce = column(&t, "epoch", 1), c[5];
-    for (int k = 0; k < 5; k++) c[k] = column(&t, names[k], k < 4);
-    if (ce < 0 || c[0] < 0 || c[1] < 0 || c[2] < 0 || c[3] < 0) {
+    for (int k = 0; k < 5; k++) c[k] = column(&t, names[k], k < 2);
+    if ((c[2] < 0) != (c[3] < 0)) column(&t, names[c[2] < 0 ? 2 : 3], 1); /* the message */
+    if (ce < 0 || c[0] < 0 || c[1] < 0 || (c[2] < 0) != (c[3] < 0)) {
         ip_csv_free(&t);
         return IP_ERR_FORMAT;
     }
+    m->has_test = c[2] >= 0;
     if (t.n_rows == 0) {
+        rc = ip_csv_fail(&t, -1, -1, "no rows after the header");
         ip_csv_free(&t);
-        return ip_csv_fail(&t, -1, -1, "no rows after the header");
+        return rc;
     }
     size_t n = (size_t)t.n_rows;
     m->epoch = ip_malloc(n * sizeof *m->epoch);
@@ -61,6 +65,7 @@ int plot_metrics_read(const char *path, plot_metrics *m)
     double *col[5] = {all, all + n, all + 2 * n, all + 3 * n, all + 4 * n};
     m->train_loss = col[0], m->train_acc = col[1], m->test_loss = col[2], m->test_acc = col[3];
     m->seconds = col[4];
+    for (size_t r = 0; !m->has_test && r < n; r++) m->test_loss[r] = m->test_acc[r] = NAN;
     for (int r = 0; r < t.n_rows && !rc; r++) {
         rc = integer(&t, r, ce, &m->epoch[r]);
         for (int k = 0; k < 5 && !rc; k++)

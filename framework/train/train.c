@@ -4,9 +4,11 @@
  * the initialisation and then the shuffles, and its state is saved with every epoch. */
 #include "train.h"
 
+#include "../config/config_compare.h"
 #include "../config/config_summary.h"
 #include "../core/blas.h"
 #include "../core/fsutil.h"
+#include "../core/interrupt.h"
 #include "../core/mem.h"
 #include "../core/rng.h"
 #include "../core/status.h"
@@ -15,6 +17,7 @@
 #include "../nn/network.h"
 #include "../nn/optim.h"
 #include "../record/schedule.h"
+#include "train_plan.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +30,8 @@ _Static_assert(IP_MAX_LAYERS <= IP_RUN_MAX_LAYERS, "record/ takes fewer layers t
 
 /* Everything one training run holds, freed in one place. */
 typedef struct {
+    const char *run_path;          /* DIR/run.h5, for messages */
+    ip_train_plan plan;            /* the batch and analysis-set sizes, checked against memory */
     ip_data data;
     ip_network *net;
     ip_optimizer opt;
@@ -77,8 +82,7 @@ static void evaluate(ip_network *net, const ip_dataset *s, ip_fixed_rows *rows, 
 static int build_analysis_set(trainer *t, const ip_record_config *rc)
 {
     const ip_dataset *tr = &t->data.train, *te = &t->data.test;
-    int n_train = rc->samples > 0 && rc->samples < tr->n ? rc->samples : tr->n;
-    int n_test = rc->test_samples < te->n ? rc->test_samples : te->n;
+    int n_train = t->plan.n_analysis_train, n_test = t->plan.n_analysis_test;
     if (rc->samples > tr->n)
         fprintf(stderr, "infoplane: note: record.samples = %d but the training set has %d; using %d\n",
                 rc->samples, tr->n, tr->n);
@@ -126,16 +130,23 @@ static int record_epoch(trainer *t, int epoch)
     return ip_run_append_activations(t->run, epoch, layer_out);
 }
 
+/* metrics.csv: one row per epoch. Without a test set (data.train_fraction 1, idx files without
+ * test files) the test columns are left out rather than filled with NaN. */
 static int write_metrics_csv(const trainer *t, const char *dir)
 {
     size_t cap = 128 + (size_t)t->n_history * 128;
     char *buf = ip_malloc(cap), path[IP_PATH_LEN + 32];
     if (!buf) return IP_ERR_NOMEM;
-    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,test_loss,test_acc,seconds\n");
+    int test = t->data.test.n > 0;
+    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
     for (int i = 0; i < t->n_history; i++) {
         const ip_epoch_metrics *m = &t->history[i];
-        n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
-                              m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        if (test)
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
+                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
+                                  m->seconds);
     }
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
     int rc = ip_write_file_atomic(path, buf, n);
@@ -154,20 +165,39 @@ static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
 static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m, int epochs, int recorded)
 {
     if (o->quiet) return;
+    char test[64] = "  no test set";
     if (o->progress) {
         int width = 30, done = epochs ? (int)((double)m->epoch / epochs * width) : width;
-        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f  test %.4f/%.4f  %.2fs%s ", done,
+        if (!isnan(m->test_loss)) snprintf(test, sizeof test, "  test %.4f/%.4f", m->test_loss, m->test_acc);
+        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f%s  %.2fs%s ", done,
                 "==============================", width - done, "", m->epoch, epochs, m->train_loss,
-                m->train_acc, m->test_loss, m->test_acc, m->seconds, recorded ? " *" : "  ");
+                m->train_acc, test, m->seconds, recorded ? " *" : "  ");
         if (m->epoch == epochs) fputc('\n', stderr);
         return;
     }
     /* Plain lines: every epoch for short runs, about 100 lines for long ones. */
     int stride = epochs > 200 ? (epochs + 99) / 100 : 1;
+    if (!isnan(m->test_loss)) snprintf(test, sizeof test, "  test_loss %.6f  test_acc %.4f", m->test_loss, m->test_acc);
     if (m->epoch % stride == 0 || m->epoch == epochs)
-        fprintf(stderr, "epoch %d/%d  loss %.6f  acc %.4f  test_loss %.6f  test_acc %.4f  %.3fs%s\n",
-                m->epoch, epochs, m->train_loss, m->train_acc, m->test_loss, m->test_acc, m->seconds,
-                recorded ? "  recorded" : "");
+        fprintf(stderr, "epoch %d/%d  loss %.6f  acc %.4f%s  %.3fs%s\n", m->epoch, epochs, m->train_loss,
+                m->train_acc, test, m->seconds, recorded ? "  recorded" : "");
+}
+
+/* A stop asked for by a signal (core/interrupt.h), at a batch boundary of `epoch` (during) or
+ * before it starts. What the run holds is what was committed: the epochs handed to the run file,
+ * which ip_run_close writes out. The part of an epoch already trained lives only in memory and is
+ * dropped, so a resume, starting from the last committed state, trains that epoch again from its
+ * start and ends with the same bytes as an uninterrupted run. */
+static int stopped(const trainer *t, int epoch, int epochs, int during)
+{
+    int last = t->n_history > 0 ? t->history[t->n_history - 1].epoch : -1;
+    char dropped[160] = "";
+    if (during)
+        snprintf(dropped, sizeof dropped, " (the part of epoch %d trained so far is dropped: a resume trains it "
+                                          "again from its start, with the same result)", epoch);
+    return ip_fail(IP_ERR_INTERRUPTED, "%s: stopped by %s %s epoch %d of %d; the run holds epochs 0 to %d%s",
+                   t->run_path, ip_interrupt_name(ip_interrupt_pending()), during ? "during" : "before", epoch,
+                   epochs, last, dropped);
 }
 
 /* One pass over the shuffled training set. With train.augment_shift each batch's shifts are
@@ -177,20 +207,21 @@ static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m,
 static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch_metrics *m)
 {
     const ip_dataset *tr = &t->data.train;
-    int bs = cfg->train.batch_size, hits = 0, batch_no = 0;
+    int bs = t->plan.batch, hits = 0, batch_no = 0;
     double total = 0;
     /* Shuffle from the identity every epoch, so the order depends only on the RNG state,
      * which the run file saves: a resumed run then sees the same batches. */
     for (int i = 0; i < tr->n; i++) t->order[i] = i;
     if (cfg->train.shuffle) ip_rng_shuffle_int(&t->rng, t->order, tr->n);
     for (int i = 0; i < tr->n; i += bs, batch_no++) {
+        if (ip_interrupt_pending()) return stopped(t, epoch, cfg->train.epochs, 1); /* a safe point */
         int b = tr->n - i < bs ? tr->n - i : bs, correct = 0;
         if (t->shift) ip_dataset_draw_shifts(&t->rng, cfg->train.augment_shift, b, t->shift);
         ip_dataset_gather_shifted(tr, t->order + i, b, t->shift, t->batch_x, t->batch_y);
         float loss = ip_network_train_step_grads(t->net, t->batch_x, t->batch_y, b, &correct);
         if (!isfinite(loss))
             return ip_fail(IP_ERR_NUMERIC,
-                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.optim.lr). "
+                           "epoch %d, batch %d: the loss is %g; training stopped (try a smaller train.lr). "
                            "Epochs up to %d are saved in the run file",
                            epoch, batch_no, (double)loss, epoch - 1);
         ip_optimizer_step(&t->opt, t->net->params, t->net->grads);
@@ -204,9 +235,10 @@ static int train_one_epoch(trainer *t, const ip_config *cfg, int epoch, ip_epoch
     return IP_OK;
 }
 
-static void trainer_free(trainer *t)
+/* Releases everything; returns the run file's closing status (its last pending writes). */
+static int trainer_free(trainer *t)
 {
-    ip_run_close(t->run);
+    int rc = ip_run_close(t->run);
     ip_network_rows_free(t->analysis_rows);
     ip_network_rows_free(t->test_rows);
     ip_network_free(t->net);
@@ -220,20 +252,71 @@ static void trainer_free(trainer *t)
     free(t->order);
     free(t->shift);
     free(t->history);
+    return rc;
 }
 
-/* Checks that the run in `path` was made by the same config before resuming it. */
+/* The config a run was made with, loaded again from the text and the --set lines it stores, into
+ * *out (released with ip_config_free). */
+static int load_run_config(ip_config *out, const ip_run_description *d)
+{
+    const char *ov = d->overrides ? d->overrides : "";
+    size_t len = strlen(ov);
+    char *copy = ip_malloc(len + 1), **sets = ip_calloc(len / 2 + 2, sizeof *sets);
+    int n = 0, rc = IP_ERR_NOMEM;
+    if (copy && sets) {
+        memcpy(copy, ov, len + 1);
+        for (char *line = copy, *next; line && *line; line = next) {
+            if ((next = strchr(line, '\n'))) *next++ = '\0';
+            if (*line) sets[n++] = line;
+        }
+        rc = ip_config_load_text(out, d->config_text ? d->config_text : "", d->config_source, n, sets);
+    }
+    free(copy);
+    free(sets);
+    return rc;
+}
+
+/* "seed: 3, activation: tanh": the settings of c that other does not share. */
+static void differences(char *out, size_t cap, const ip_config *c, const ip_config *other)
+{
+    char rest[900];
+    const ip_config *others[1] = {other};
+    ip_config_distinct(c, 1, others, 8, rest, sizeof rest);
+    if (c->seed != other->seed)
+        snprintf(out, cap, "seed: %llu%s%s", (unsigned long long)c->seed, rest[0] ? ", " : "", rest);
+    else
+        snprintf(out, cap, "%s", rest);
+}
+
+/* Checks that the run in `path` was made by the same config before resuming it. The configs are
+ * compared as loaded (config/config_compare.h), so the order of the --set values, comments and the
+ * spelling of a value do not matter; a difference is named. A stored config that no longer loads
+ * is compared as text. */
 static int check_same_config(const char *path, const ip_config *cfg)
 {
     ip_run *r = NULL;
     ip_run_description d;
+    ip_config stored;
+    int loaded = 0;
     memset(&d, 0, sizeof d);
+    memset(&stored, 0, sizeof stored);
     int rc = ip_run_open_read(&r, path, 0);
     if (rc == IP_OK) rc = ip_run_describe(r, &d);
-    if (rc == IP_OK && (strcmp(d.config_text ? d.config_text : "", cfg->text ? cfg->text : "") != 0 ||
-                        strcmp(d.overrides ? d.overrides : "", cfg->overrides ? cfg->overrides : "") != 0))
+    if (rc == IP_OK) loaded = load_run_config(&stored, &d) == IP_OK;
+    if (rc == IP_OK && loaded && (stored.seed != cfg->seed || !ip_config_same_but_seed(&stored, cfg))) {
+        char now[1024], then[1024];
+        differences(now, sizeof now, cfg, &stored);
+        differences(then, sizeof then, &stored, cfg);
+        rc = ip_fail(IP_ERR, "%s: the run there was made with a different config: it has %s, this one %s; resume "
+                             "it with its own config and --set values (in any order), or train into another --out",
+                     path, then, now);
+    } else if (rc == IP_OK && !loaded &&
+               (strcmp(d.config_text ? d.config_text : "", cfg->text ? cfg->text : "") != 0 ||
+                strcmp(d.overrides ? d.overrides : "", cfg->overrides ? cfg->overrides : "") != 0)) {
         rc = ip_fail(IP_ERR, "%s: the run there was made with a different config (or --set values); "
                              "resume it with the same ones, or train into another --out", path);
+    }
+    if (loaded) ip_config_free(&stored);
     ip_run_describe_free(&d);
     ip_run_close(r);
     return rc;
@@ -248,6 +331,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     int n_specs = 0, rc, start_epoch = 1;
     const int epochs = cfg->train.epochs;
 
+    t.run_path = run_path;
     ip_blas_set_threads(cfg->train.threads);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
@@ -274,12 +358,13 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     }
     ip_shape input = {tr->c, tr->h, tr->w};
     if ((rc = ip_model_build(&cfg->model, input, tr->n_classes, specs, &n_specs)) != IP_OK) goto out;
-    int max_batch = cfg->train.batch_size > 256 ? cfg->train.batch_size : 256;
-    if ((rc = ip_network_create(&t.net, specs, n_specs, input, max_batch)) != IP_OK) goto out;
+    /* Sizes settled and checked against the machine before anything large is allocated. */
+    if ((rc = ip_train_plan_make(&t.plan, cfg, &t.data, specs, n_specs)) != IP_OK) goto out;
+    const int bs = t.plan.batch;
+    if ((rc = ip_network_create(&t.net, specs, n_specs, input, t.plan.max_batch)) != IP_OK) goto out;
     if ((rc = ip_optimizer_create(&t.opt, &cfg->train.optim, t.net->n_params)) != IP_OK) goto out;
     /* The cosine schedule runs over every step of the run: epochs * ceil(n_train / batch). */
-    ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + cfg->train.batch_size - 1) /
-                                                             cfg->train.batch_size));
+    ip_optimizer_set_total_steps(&t.opt, (int64_t)epochs * ((tr->n + bs - 1) / bs));
     ip_rng_seed(&t.rng, cfg->seed);
     ip_network_init(t.net, cfg->model.init, &t.rng);
 
@@ -297,10 +382,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     for (int l = 0; l < t.n_rec; l++) rec_floats += (size_t)t.analysis.n * t.rec_units[l];
     int feat = ip_dataset_features(tr);
     t.rec_buf = ip_malloc(sizeof(float) * (rec_floats ? rec_floats : 1));
-    t.batch_x = ip_malloc(sizeof(float) * (size_t)cfg->train.batch_size * feat);
-    t.batch_y = ip_malloc(sizeof(int) * (size_t)cfg->train.batch_size);
+    t.batch_x = ip_malloc(sizeof(float) * (size_t)bs * feat);
+    t.batch_y = ip_malloc(sizeof(int) * (size_t)bs);
     t.order = ip_malloc(sizeof(int) * (size_t)tr->n);
-    if (cfg->train.augment_shift > 0 && !(t.shift = ip_malloc(sizeof(int) * 2 * (size_t)cfg->train.batch_size))) {
+    if (cfg->train.augment_shift > 0 && !(t.shift = ip_malloc(sizeof(int) * 2 * (size_t)bs))) {
         rc = IP_ERR_NOMEM;
         goto out;
     }
@@ -351,6 +436,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     }
 
     for (int epoch = start_epoch; epoch <= epochs; epoch++) {
+        if (ip_interrupt_pending()) {
+            rc = stopped(&t, epoch, epochs, 0);
+            goto out;
+        }
         double t0 = now_seconds();
         ip_epoch_metrics m = {0};
         if ((rc = train_one_epoch(&t, cfg, epoch, &m)) != IP_OK) goto out;
@@ -365,6 +454,9 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     if (final && t.n_history > 0) *final = t.history[t.n_history - 1];
 out:
     if (rc != IP_OK && t.history && t.n_history > 0) write_metrics_csv(&t, o->out_dir);
-    trainer_free(&t);
+    /* A write that failed in the last epochs' flush fails the run (an interrupted one too: what it
+     * would say is complete is not). */
+    int closed = trainer_free(&t);
+    if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && closed != IP_OK) rc = closed;
     return rc;
 }

@@ -17,7 +17,9 @@ typedef struct {
 /* Train cfg into opt->out_dir. On success *final holds the last epoch's metrics.
  * Refuses to overwrite a directory that already holds a run unless resuming. On failure
  * (bad data, NaN loss, I/O) returns a negative status with a message; the epochs already
- * written to run.h5 stay readable. */
+ * written to run.h5 stay readable. A stop requested by a signal (core/interrupt.h) is taken at
+ * the next batch boundary and returns IP_ERR_INTERRUPTED, the message saying which epochs the
+ * run holds; the epoch in progress is dropped, and resuming gives the uninterrupted run's bytes. */
 int ip_train(const ip_config *cfg, const ip_train_options *opt, ip_epoch_metrics *final);
 
 #endif

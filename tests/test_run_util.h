@@ -1,0 +1,94 @@
+/* Helpers of the end-to-end tests that train runs through the command line (test_train_cli.c,
+ * test_train_limits.c, test_train_signals.c): `infoplane ARGS` from the repository root with its
+ * output captured, and the comparison of two run files value by value (every recorded layer of
+ * every epoch and the saved parameters). Include after testutil.h; the including file defines
+ * nothing of these names. */
+#ifndef IP_TEST_RUN_UTIL_H
+#define IP_TEST_RUN_UTIL_H
+
+#include "core/status.h"
+#include "record/run.h"
+
+static char run_dir[] = "/tmp/ip_test_train_XXXXXX"; /* scratch, made by run_setup */
+static char run_out[1 << 16], run_err[1 << 16];     /* the last command's stdout and stderr */
+static char run_repo[1024];                          /* the repository root (the tests' cwd) */
+
+static int run_setup(void **state)
+{
+    (void)state;
+    if (!getcwd(run_repo, sizeof run_repo) || !mkdtemp(run_dir)) return -1;
+    return 0;
+}
+
+static int run_teardown(void **state)
+{
+    (void)state;
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* `infoplane ARGS` run from the repository root (configs/ are found there); returns its exit
+ * status, with stdout and stderr in run_out and run_err. */
+static int run_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_cli(const char *fmt, ...)
+{
+    char args[4096], cmd[6000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", ip_test_cli(), args);
+    return ip_test_sh(run_repo, cmd, run_out, run_err, sizeof run_out);
+}
+
+/* Every float of the run's layers (all recorded epochs) and its saved state, as doubles. */
+typedef struct {
+    int n;
+    double *v;
+} run_bytes;
+
+static run_bytes read_run(const char *path)
+{
+    ip_run *r = NULL;
+    ip_run_description d;
+    memset(&d, 0, sizeof d);
+    if (ip_run_open_read(&r, path, 0) != IP_OK || ip_run_describe(r, &d) != IP_OK)
+        fail_msg("%s", ip_error_message());
+    size_t total = 0;
+    for (int l = 0; l < d.n_layers; l++) total += (size_t)d.n_recorded * d.n_samples * d.layer_units[l];
+    double *params = NULL;
+    int prow = 0, pcol = 0;
+    if (ip_h5_read_matrix(path, "/state/params", &params, &prow, &pcol) != IP_OK) fail_msg("%s", ip_error_message());
+    run_bytes b = {(int)(total + (size_t)prow * pcol), NULL};
+    b.v = malloc(sizeof(double) * (size_t)b.n);
+    size_t off = 0;
+    for (int l = 0; l < d.n_layers; l++)
+        for (int k = 0; k < d.n_recorded; k++) {
+            if (ip_run_read_layer(r, l, k, b.v + off) != IP_OK) fail_msg("%s", ip_error_message());
+            off += (size_t)d.n_samples * d.layer_units[l];
+        }
+    memcpy(b.v + off, params, sizeof(double) * (size_t)prow * pcol);
+    free(params);
+    ip_run_describe_free(&d);
+    ip_run_close(r);
+    return b;
+}
+
+static void assert_same_run(const char *a, const char *b)
+{
+    run_bytes x = read_run(a), y = read_run(b);
+    assert_int_equal(x.n, y.n);
+    int differ = 0;
+    for (int i = 0; i < x.n; i++) differ += memcmp(&x.v[i], &y.v[i], sizeof(double)) != 0;
+    if (differ) fail_msg("%s and %s differ in %d of %d values", a, b, differ, x.n);
+    free(x.v);
+    free(y.v);
+}
+
+static inline void expect_text(const char *text, const char *part)
+{
+    if (!strstr(text, part)) fail_msg("expected '%s' in:\n%s", part, text);
+}
+
+#endif
