@@ -125,8 +125,14 @@ int h5_set_rows(hid_t ds, hsize_t n);
 ip_run *run_alloc(const char *path);
 /* Closes every handle and descriptor of the run (stopped writer thread) and frees it. */
 void run_free(ip_run *r);
-/* File access: the 1.10 format SWMR needs; clear_flags recovers a killed writer's file. */
-hid_t run_make_fapl(int clear_flags);
+/* File access: the 1.10 format SWMR needs, plus (bits of `how`):
+ * FAPL_WRITER: through infoplane's file driver (run_vfd.c), which never lets HDF5's "open for
+ *   writing" mark reach the disk;
+ * FAPL_CLEAR_MARK: open a file a killed writer of an older infoplane (or another program) left
+ *   marked, as h5clear -s would;
+ * FAPL_LIVE_READ: reading a run a live writer is growing (see run_open_file). */
+enum { FAPL_WRITER = 1, FAPL_CLEAR_MARK = 2, FAPL_LIVE_READ = 4 };
+hid_t run_make_fapl(unsigned how);
 
 enum { OPEN_READ, OPEN_WRITE, OPEN_SWMR_WRITE };
 /* Opens an existing HDF5 file into r->file, saying clearly what is wrong when it cannot be
@@ -138,6 +144,12 @@ int run_open_ds(ip_run *r, const char *name, hid_t *ds);
 int run_take_lock(ip_run *r, const char *path);
 /* IP_OK when r may be appended to; else the message the caller returns. */
 int run_check_appendable(ip_run *r, const char *what);
+
+/* ---- run_vfd.c: the file driver of every writer ---- */
+
+/* infoplane's file driver (sec2's I/O; the superblock written without the "open for writing"
+ * mark), registered at the first call. */
+hid_t run_vfd_id(void);
 
 /* ---- run_layout.c: what is in the file ---- */
 

@@ -140,7 +140,7 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
 
     /* Built under PATH.partial and renamed when epoch 0 is complete: a crash before then
      * leaves nothing under the run's name. */
-    if ((fapl = run_make_fapl(0)) < 0) {
+    if ((fapl = run_make_fapl(FAPL_WRITER)) < 0) {
         rc = h5_fail(IP_ERR, "%s: file access list", path);
         goto out;
     }
@@ -333,11 +333,18 @@ int run_load(ip_run *r)
     if (v > FORMAT_VERSION)
         return ip_fail(IP_ERR_FORMAT, "%s: run format %lld is newer than this infoplane (%d)", r->path, (long long)v,
                        FORMAT_VERSION);
+    /* /checkpoint first, the datasets it counts after: a trainer rewrites it only once the rest of
+     * the epoch is in the file, so datasets opened after reading it hold at least the rows it
+     * counts. (In the other order a reader could pair a newer /checkpoint with an older /epochs
+     * and call a run that is being trained corrupt.) */
+    if ((rc = run_open_ds(r, "/checkpoint", &r->ckpt_ds)) != IP_OK) goto out;
+    CHECK(ct = run_checkpoint_type(), "%s: /checkpoint", r->path);
+    CHECK(H5Dread(r->ckpt_ds, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, &r->ck), "%s: reading /checkpoint", r->path);
+    r->n_rows = r->ck.n_recorded;
     if ((rc = run_open_ds(r, "/inputs", &r->inputs_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/labels", &r->labels_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/epochs", &r->epochs_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/metrics", &r->metrics_ds)) != IP_OK) goto out;
-    if ((rc = run_open_ds(r, "/checkpoint", &r->ckpt_ds)) != IP_OK) goto out;
     if (h5_ds_dims(r->inputs_ds, dims) != 2) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: /inputs is not 2-D", r->path);
         goto out;
@@ -345,9 +352,6 @@ int run_load(ip_run *r)
     r->n_samples = (int)dims[0];
     r->d_x = (int)dims[1];
     r->n_classes = h5_attr_read_i64(r->file, "n_classes", &v) == 0 ? (int)v : 0;
-    CHECK(ct = run_checkpoint_type(), "%s: /checkpoint", r->path);
-    CHECK(H5Dread(r->ckpt_ds, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, &r->ck), "%s: reading /checkpoint", r->path);
-    r->n_rows = r->ck.n_recorded;
 
     if (H5Lexists(r->file, "/layers", H5P_DEFAULT) <= 0) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: group /layers missing", r->path);
