@@ -170,6 +170,9 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     if ((rc = ip_run_write_table(run, tname, L > 1 ? n_rec * (L - 1) : 0, 4, pcols, pair_rows, 9, keys, vals)) !=
         IP_OK)
         goto out;
+    /* Both tables in the run file in one step, then the CSV files (a kill in between leaves the
+     * new tables with the old CSV files, never half of either). */
+    if ((rc = ip_run_commit_tables(run)) != IP_OK) goto out;
     if ((rc = ip_csv_writer_commit(&c1)) != IP_OK) goto out;
     rc = ip_csv_writer_commit(&c2);
 out:

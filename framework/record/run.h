@@ -151,9 +151,17 @@ int ip_run_read_inputs(ip_run *run, double *x, int *y);
 int ip_run_read_layer(ip_run *run, int layer, int k, double *out);
 
 /* Write (replacing) a results table under /analysis/NAME: n_rows x n_cols doubles with the
- * column names as an attribute, plus string attributes (n_attrs key/value pairs). */
+ * column names as an attribute, plus string attributes (n_attrs key/value pairs). The tables of a
+ * session (from ip_run_open_read(..., 1) to ip_run_close) reach the file together, in one step
+ * that a kill cannot split: at ip_run_commit_tables, or at ip_run_close. Until then this run's
+ * own readers (ip_run_read_table, ip_run_describe) see them and other processes see the old
+ * /analysis. After a failed write none of the session's tables are committed. */
 int ip_run_write_table(ip_run *run, const char *name, int n_rows, int n_cols, const char *const *columns,
                        const double *data, int n_attrs, const char *const *keys, const char *const *values);
+
+/* Commit the tables written so far (see ip_run_write_table): /analysis is replaced by the old
+ * tables plus the new ones. IP_OK when there are none. */
+int ip_run_commit_tables(ip_run *run);
 
 /* Read /analysis/NAME back: *data (rows x cols, malloc'd) and *columns (cols malloc'd strings
  * in a malloc'd array; release with ip_run_strings_free) are owned by the caller. */

@@ -23,7 +23,7 @@ ip_run *run_alloc(const char *path)
     ip_run *r = ip_calloc(1, sizeof *r);
     if (!r) return NULL;
     r->file = r->epochs_ds = r->metrics_ds = r->ckpt_ds = r->inputs_ds = r->labels_ds = H5I_INVALID_HID;
-    r->st_params = r->st_m = r->st_v = r->st_step = r->st_rng = r->st_epoch = H5I_INVALID_HID;
+    r->st_params = r->st_m = r->st_v = r->st_step = r->st_rng = r->st_epoch = r->tables = H5I_INVALID_HID;
     r->lock_fd = r->raw_fd = r->direct_fd = -1;
     r->pending_epoch = -1;
     r->ck.epoch = -1;
@@ -37,7 +37,7 @@ static void close_objects(ip_run *r)
 {
     for (int l = 0; r->layer_ds && l < r->n_layers; l++) h5_close(&r->layer_ds[l]);
     hid_t *ids[] = {&r->epochs_ds, &r->metrics_ds, &r->ckpt_ds, &r->inputs_ds, &r->labels_ds, &r->st_params,
-                    &r->st_m, &r->st_v, &r->st_step, &r->st_rng, &r->st_epoch};
+                    &r->st_m, &r->st_v, &r->st_step, &r->st_rng, &r->st_epoch, &r->tables};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(ids[i]);
 }
 
@@ -261,8 +261,9 @@ static int run_close_locked(ip_run *r)
     int rc = IP_OK;
     if (!r) return IP_OK;
     int drop = r->writer && !r->published; /* epoch 0 never completed: nothing worth keeping */
-    close_objects(r);
-    if (r->file >= 0 && H5Fclose(r->file) < 0)
+    if (r->tables >= 0 && !r->tables_failed) rc = run_commit_tables_locked(r);
+    close_objects(r); /* (uncommitted tables go with their unlinked group) */
+    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == IP_OK)
         rc = h5_fail(IP_ERR_IO, "%s: closing", drop ? r->tmp_path : r->path);
     r->file = H5I_INVALID_HID;
     if (drop && r->tmp_path[0]) unlink(r->tmp_path);

@@ -71,6 +71,10 @@ struct ip_run {
     long direct_rows;                /* layer rows written with O_DIRECT so far */
     int raw_fd, direct_fd;           /* the writer thread's descriptors of the file: HDF5's own, and
                                       * one opened with O_DIRECT (see write_layer_row in run_rows.c); or -1 */
+    /* Tables written in this session, in an unlinked copy of /analysis that replaces it in one
+     * step (run_tables.c); H5I_INVALID_HID until the first ip_run_write_table. */
+    hid_t tables;
+    int tables_failed;               /* a table write failed: the copy is dropped, not committed */
 };
 
 /* ---- run_h5.c: HDF5 errors, handles, attributes, row I/O ---- */
@@ -160,6 +164,15 @@ hid_t run_create_fixed(hid_t loc, const char *name, hid_t type, int rank, const 
 int run_publish(ip_run *r);
 /* Opens every dataset a run has and checks that they fit together. */
 int run_load(ip_run *r);
+
+/* ---- run_tables.c: /analysis ---- */
+
+/* Makes the tables written in this session the run's /analysis (nothing without any); see
+ * run_tables.c. Called by ip_run_commit_tables and on closing. */
+int run_commit_tables_locked(ip_run *r);
+/* Where table NAME lives: the session's new tables when there are any, else /analysis; *base is
+ * the location and *path the name under it (in buf); "" for /analysis itself. */
+void run_tables_base(ip_run *r, const char *name, hid_t *base, char *buf, size_t n);
 
 /* ---- run_rows.c: layer rows ---- */
 

@@ -248,6 +248,11 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
     CHECK(g = H5Gcreate2(r->file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "%s: creating /state",
           r->tmp_path);
     h5_close(&g);
+    /* Empty until `analyze`, which replaces it whole (run_tables.c): made now, so that replacing
+     * it rewrites a link the root group already has instead of adding one. */
+    CHECK(g = H5Gcreate2(r->file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "%s: creating /analysis",
+          r->tmp_path);
+    h5_close(&g);
     run_rows_decide(r); /* the settings above fix how layer rows can be written */
 out:
     h5_close(&ct);
