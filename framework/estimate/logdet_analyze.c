@@ -6,6 +6,7 @@
 #include "logdet_run.h"
 
 #include "core/csv.h"
+#include "core/dirlock.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/status.h"
@@ -68,8 +69,17 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     double *x = NULL, **t = NULL, *rows = NULL, *pair_rows = NULL, *res = NULL;
     int *y = NULL, have_desc = 0, rc;
     ip_csv_writer c1 = {0}, c2 = {0};
+    ip_dir_lock *dir_lock = NULL;
     memset(&d, 0, sizeof d);
 
+    /* The run directory's lock first: the tables in the run file and the CSV files beside it are
+     * written together, and never while a trainer (or another analysis) works there. */
+    {
+        const char *slash = strrchr(run_path, '/');
+        char run_dir[4096];
+        snprintf(run_dir, sizeof run_dir, "%.*s", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+        if ((rc = ip_dir_lock_take(slash == run_path ? "/" : run_dir, &dir_lock)) != IP_OK) return rc;
+    }
     if ((rc = ip_run_open_read(&run, run_path, 1)) != IP_OK) goto out;
     if ((rc = ip_run_describe(run, &d)) != IP_OK) goto out;
     have_desc = 1;
@@ -192,5 +202,6 @@ out:
         int rc2 = ip_run_close(run);
         if (rc == IP_OK) rc = rc2;
     }
+    ip_dir_lock_release(dir_lock);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "../config/config_summary.h"
 #include "../core/blas.h"
+#include "../core/dirlock.h"
 #include "../core/fsutil.h"
 #include "../core/mem.h"
 #include "../core/rng.h"
@@ -248,6 +249,10 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     int n_specs = 0, rc, start_epoch = 1;
     const int epochs = cfg->train.epochs;
 
+    /* The directory's lock before anything in it is looked at or written: a second trainer
+     * (or analyze) started at the same moment is refused here and changes nothing. */
+    ip_dir_lock *dir_lock = NULL;
+    if ((rc = ip_dir_lock_take(o->out_dir, &dir_lock)) != IP_OK) return rc;
     ip_blas_set_threads(cfg->train.threads);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
@@ -366,5 +371,6 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
 out:
     if (rc != IP_OK && t.history && t.n_history > 0) write_metrics_csv(&t, o->out_dir);
     trainer_free(&t);
+    ip_dir_lock_release(dir_lock); /* after the run file is closed */
     return rc;
 }
