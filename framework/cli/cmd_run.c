@@ -25,7 +25,7 @@ int cmd_run(int argc, char **argv)
     /* Held from training to the last figure, so no other infoplane writes into DIR in between
      * (train and analyze take it again: the same process may). */
     ip_dir_lock *dir_lock = NULL;
-    if (ip_dir_lock_take(a.out_dir, &dir_lock) != IP_OK) {
+    if (ip_dir_lock_take(a.out_dir, !a.resume, &dir_lock) != IP_OK) {
         cli_error("%s", ip_error_message());
         goto out;
     }

@@ -68,7 +68,7 @@ static long holder_pid(int fd)
     return 0;
 }
 
-int ip_dir_lock_take(const char *dir, ip_dir_lock **lock)
+int ip_dir_lock_take(const char *dir, int create, ip_dir_lock **lock)
 {
     char path[4096];
     struct stat st;
@@ -76,8 +76,9 @@ int ip_dir_lock_take(const char *dir, ip_dir_lock **lock)
     *lock = NULL;
     if (snprintf(path, sizeof path, "%s/%s", dir, LOCK_NAME) >= (int)sizeof path)
         return ip_fail(IP_ERR_IO, "%s: path too long", dir);
-    if ((rc = ip_mkdir_p(dir)) != IP_OK) return rc;
-    if (stat(dir, &st) != 0) return ip_fail(IP_ERR_IO, "%s: %s", dir, strerror(errno));
+    if (create && (rc = ip_mkdir_p(dir)) != IP_OK) return rc;
+    if (stat(dir, &st) != 0)
+        return ip_fail(IP_ERR_IO, "%s: %s", dir, errno == ENOENT ? "no such directory" : strerror(errno));
     pthread_mutex_lock(&held_mu);
     for (ip_dir_lock *l = held; l; l = l->next)
         if (l->dev == st.st_dev && l->ino == st.st_ino) {

@@ -78,7 +78,7 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
         const char *slash = strrchr(run_path, '/');
         char run_dir[4096];
         snprintf(run_dir, sizeof run_dir, "%.*s", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
-        if ((rc = ip_dir_lock_take(slash == run_path ? "/" : run_dir, &dir_lock)) != IP_OK) return rc;
+        if ((rc = ip_dir_lock_take(slash == run_path ? "/" : run_dir, 0, &dir_lock)) != IP_OK) return rc;
     }
     if ((rc = ip_run_open_read(&run, run_path, 1)) != IP_OK) goto out;
     if ((rc = ip_run_describe(run, &d)) != IP_OK) goto out;
