@@ -2,11 +2,14 @@
  * framework/record/; everyone else sees run.h. The files: run_file.c (opening, locking, closing),
  * run_layout.c (creating, publishing, checking the layout), run_rows.c (layer rows, direct I/O),
  * run_state.c (epoch commit, resume state), run_writer.c (the writer thread), run_tables.c
- * (/analysis tables), run_describe.c (ip_run_describe), run_h5.c (small HDF5 helpers). */
-/* Crash safety rests on three things: SWMR write mode (metadata reaches the file in dependency
+ * (/analysis tables), run_describe.c (ip_run_describe), run_h5.c (small HDF5 helpers), run_vfd.c
+ * (the file driver of every writer). */
+/* Crash safety rests on four things: SWMR write mode (metadata reaches the file in dependency
  * order, so the file on disk is always a coherent HDF5 file), a /checkpoint record written last
- * after every epoch (readers and resume trust nothing beyond it), and a double-buffered resume
- * state (the slot being overwritten is never the one /checkpoint names). Appends to a published
+ * after every epoch (readers and resume trust nothing beyond it), a double-buffered resume
+ * state (the slot being overwritten is never the one /checkpoint names), and a file driver
+ * (run_vfd.c) that never lets HDF5's "open for writing" mark reach the disk, so a killed writer
+ * leaves a file every tool opens. /analysis is replaced whole (run_tables.c). Appends to a published
  * run are written by a writer thread (run_writer.c); HDF5 may be built without thread safety, so
  * every HDF5 call of the process runs under one mutex (run_h5_mutex). */
 #ifndef IP_RUN_INTERNAL_H

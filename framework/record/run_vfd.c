@@ -110,6 +110,7 @@ static size_t superblock_size(const unsigned char *buf, size_t n)
 
 /* ---------------------------------------------------------------- the driver's calls */
 
+/* The vfd_file returned is HDF5's until it calls vfd_close, which frees it. */
 static H5FD_t *vfd_open(const char *name, unsigned flags, hid_t fapl, haddr_t maxaddr)
 {
     (void)fapl;
