@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every cmocka test binary three ways: the release build, the ASan+UBSan build, and the
-# release build under valgrind (tests shrink their sizes when IP_UNDER_VALGRIND is set).
+# release build under valgrind (tests shrink their sizes when IP_UNDER_VALGRIND is set); and the
+# kill test tests/crash/kill_runs.py once, with the release build.
 # Prints each binary's cmocka report and ends with one line "N passed, N failed, N skipped";
 # exits non-zero when anything failed or crashed.
 set -u
@@ -24,6 +25,9 @@ for t in build/tests/test_*; do
     [ -x "$t" ] || continue
     echo "=== $t"; run_one "$t" "$t"
 done
+# Runs killed at random moments, 150 times (tests/crash/kill_runs.py): once, with the release
+# build -- what it tests is where the kills land, which sanitizers or valgrind would only slow.
+echo "=== tests/crash/kill_runs.py"; run_one "tests/crash/kill_runs.py" /usr/bin/python3 tests/crash/kill_runs.py build/infoplane
 for t in build/san/tests/test_*; do
     [ -x "$t" ] || continue
     echo "=== [asan+ubsan] $t"

@@ -1,7 +1,7 @@
 /* The run file: a small run written through the API reads back the same through the API and
- * through h5dump; a run killed with SIGKILL at random moments always opens and resumes to the
- * same bytes as an uninterrupted one; bad files, existing runs, unwritable places and a full
- * disk give clear messages and leave earlier data intact. */
+ * through h5dump; bad files, existing runs, unwritable places and a full disk give clear messages
+ * and leave earlier data intact; the writer thread and direct I/O write the same bytes as the
+ * synchronous path. (Kills and malformed layouts: test_record_crash.c.) */
 #include "testutil.h"
 
 #include "core/status.h"
@@ -14,174 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- a deterministic toy run: every value is a function of (epoch, layer, index) ---- */
-
-#define N_LAYERS 3
-/* The first layer's row (40 x 40 float32, 6400 bytes) is more than a file page: the writer
- * thread writes its whole page with O_DIRECT and the rest through the page cache (where the file
- * system allows, as ext4 under /tmp does), the synchronous path through HDF5. */
-static const int UNITS[N_LAYERS] = {40, 5, 3};
-static const char NAMES[N_LAYERS][IP_LAYER_NAME_LEN] = {"layer1", "layer2", "logits"};
-#define N_SAMPLES 40
-#define D_X 6
-#define N_PARAMS 1000
-#define N_OPT 1000
-
-typedef struct {
-    float *acts[N_LAYERS];
-    float params[N_PARAMS], m[N_OPT], v[N_OPT];
-    uint64_t rng[4];
-} toy_epoch;
-
-static float act_value(int epoch, int l, size_t i) { return (float)sin(0.37 * epoch + 1.1 * l + 0.013 * (double)i); }
-
-static void toy_fill(toy_epoch *t, int epoch, int n_samples, const int *units)
-{
-    for (int l = 0; l < N_LAYERS; l++)
-        for (size_t i = 0; i < (size_t)n_samples * units[l]; i++) t->acts[l][i] = act_value(epoch, l, i);
-    for (int i = 0; i < N_PARAMS; i++) t->params[i] = (float)epoch + 1e-3f * (float)i;
-    for (int i = 0; i < N_OPT; i++) {
-        t->m[i] = (float)epoch * 0.5f - (float)i;
-        t->v[i] = (float)epoch * 0.25f + (float)i;
-    }
-    for (int k = 0; k < 4; k++) t->rng[k] = 0x9e3779b97f4a7c15ull * (uint64_t)(epoch + 1) + (uint64_t)k;
-}
-
-static void toy_alloc(toy_epoch *t, int n_samples, const int *units)
-{
-    for (int l = 0; l < N_LAYERS; l++) t->acts[l] = calloc((size_t)n_samples * units[l], sizeof(float));
-}
-
-static void toy_free(toy_epoch *t)
-{
-    for (int l = 0; l < N_LAYERS; l++) free(t->acts[l]);
-}
-
-static ip_epoch_metrics toy_metrics(int epoch)
-{
-    ip_epoch_metrics m = {epoch, 2.0 / (epoch + 1), 0.1 * epoch, 2.5 / (epoch + 1), 0.09 * epoch, 0.01 * epoch};
-    return m;
-}
-
-static int toy_recorded(int epoch) { return epoch % 2 == 0 || epoch < 3; } /* 0 1 2 4 6 ... */
-
-static ip_run_provenance toy_provenance(int compression)
-{
-    ip_run_provenance p = {
-        .config_text = "seed: 12345678901234\nmodel:\n  arch: mlp\n  hidden: [40, 5]\n",
-        .overrides = "train.epochs=3\n",
-        .source = "configs/toy.yaml",
-        .seed = 12345678901234ull,
-        .summary = "model mlp (activation tanh, hidden 40-5); data gaussian; train 3 epochs",
-        .compression = compression,
-        .train_samples = N_SAMPLES - 10,
-        .test_samples = 10,
-    };
-    return p;
-}
-
-static float g_x[N_SAMPLES * D_X];
-static int g_y[N_SAMPLES];
-
-static int toy_create(ip_run **run, const char *path, int compression)
-{
-    ip_run_provenance p = toy_provenance(compression);
-    for (int i = 0; i < N_SAMPLES * D_X; i++) g_x[i] = (float)i * 0.5f - 3.0f;
-    for (int i = 0; i < N_SAMPLES; i++) g_y[i] = i % 4;
-    return ip_run_create(run, path, &p, N_LAYERS, NAMES, UNITS, N_SAMPLES, D_X, g_x, g_y, 4, "toy data: 40 samples",
-                         2);
-}
-
-/* Appends epoch e the way the trainer does: activations (when recorded) first. */
-static int toy_append(ip_run *run, toy_epoch *t, int e)
-{
-    int rc;
-    toy_fill(t, e, N_SAMPLES, UNITS);
-    if (toy_recorded(e) && (rc = ip_run_append_activations(run, e, (const float *const *)t->acts)) != IP_OK) return rc;
-    ip_epoch_metrics m = toy_metrics(e);
-    return ip_run_append_epoch(run, &m, t->params, N_PARAMS, t->m, t->v, N_OPT, 100 * e, t->rng);
-}
-
-static int toy_write(const char *path, int last_epoch, int compression)
-{
-    ip_run *run = NULL;
-    toy_epoch t;
-    toy_alloc(&t, N_SAMPLES, UNITS);
-    int rc = toy_create(&run, path, compression);
-    for (int e = 0; rc == IP_OK && e <= last_epoch; e++) rc = toy_append(run, &t, e);
-    int rc2 = ip_run_close(run);
-    toy_free(&t);
-    return rc != IP_OK ? rc : rc2;
-}
-
-/* Everything a reader sees agrees with the toy functions up to the last completed epoch. */
-static void check_run(const char *path, int expect_last)
-{
-    ip_run *run = NULL;
-    ip_run_description d;
-    int rc = ip_run_open_read(&run, path, 0);
-    if (rc != IP_OK) fail_msg("open_read %s: %s", path, ip_error_message());
-    assert_int_equal(ip_run_describe(run, &d), IP_OK);
-    if (expect_last >= 0) assert_int_equal(d.last_epoch, expect_last);
-    int last = d.last_epoch;
-    assert_int_equal(d.n_metrics, last + 1);
-    for (int i = 0; i <= last; i++) {
-        ip_epoch_metrics m = toy_metrics(i);
-        assert_int_equal(d.metrics[i].epoch, i);
-        assert_true(d.metrics[i].train_loss == m.train_loss && d.metrics[i].seconds == m.seconds);
-    }
-    int k = 0;
-    double *buf = malloc(sizeof(double) * N_SAMPLES * 40);
-    for (int e = 0; e <= last; e++) {
-        if (!toy_recorded(e)) continue;
-        assert_true(k < d.n_recorded);
-        assert_int_equal(d.recorded_epochs[k], e);
-        for (int l = 0; l < N_LAYERS; l++) {
-            if (ip_run_read_layer(run, l, k, buf) != IP_OK) fail_msg("%s", ip_error_message());
-            for (size_t i = 0; i < (size_t)N_SAMPLES * UNITS[l]; i++)
-                if (buf[i] != (double)act_value(e, l, i))
-                    fail_msg("%s: layer %d epoch %d value %zu: %g, expected %g", path, l, e, i, buf[i],
-                             (double)act_value(e, l, i));
-        }
-        k++;
-    }
-    assert_int_equal(k, d.n_recorded);
-    free(buf);
-    ip_run_describe_free(&d);
-    assert_int_equal(ip_run_close(run), IP_OK);
-}
-
-static char g_dir[256];
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ip_test_record.XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void path_in(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", g_dir, name); }
-
-static int file_contains(const char *path, const char *needle)
-{
-    char *text = NULL;
-    size_t cap = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    ssize_t len = getdelim(&text, &cap, '\0', f);
-    fclose(f);
-    int found = len > 0 && strstr(text, needle) != NULL;
-    free(text);
-    return found;
-}
+#include "toy_run.h"
 
 /* ---- tests ---- */
 
@@ -443,103 +276,6 @@ static void test_resume_drops_partial(void **state)
                          IP_OK);
     assert_non_null(strstr(ip_error_message(), "parameters"));
     toy_free(&t);
-}
-
-/* The child appends epochs for ever (creating or resuming the run); the parent kills it with
- * SIGKILL at a random moment, then checks that the file opens and resumes. ~20 rounds. */
-static void child_loop(const char *path, int ready_fd)
-{
-    ip_run *run = NULL;
-    toy_epoch t;
-    toy_alloc(&t, N_SAMPLES, UNITS);
-    int start = 0, last;
-    int64_t step;
-    if (access(path, F_OK) == 0) {
-        if (ip_run_open_resume(&run, path, t.params, N_PARAMS, t.m, t.v, N_OPT, &step, t.rng, &last) != IP_OK) {
-            fprintf(stderr, "child: %s\n", ip_error_message());
-            _exit(3);
-        }
-        start = last + 1;
-    } else if (toy_create(&run, path, 1) != IP_OK) {
-        fprintf(stderr, "child: %s\n", ip_error_message());
-        _exit(4);
-    }
-    for (int e = start;; e++) {
-        if (toy_append(run, &t, e) != IP_OK) {
-            fprintf(stderr, "child: %s\n", ip_error_message());
-            _exit(5);
-        }
-        if (e == start && write(ready_fd, "r", 1) != 1) _exit(6); /* tell the parent we are under way */
-    }
-}
-
-static void test_sigkill(void **state)
-{
-    (void)state;
-    char path[300];
-    path_in(path, sizeof path, "killed.h5");
-    unsigned seed = (unsigned)time(NULL);
-    srand(seed);
-    int rounds = ip_test_slow_env() ? 8 : 20, prev_last = -1;
-    for (int round = 0; round < rounds; round++) {
-        int fds[2];
-        assert_int_equal(pipe(fds), 0);
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(fds[0]);
-            child_loop(path, fds[1]);
-        }
-        close(fds[1]);
-        /* Round 0 kills during creation; the others once the child appends, at a random
-         * moment within the next few epochs (each takes ~1-3 ms here). */
-        int us = rand() % 3000;
-        char c;
-        if (round > 0) {
-            if (read(fds[0], &c, 1) != 1) fail_msg("round %d: the child died before appending", round);
-            us = rand() % (ip_test_slow_env() ? 40000 : 15000);
-        }
-        usleep((useconds_t)us);
-        kill(pid, SIGKILL);
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        close(fds[0]);
-        if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-            fail_msg("round %d (seed %u): the child ended by itself (status %d) before the kill", round, seed, status);
-        if (getenv("IP_TEST_DEBUG")) fprintf(stderr, "round %d: %d us, published %d\n", round, us, access(path, F_OK) == 0);
-        if (access(path, F_OK) != 0) continue; /* killed before epoch 0 was complete: nothing published */
-        ip_run *run = NULL;
-        ip_run_description d;
-        if (ip_run_open_read(&run, path, 0) != IP_OK)
-            fail_msg("round %d (seed %u, %d us): %s", round, seed, us, ip_error_message());
-        assert_int_equal(ip_run_describe(run, &d), IP_OK);
-        assert_true(d.last_epoch >= prev_last);
-        prev_last = d.last_epoch;
-        ip_run_describe_free(&d);
-        ip_run_close(run);
-        check_run(path, -1);
-    }
-    if (access(path, F_OK) != 0) skip(); /* every round killed before publishing: nothing to resume */
-    /* Finish the run to epoch prev_last + 3 and check everything against the toy functions. */
-    ip_run *run = NULL;
-    toy_epoch t;
-    int64_t step;
-    int last;
-    toy_alloc(&t, N_SAMPLES, UNITS);
-    if (ip_run_open_resume(&run, path, t.params, N_PARAMS, t.m, t.v, N_OPT, &step, t.rng, &last) != IP_OK)
-        fail_msg("resume (seed %u): %s", seed, ip_error_message());
-    toy_epoch want;
-    toy_alloc(&want, N_SAMPLES, UNITS);
-    toy_fill(&want, last, N_SAMPLES, UNITS);
-    assert_memory_equal(t.params, want.params, sizeof want.params);
-    assert_memory_equal(t.rng, want.rng, sizeof want.rng);
-    assert_int_equal(step, 100 * last);
-    for (int e = last + 1; e <= last + 3; e++) assert_int_equal(toy_append(run, &t, e), IP_OK);
-    assert_int_equal(ip_run_close(run), IP_OK);
-    check_run(path, last + 3);
-    toy_free(&t);
-    toy_free(&want);
 }
 
 /* A tiny file system fills up during training: a clear message, and the epochs before stay
@@ -816,7 +552,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_corrupt, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_resume_drops_partial, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_sigkill, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_full_disk, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_full_disk_ext4, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_read_matrix, setup_dir, teardown_dir),

@@ -8,6 +8,7 @@
 #include "run_args.h"
 #include "steps.h"
 
+#include "core/dirlock.h"
 #include "core/interrupt.h"
 #include "core/status.h"
 #include "train/train.h"
@@ -31,6 +32,13 @@ int cmd_run(int argc, char **argv)
     int load_status = cli_load_run_config(argc, argv, 1, &a, &cfg);
     if (load_status != 0) return load_status;
     int status = 1, rc;
+    /* Held from training to the last figure, so no other infoplane writes into DIR in between
+     * (train and analyze take it again: the same process may). */
+    ip_dir_lock *dir_lock = NULL;
+    if (ip_dir_lock_take(a.out_dir, !a.resume, &dir_lock) != IP_OK) {
+        cli_error("%s", ip_error_message());
+        goto out;
+    }
     ip_train_options opt = {.out_dir = a.out_dir, .resume = a.resume, .progress = isatty(2), .quiet = a.quiet};
     ip_epoch_metrics m = {0};
     char resume[8192];
@@ -90,6 +98,7 @@ int cmd_run(int argc, char **argv)
     fprintf(stderr, "infoplane: report: %s/index.html\n", a.out_dir);
     status = 0;
 out:
+    ip_dir_lock_release(dir_lock);
     ip_config_free(&cfg);
     cli_run_args_free(&a);
     return status;

@@ -6,6 +6,7 @@
 #include "logdet_run.h"
 
 #include "core/csv.h"
+#include "core/dirlock.h"
 #include "core/fsutil.h"
 #include "core/interrupt.h"
 #include "core/mem.h"
@@ -69,8 +70,17 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     double *x = NULL, **t = NULL, *rows = NULL, *pair_rows = NULL, *res = NULL;
     int *y = NULL, have_desc = 0, rc;
     ip_csv_writer c1 = {0}, c2 = {0};
+    ip_dir_lock *dir_lock = NULL;
     memset(&d, 0, sizeof d);
 
+    /* The run directory's lock first: the tables in the run file and the CSV files beside it are
+     * written together, and never while a trainer (or another analysis) works there. */
+    {
+        const char *slash = strrchr(run_path, '/');
+        char run_dir[4096];
+        snprintf(run_dir, sizeof run_dir, "%.*s", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+        if ((rc = ip_dir_lock_take(slash == run_path ? "/" : run_dir, 0, &dir_lock)) != IP_OK) return rc;
+    }
     if ((rc = ip_run_open_read(&run, run_path, 1)) != IP_OK) goto out;
     if ((rc = ip_run_describe(run, &d)) != IP_OK) goto out;
     have_desc = 1;
@@ -177,6 +187,9 @@ int ip_logdet_analyze(const char *run_path, const ip_logdet_analyze_options *opt
     if ((rc = ip_run_write_table(run, tname, L > 1 ? n_rec * (L - 1) : 0, 4, pcols, pair_rows, 9, keys, vals)) !=
         IP_OK)
         goto out;
+    /* Both tables in the run file in one step, then the CSV files (a kill in between leaves the
+     * new tables with the old CSV files, never half of either). */
+    if ((rc = ip_run_commit_tables(run)) != IP_OK) goto out;
     if ((rc = ip_csv_writer_commit(&c1)) != IP_OK) goto out;
     rc = ip_csv_writer_commit(&c2);
 out:
@@ -196,5 +209,6 @@ out:
         int rc2 = ip_run_close(run);
         if (rc == IP_OK) rc = rc2;
     }
+    ip_dir_lock_release(dir_lock);
     return rc;
 }

@@ -1,8 +1,10 @@
 /* The run file (DIR/run.h5): the only interface to HDF5 in infoplane. The files of
  * framework/record/ (run_*.c, see run_internal.h) are the only ones that include hdf5.h.
  * Layout: docs/hdf5-layout.md. A writer appends one epoch at a time in HDF5's SWMR mode and
- * commits it with /checkpoint, so the file is valid after every epoch and a killed run opens and
- * resumes. The run stores the config as text (ip_run_provenance), not the config's schema. */
+ * commits it with /checkpoint, so the file is valid after every epoch, and a run killed at any
+ * moment opens with any HDF5 tool as it is and resumes. The run stores the config as text
+ * (ip_run_provenance), not the config's schema. Keeping two writers apart is the callers' job:
+ * train and analyze hold the run directory's lock (core/dirlock.h). */
 #ifndef IP_RUN_H
 #define IP_RUN_H
 
@@ -137,10 +139,12 @@ int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_p
 
 /* ---- reading (analyze, info, plot) ---- */
 
-/* Open a run. Read-only opens work on a run being trained or killed (HDF5 SWMR read) and see
- * only completed epochs. `writable` (for ip_run_write_table) waits for no one: it fails when
- * a trainer holds the run. Errors name the file: missing, not HDF5 / corrupt, not a run,
- * dataset missing. */
+/* Open a run. Read-only opens work on a run being trained (read in HDF5's SWMR mode then) or
+ * killed, and see only completed epochs. `writable` (for ip_run_write_table) waits for no one:
+ * it fails when a trainer holds the run. Either first repairs a file an older infoplane or
+ * another program left marked "open for writing" (as h5clear -s would). Errors name the file:
+ * missing, not HDF5 / corrupt, not a run, dataset missing, a layer not float32, /epochs not
+ * strictly ascending. */
 int ip_run_open_read(ip_run **run, const char *path, int writable);
 int ip_run_describe(ip_run *run, ip_run_description *d);
 void ip_run_describe_free(ip_run_description *d);
@@ -151,9 +155,17 @@ int ip_run_read_inputs(ip_run *run, double *x, int *y);
 int ip_run_read_layer(ip_run *run, int layer, int k, double *out);
 
 /* Write (replacing) a results table under /analysis/NAME: n_rows x n_cols doubles with the
- * column names as an attribute, plus string attributes (n_attrs key/value pairs). */
+ * column names as an attribute, plus string attributes (n_attrs key/value pairs). The tables of a
+ * session (from ip_run_open_read(..., 1) to ip_run_close) reach the file together, in one step
+ * that a kill cannot split: at ip_run_commit_tables, or at ip_run_close. Until then this run's
+ * own readers (ip_run_read_table, ip_run_describe) see them and other processes see the old
+ * /analysis. After a failed write none of the session's tables are committed. */
 int ip_run_write_table(ip_run *run, const char *name, int n_rows, int n_cols, const char *const *columns,
                        const double *data, int n_attrs, const char *const *keys, const char *const *values);
+
+/* Commit the tables written so far (see ip_run_write_table): /analysis is replaced by the old
+ * tables plus the new ones. IP_OK when there are none. */
+int ip_run_commit_tables(ip_run *run);
 
 /* Read /analysis/NAME back: *data (rows x cols, malloc'd) and *columns (cols malloc'd strings
  * in a malloc'd array; release with ip_run_strings_free) are owned by the caller. */

@@ -118,7 +118,11 @@ static int run_describe_locked(ip_run *r, ip_run_description *d)
     h5_attr_copy_str(r->file, "config_summary", d->config_summary, sizeof d->config_summary);
     d->train_rows = h5_attr_read_i64(r->inputs_ds, "train_rows", &v) == 0 ? (int)v : r->n_samples;
     d->test_rows = h5_attr_read_i64(r->inputs_ds, "test_rows", &v) == 0 ? (int)v : 0;
-    if (H5Lexists(r->file, "/analysis", H5P_DEFAULT) > 0 && (g = H5Gopen2(r->file, "/analysis", H5P_DEFAULT)) >= 0)
+    /* The tables as this session sees them: its own new ones, when it wrote any. */
+    hid_t base;
+    char where[32];
+    run_tables_base(r, "", &base, where, sizeof where);
+    if ((base != r->file || H5Lexists(r->file, where, H5P_DEFAULT) > 0) && (g = H5Gopen2(base, where, H5P_DEFAULT)) >= 0)
         table_names_walk(r, g, "", d);
 out:
     h5_close(&g);

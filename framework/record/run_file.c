@@ -23,7 +23,7 @@ ip_run *run_alloc(const char *path)
     ip_run *r = ip_calloc(1, sizeof *r);
     if (!r) return NULL;
     r->file = r->epochs_ds = r->metrics_ds = r->ckpt_ds = r->inputs_ds = r->labels_ds = H5I_INVALID_HID;
-    r->st_params = r->st_m = r->st_v = r->st_step = r->st_rng = r->st_epoch = H5I_INVALID_HID;
+    r->st_params = r->st_m = r->st_v = r->st_step = r->st_rng = r->st_epoch = r->tables = H5I_INVALID_HID;
     r->lock_fd = r->raw_fd = r->direct_fd = -1;
     r->pending_epoch = -1;
     r->ck.epoch = -1;
@@ -37,7 +37,7 @@ static void close_objects(ip_run *r)
 {
     for (int l = 0; r->layer_ds && l < r->n_layers; l++) h5_close(&r->layer_ds[l]);
     hid_t *ids[] = {&r->epochs_ds, &r->metrics_ds, &r->ckpt_ds, &r->inputs_ds, &r->labels_ds, &r->st_params,
-                    &r->st_m, &r->st_v, &r->st_step, &r->st_rng, &r->st_epoch};
+                    &r->st_m, &r->st_v, &r->st_step, &r->st_rng, &r->st_epoch, &r->tables};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(ids[i]);
 }
 
@@ -105,7 +105,15 @@ static int is_locked_by_other(const char *path)
 /* ---------------------------------------------------------------- opening */
 
 /* File access: the 1.10 format, which SWMR needs (and which h5py/h5dump >= 1.10 read). */
-hid_t run_make_fapl(int clear_flags)
+/* A private property of HDF5's file-access lists (registered on every one, no public setter in
+ * 1.10; h5clear sets these two), set to true; -1 when this HDF5 lacks it. */
+static int set_private_flag(hid_t fapl, const char *name)
+{
+    hbool_t yes = 1;
+    return H5Pexist(fapl, name) > 0 && H5Pset(fapl, name, &yes) >= 0 ? 0 : -1;
+}
+
+hid_t run_make_fapl(unsigned how)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return fapl;
@@ -118,26 +126,45 @@ hid_t run_make_fapl(int clear_flags)
         H5Pclose(fapl);
         return H5I_INVALID_HID;
     }
-    if (clear_flags) {
-        /* A writer killed in SWMR mode leaves "open for writing" in the superblock and HDF5 then
-         * refuses a normal open. h5clear -s resets it through this library property (it is
-         * registered on every file-access list but has no public setter in 1.10). We only use
-         * it after our own lock showed that no writer is alive. */
-        hbool_t yes = 1;
-        if (H5Pexist(fapl, "clear_status_flags") <= 0 || H5Pset(fapl, "clear_status_flags", &yes) < 0) {
-            H5Pclose(fapl);
-            return H5I_INVALID_HID;
-        }
+    hid_t vfd = how & FAPL_WRITER ? run_vfd_id() : H5I_INVALID_HID;
+    int bad = (how & FAPL_WRITER) && (vfd < 0 || H5Pset_driver(fapl, vfd, NULL) < 0);
+    /* h5clear -s resets the mark this way. We only use it after our own lock showed that no
+     * writer is alive. */
+    if (!bad && (how & FAPL_CLEAR_MARK)) bad = set_private_flag(fapl, "clear_status_flags") < 0;
+    /* HDF5 checks at open that the file is as long as its superblock says, unless the superblock
+     * is marked as being written in SWMR mode -- which our writers no longer show. A reader takes
+     * the file's size, then reads the superblock: a writer that grew the file in between made the
+     * check fail ("truncated file") although nothing is wrong. SWMR readers may read past the end
+     * anyway, so for them the check only gets in the way (h5clear --increment skips it too). */
+    if (!bad && (how & FAPL_LIVE_READ)) bad = set_private_flag(fapl, "skip_eof_check") < 0;
+    if (bad) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
     }
     return fapl;
+}
+
+/* A file left marked "open for writing" by a writer that is gone -- an infoplane before run_vfd.c
+ * killed, or another program -- is refused by every plain open. Clears the mark as h5clear -s
+ * would, and makes the file's real end the recorded end of allocation as h5clear --increment
+ * would (a killed SWMR writer can leave objects past the recorded end, which HDF5 refuses to
+ * read outside SWMR mode). 0, or -1 when the file cannot be written (HDF5's stack says why). */
+static int clear_mark(const char *path)
+{
+    hid_t fapl = run_make_fapl(FAPL_WRITER | FAPL_CLEAR_MARK);
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : H5I_INVALID_HID;
+    int ok = f >= 0 && H5Fincrement_filesize(f, 0) >= 0;
+    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+    h5_close(&fapl);
+    return ok ? 0 : -1;
 }
 
 /* Opens an existing run file, saying clearly what is wrong when it cannot be opened:
  * missing, not HDF5 / corrupt, or left "open for writing" by a killed writer (recovered). */
 int run_open_file(ip_run *r, const char *path, int mode)
 {
-    int rc = IP_OK;
-    hid_t fapl = H5I_INVALID_HID;
+    int rc = IP_OK, writing = mode != OPEN_READ;
+    hid_t fapl = H5I_INVALID_HID, live_fapl = H5I_INVALID_HID;
     char detail[256] = "";
     if (!ip_path_exists(path)) return ip_fail(IP_ERR_IO, "%s: no such file", path);
     if (access(path, R_OK) != 0) return ip_fail(IP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
@@ -147,47 +174,36 @@ int run_open_file(ip_run *r, const char *path, int mode)
         return ip_fail(IP_ERR_FORMAT, "%s: not an HDF5 file or corrupt (%s)", path,
                        is < 0 ? detail : "no HDF5 signature found");
     }
-    if ((fapl = run_make_fapl(0)) < 0) return h5_fail(IP_ERR, "%s: file access list", path);
+    if ((fapl = run_make_fapl(writing ? FAPL_WRITER : 0)) < 0) return h5_fail(IP_ERR, "%s: file access list", path);
     /* A resuming writer opens straight into SWMR mode, so that even the trimming it does first
      * is written in SWMR's safe order, and a kill at any time leaves a file SWMR readers open. */
     unsigned flags = mode == OPEN_READ ? H5F_ACC_RDONLY
                      : mode == OPEN_SWMR_WRITE ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE
                                                 : H5F_ACC_RDWR;
     int live_writer = r->lock_fd < 0 && is_locked_by_other(path); /* (our own lock would show) */
-    for (int attempt = 0; attempt < 3 && r->file < 0; attempt++) {
-        if (attempt == 0) {
-            r->file = H5Fopen(path, flags, fapl);
-            if (r->file < 0) h5_detail(detail, sizeof detail);
-        } else if (attempt == 1 && mode == OPEN_READ) {
-            /* SWMR read mode opens files whose SWMR writer is running or was killed. */
-            r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
-        } else if (strstr(detail, "already open") && !live_writer) {
-            /* Left "open for writing" by a dead process: clear that mark as h5clear -s would,
-             * then open as asked. */
-            hid_t clear = run_make_fapl(1);
-            if (clear >= 0) r->file = H5Fopen(path, flags == H5F_ACC_RDONLY ? H5F_ACC_RDWR : flags, clear);
-            if (clear >= 0) H5Pclose(clear);
-            if (r->file >= 0 && flags == H5F_ACC_RDONLY) {
-                /* Only a writable open can clear the mark; reopen read-only after (below). */
-                if (H5Fincrement_filesize(r->file, 0) < 0 || H5Fclose(r->file) < 0) {
-                    r->file = H5I_INVALID_HID;
-                    break;
-                }
-                r->file = H5Fopen(path, flags, fapl);
-            }
-            break;
-        }
+    /* While an infoplane writes the run (train, resume, analyze), read it in SWMR mode: that
+     * re-reads a metadata block caught in the middle of a rewrite instead of failing on it. */
+    if (!writing && live_writer && (live_fapl = run_make_fapl(FAPL_LIVE_READ)) >= 0)
+        r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, live_fapl);
+    if (r->file < 0) {
+        r->file = H5Fopen(path, flags, fapl);
+        if (r->file < 0) h5_detail(detail, sizeof detail);
     }
-    /* A killed SWMR writer can leave objects past the end-of-allocation recorded in the
-     * superblock (SWMR readers may read there; nobody else may). Make the file's real end the
-     * allocated end before writing, as h5clear --increment would, or HDF5 would refuse those
-     * objects and, on close, truncate the file to the old end. */
-    if (r->file >= 0 && mode != OPEN_READ && H5Fincrement_filesize(r->file, 0) < 0) {
+    if (r->file < 0 && strstr(detail, "already open") && !live_writer) {
+        /* Repaired first, so that afterwards every tool opens it as it is. */
+        if (clear_mark(path) == 0) r->file = H5Fopen(path, flags, fapl);
+        else if (!writing) /* not ours to write (a read-only copy): SWMR read mode opens it all the same */
+            r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    }
+    /* The file's real end becomes the recorded end of allocation before anything is written (as
+     * h5clear --increment would), or HDF5 would refuse objects a killed writer left past it and,
+     * on close, truncate the file to the old end. */
+    if (r->file >= 0 && writing && H5Fincrement_filesize(r->file, 0) < 0) {
         rc = h5_fail(IP_ERR_IO, "%s: cannot repair the end-of-file mark", path);
         h5_close(&r->file);
         goto out;
     }
-    if (r->file < 0 && live_writer && mode != OPEN_READ)
+    if (r->file < 0 && live_writer && writing)
         rc = ip_fail(IP_ERR_IO, "%s: another process is writing this run right now", path);
     else if (r->file < 0 && strstr(detail, "already open"))
         rc = ip_fail(IP_ERR_IO, "%s: left open for writing by a process that stopped; cannot clear that mark (%s); "
@@ -196,6 +212,7 @@ int run_open_file(ip_run *r, const char *path, int mode)
         rc = ip_fail(IP_ERR_FORMAT, "%s: not an HDF5 file or corrupt (%s)", path, detail);
 out:
     h5_close(&fapl);
+    h5_close(&live_fapl);
     return rc;
 }
 
@@ -244,8 +261,9 @@ static int run_close_locked(ip_run *r)
     int rc = IP_OK;
     if (!r) return IP_OK;
     int drop = r->writer && !r->published; /* epoch 0 never completed: nothing worth keeping */
-    close_objects(r);
-    if (r->file >= 0 && H5Fclose(r->file) < 0)
+    if (r->tables >= 0 && !r->tables_failed) rc = run_commit_tables_locked(r);
+    close_objects(r); /* (uncommitted tables go with their unlinked group) */
+    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == IP_OK)
         rc = h5_fail(IP_ERR_IO, "%s: closing", drop ? r->tmp_path : r->path);
     r->file = H5I_INVALID_HID;
     if (drop && r->tmp_path[0]) unlink(r->tmp_path);

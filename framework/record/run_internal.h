@@ -2,11 +2,14 @@
  * framework/record/; everyone else sees run.h. The files: run_file.c (opening, locking, closing),
  * run_layout.c (creating, publishing, checking the layout), run_rows.c (layer rows, direct I/O),
  * run_state.c (epoch commit, resume state), run_writer.c (the writer thread), run_tables.c
- * (/analysis tables), run_describe.c (ip_run_describe), run_h5.c (small HDF5 helpers). */
-/* Crash safety rests on three things: SWMR write mode (metadata reaches the file in dependency
+ * (/analysis tables), run_describe.c (ip_run_describe), run_h5.c (small HDF5 helpers), run_vfd.c
+ * (the file driver of every writer). */
+/* Crash safety rests on four things: SWMR write mode (metadata reaches the file in dependency
  * order, so the file on disk is always a coherent HDF5 file), a /checkpoint record written last
- * after every epoch (readers and resume trust nothing beyond it), and a double-buffered resume
- * state (the slot being overwritten is never the one /checkpoint names). Appends to a published
+ * after every epoch (readers and resume trust nothing beyond it), a double-buffered resume
+ * state (the slot being overwritten is never the one /checkpoint names), and a file driver
+ * (run_vfd.c) that never lets HDF5's "open for writing" mark reach the disk, so a killed writer
+ * leaves a file every tool opens. /analysis is replaced whole (run_tables.c). Appends to a published
  * run are written by a writer thread (run_writer.c); HDF5 may be built without thread safety, so
  * every HDF5 call of the process runs under one mutex (run_h5_mutex). */
 #ifndef IP_RUN_INTERNAL_H
@@ -71,6 +74,10 @@ struct ip_run {
     long direct_rows;                /* layer rows written with O_DIRECT so far */
     int raw_fd, direct_fd;           /* the writer thread's descriptors of the file: HDF5's own, and
                                       * one opened with O_DIRECT (see write_layer_row in run_rows.c); or -1 */
+    /* Tables written in this session, in an unlinked copy of /analysis that replaces it in one
+     * step (run_tables.c); H5I_INVALID_HID until the first ip_run_write_table. */
+    hid_t tables;
+    int tables_failed;               /* a table write failed: the copy is dropped, not committed */
 };
 
 /* ---- run_h5.c: HDF5 errors, handles, attributes, row I/O ---- */
@@ -125,8 +132,14 @@ int h5_set_rows(hid_t ds, hsize_t n);
 ip_run *run_alloc(const char *path);
 /* Closes every handle and descriptor of the run (stopped writer thread) and frees it. */
 void run_free(ip_run *r);
-/* File access: the 1.10 format SWMR needs; clear_flags recovers a killed writer's file. */
-hid_t run_make_fapl(int clear_flags);
+/* File access: the 1.10 format SWMR needs, plus (bits of `how`):
+ * FAPL_WRITER: through infoplane's file driver (run_vfd.c), which never lets HDF5's "open for
+ *   writing" mark reach the disk;
+ * FAPL_CLEAR_MARK: open a file a killed writer of an older infoplane (or another program) left
+ *   marked, as h5clear -s would;
+ * FAPL_LIVE_READ: reading a run a live writer is growing (see run_open_file). */
+enum { FAPL_WRITER = 1, FAPL_CLEAR_MARK = 2, FAPL_LIVE_READ = 4 };
+hid_t run_make_fapl(unsigned how);
 
 enum { OPEN_READ, OPEN_WRITE, OPEN_SWMR_WRITE };
 /* Opens an existing HDF5 file into r->file, saying clearly what is wrong when it cannot be
@@ -139,6 +152,12 @@ int run_take_lock(ip_run *r, const char *path);
 /* IP_OK when r may be appended to; else the message the caller returns. */
 int run_check_appendable(ip_run *r, const char *what);
 
+/* ---- run_vfd.c: the file driver of every writer ---- */
+
+/* infoplane's file driver (sec2's I/O; the superblock written without the "open for writing"
+ * mark), registered at the first call. */
+hid_t run_vfd_id(void);
+
 /* ---- run_layout.c: what is in the file ---- */
 
 hid_t run_checkpoint_type(void);
@@ -148,6 +167,15 @@ hid_t run_create_fixed(hid_t loc, const char *name, hid_t type, int rank, const 
 int run_publish(ip_run *r);
 /* Opens every dataset a run has and checks that they fit together. */
 int run_load(ip_run *r);
+
+/* ---- run_tables.c: /analysis ---- */
+
+/* Makes the tables written in this session the run's /analysis (nothing without any); see
+ * run_tables.c. Called by ip_run_commit_tables and on closing. */
+int run_commit_tables_locked(ip_run *r);
+/* Where table NAME lives: the session's new tables when there are any, else /analysis; *base is
+ * the location and *path the name under it (in buf); "" for /analysis itself. */
+void run_tables_base(ip_run *r, const char *name, hid_t *base, char *buf, size_t n);
 
 /* ---- run_rows.c: layer rows ---- */
 

@@ -140,7 +140,7 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
 
     /* Built under PATH.partial and renamed when epoch 0 is complete: a crash before then
      * leaves nothing under the run's name. */
-    if ((fapl = run_make_fapl(0)) < 0) {
+    if ((fapl = run_make_fapl(FAPL_WRITER)) < 0) {
         rc = h5_fail(IP_ERR, "%s: file access list", path);
         goto out;
     }
@@ -248,6 +248,11 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
     CHECK(g = H5Gcreate2(r->file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "%s: creating /state",
           r->tmp_path);
     h5_close(&g);
+    /* Empty until `analyze`, which replaces it whole (run_tables.c): made now, so that replacing
+     * it rewrites a link the root group already has instead of adding one. */
+    CHECK(g = H5Gcreate2(r->file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "%s: creating /analysis",
+          r->tmp_path);
+    h5_close(&g);
     run_rows_decide(r); /* the settings above fix how layer rows can be written */
 out:
     h5_close(&ct);
@@ -319,6 +324,46 @@ out:
 
 /* ---------------------------------------------------------------- opening */
 
+/* A layer dataset must hold float32 (of either byte order): everything downstream reads rows as
+ * float32 activations, and HDF5 would convert an int8 or float64 dataset without a word. */
+static int check_float32(ip_run *r, hid_t ds, const char *name)
+{
+    hid_t t = H5Dget_type(ds);
+    if (t < 0) return h5_fail(IP_ERR_FORMAT, "%s: %s: cannot read its type", r->path, name);
+    H5T_class_t cls = H5Tget_class(t);
+    size_t size = H5Tget_size(t);
+    H5T_sign_t sign = cls == H5T_INTEGER ? H5Tget_sign(t) : H5T_SGN_ERROR;
+    H5Tclose(t);
+    if (cls == H5T_FLOAT && size == 4) return IP_OK;
+    char what[64];
+    if (cls == H5T_INTEGER) snprintf(what, sizeof what, "%sint%zu", sign == H5T_SGN_NONE ? "u" : "", 8 * size);
+    else if (cls == H5T_FLOAT) snprintf(what, sizeof what, "float%zu", 8 * size);
+    else snprintf(what, sizeof what, "a non-numeric type");
+    return ip_fail(IP_ERR_FORMAT, "%s: %s is stored as %s; a layer must be float32", r->path, name, what);
+}
+
+/* The recorded epochs of the committed rows must be strictly ascending: a row is found by its
+ * epoch (searchsorted, the figures' time axis), and a file edited out of order would silently
+ * pair rows with the wrong epochs. */
+static int check_epochs(ip_run *r)
+{
+    int rc = IP_OK, n = r->ck.n_recorded;
+    if (n < 2) return IP_OK;
+    int *e = ip_malloc(sizeof *e * (size_t)n);
+    if (!e) return IP_ERR_NOMEM;
+    hsize_t dims[3] = {(hsize_t)n, 0, 0};
+    CHECK(h5_read_rows(r->epochs_ds, H5T_NATIVE_INT, 1, dims, 0, (hsize_t)n, e), "%s: reading /epochs", r->path);
+    for (int k = 1; k < n; k++)
+        if (e[k] <= e[k - 1]) {
+            rc = ip_fail(IP_ERR_FORMAT, "%s: /epochs is not strictly ascending (row %d holds epoch %d after epoch %d)",
+                         r->path, k, e[k], e[k - 1]);
+            break;
+        }
+out:
+    free(e);
+    return rc;
+}
+
 /* Opens every dataset a run has and checks that they fit together. */
 int run_load(ip_run *r)
 {
@@ -333,11 +378,18 @@ int run_load(ip_run *r)
     if (v > FORMAT_VERSION)
         return ip_fail(IP_ERR_FORMAT, "%s: run format %lld is newer than this infoplane (%d)", r->path, (long long)v,
                        FORMAT_VERSION);
+    /* /checkpoint first, the datasets it counts after: a trainer rewrites it only once the rest of
+     * the epoch is in the file, so datasets opened after reading it hold at least the rows it
+     * counts. (In the other order a reader could pair a newer /checkpoint with an older /epochs
+     * and call a run that is being trained corrupt.) */
+    if ((rc = run_open_ds(r, "/checkpoint", &r->ckpt_ds)) != IP_OK) goto out;
+    CHECK(ct = run_checkpoint_type(), "%s: /checkpoint", r->path);
+    CHECK(H5Dread(r->ckpt_ds, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, &r->ck), "%s: reading /checkpoint", r->path);
+    r->n_rows = r->ck.n_recorded;
     if ((rc = run_open_ds(r, "/inputs", &r->inputs_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/labels", &r->labels_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/epochs", &r->epochs_ds)) != IP_OK) goto out;
     if ((rc = run_open_ds(r, "/metrics", &r->metrics_ds)) != IP_OK) goto out;
-    if ((rc = run_open_ds(r, "/checkpoint", &r->ckpt_ds)) != IP_OK) goto out;
     if (h5_ds_dims(r->inputs_ds, dims) != 2) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: /inputs is not 2-D", r->path);
         goto out;
@@ -345,9 +397,6 @@ int run_load(ip_run *r)
     r->n_samples = (int)dims[0];
     r->d_x = (int)dims[1];
     r->n_classes = h5_attr_read_i64(r->file, "n_classes", &v) == 0 ? (int)v : 0;
-    CHECK(ct = run_checkpoint_type(), "%s: /checkpoint", r->path);
-    CHECK(H5Dread(r->ckpt_ds, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, &r->ck), "%s: reading /checkpoint", r->path);
-    r->n_rows = r->ck.n_recorded;
 
     if (H5Lexists(r->file, "/layers", H5P_DEFAULT) <= 0) {
         rc = ip_fail(IP_ERR_FORMAT, "%s: group /layers missing", r->path);
@@ -379,6 +428,7 @@ int run_load(ip_run *r)
             goto out;
         }
         r->units[l] = (int)dims[2];
+        if ((rc = check_float32(r, r->layer_ds[l], name)) != IP_OK) goto out;
         if (dims[0] < (hsize_t)r->ck.n_recorded) {
             rc = ip_fail(IP_ERR_FORMAT, "%s: corrupt: /checkpoint counts %d recorded epochs but %s holds %llu", r->path,
                          r->ck.n_recorded, name, (unsigned long long)dims[0]);
@@ -391,6 +441,7 @@ int run_load(ip_run *r)
         rc = ip_fail(IP_ERR_FORMAT, "%s: corrupt: /epochs or /metrics disagree with /checkpoint", r->path);
         goto out;
     }
+    rc = check_epochs(r);
 out:
     ip_run_strings_free(order, n_order);
     h5_close(&g);

@@ -60,10 +60,10 @@ static const char *direct_precondition(ip_run *r)
         H5Pget_file_space_strategy(fcpl, &strategy, &persist, &threshold) < 0 || strategy != H5F_FSPACE_STRATEGY_PAGE ||
         H5Pget_file_space_page_size(fcpl, &page) < 0 || page != FILE_PAGE)
         why = "the file is not laid out in " STR(FILE_PAGE) "-byte pages (paged aggregation)";
-    /* The descriptor HDF5 hands out is the file's own (sec2), and HDF5 keeps no copy of raw
-     * pages that it could later write back over ours (no page buffer). */
-    else if ((fapl = H5Fget_access_plist(r->file)) < 0 || H5Pget_driver(fapl) != H5FD_SEC2)
-        why = "the file is not opened with HDF5's POSIX (sec2) driver";
+    /* The descriptor HDF5 hands out is the file's own (infoplane's driver, sec2's I/O), and HDF5
+     * keeps no copy of raw pages that it could later write back over ours (no page buffer). */
+    else if ((fapl = H5Fget_access_plist(r->file)) < 0 || H5Pget_driver(fapl) != run_vfd_id())
+        why = "the file is not opened with infoplane's POSIX driver (run_vfd.c)";
     else if (H5Pget_page_buffer_size(fapl, &buffer, &min_meta, &min_raw) < 0 || buffer != 0)
         why = "HDF5's page buffer is on";
     if (fcpl >= 0) H5Pclose(fcpl);

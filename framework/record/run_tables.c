@@ -19,13 +19,138 @@ static int table_path(const ip_run *r, const char *name, char *buf, size_t n)
     return IP_OK;
 }
 
+/* ---------------------------------------------------------------- replacing /analysis whole */
+
+/* A kill during `analyze` must leave the previous tables or the new ones -- never a mixture,
+ * never a file HDF5 refuses -- while a non-SWMR writer's flush writes its dirty metadata in no
+ * particular order. So tables never change /analysis in place. The first table of a session
+ * starts an unlinked group (H5Gcreate_anon) holding copies of the tables /analysis has; every
+ * table of the session goes there. Committing flushes that: only new blocks, which nothing in
+ * the file points to yet. Then the root group's link "analysis" is replaced by one to the new
+ * group and the file is flushed again, which rewrites a single block, the root group's object
+ * header: one chunk of a few hundred bytes with room to spare (runs are created with their
+ * /analysis link, so replacing it never grows the header), inside one file page (paged
+ * aggregation), written whole or not at all. The old tables' space is freed in memory only, and
+ * nothing is allocated after that in the session. */
+
+/* Copies the tables of /analysis into the new group by hand: each dataset's doubles and every
+ * attribute, groups made on the way. (H5Ocopy would do it in one call, but HDF5 1.10.8 crashes
+ * copying, within one file, a dataset whose attributes are stored densely -- more than 8 of
+ * them, as `analyze` writes.) */
+static herr_t copy_attr_cb(hid_t src, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    hid_t dst = *(hid_t *)data, a = H5Aopen(src, name, H5P_DEFAULT), ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+    hid_t sp = H5I_INVALID_HID, b = H5I_INVALID_HID;
+    void *buf = NULL;
+    herr_t ret = -1;
+    hssize_t n;
+    if (a < 0 || (ft = H5Aget_type(a)) < 0 || (mt = H5Tget_native_type(ft, H5T_DIR_DEFAULT)) < 0 ||
+        (sp = H5Aget_space(a)) < 0 || (n = H5Sget_simple_extent_npoints(sp)) < 0)
+        goto out;
+    if (!(buf = calloc((size_t)(n ? n : 1), H5Tget_size(mt))) || H5Aread(a, mt, buf) < 0) goto out;
+    if ((b = H5Acreate2(dst, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(b, mt, buf) >= 0) ret = 0;
+    if (H5Tdetect_class(mt, H5T_VLEN) > 0 || H5Tis_variable_str(mt) > 0) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+out:
+    free(buf);
+    hid_t ids[] = {b, sp, mt, ft, a};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(&ids[i]);
+    return ret;
+}
+
+static herr_t copy_table_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    hid_t dst = *(hid_t *)data, src = H5I_INVALID_HID, ds = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    hid_t lcpl = H5I_INVALID_HID;
+    H5O_info_t oi;
+    hsize_t dims[3];
+    double *rows = NULL;
+    herr_t ret = -1;
+    if (H5Oget_info_by_name2(g, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    if (oi.type != H5O_TYPE_DATASET) return 0; /* groups: made with the tables under them */
+    if ((src = H5Dopen2(g, name, H5P_DEFAULT)) < 0 || h5_ds_dims(src, dims) != 2 ||
+        !(rows = malloc(sizeof *rows * (dims[0] * dims[1] + 1))) ||
+        (dims[0] && H5Dread(src, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) ||
+        (lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        (sp = H5Screate_simple(2, dims, NULL)) < 0 ||
+        (ds = H5Dcreate2(dst, name, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        (dims[0] && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) ||
+        H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_attr_cb, &ds) < 0)
+        goto out;
+    ret = 0;
+out:
+    free(rows);
+    hid_t ids[] = {ds, sp, lcpl, src};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) h5_close(&ids[i]);
+    return ret;
+}
+
+/* Starts the session's new /analysis (r->tables) as a copy of the present one. */
+static int start_tables(ip_run *r)
+{
+    int rc = IP_OK;
+    hid_t g = H5I_INVALID_HID;
+    if (r->tables >= 0) return IP_OK;
+    CHECK(r->tables = H5Gcreate_anon(r->file, H5P_DEFAULT, H5P_DEFAULT), "%s: a new /analysis", r->path);
+    if (H5Lexists(r->file, "/analysis", H5P_DEFAULT) > 0) {
+        CHECK(g = H5Gopen2(r->file, "/analysis", H5P_DEFAULT), "%s: opening /analysis", r->path);
+        CHECK(H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, copy_table_cb, &r->tables), "%s: copying the tables of /analysis",
+              r->path);
+    }
+out:
+    h5_close(&g);
+    if (rc != IP_OK) h5_close(&r->tables);
+    return rc;
+}
+
+int run_commit_tables_locked(ip_run *r)
+{
+    int rc = IP_OK;
+    if (r->tables < 0) return IP_OK;
+    if (r->tables_failed) return ip_fail(IP_ERR, "%s: a table could not be written; /analysis is as it was", r->path);
+    CHECK(H5Fflush(r->file, H5F_SCOPE_LOCAL), "%s: writing the new /analysis", r->path);
+    if (H5Lexists(r->file, "analysis", H5P_DEFAULT) > 0)
+        CHECK(H5Ldelete(r->file, "analysis", H5P_DEFAULT), "%s: replacing /analysis", r->path);
+    CHECK(H5Olink(r->tables, r->file, "analysis", H5P_DEFAULT, H5P_DEFAULT), "%s: replacing /analysis", r->path);
+    CHECK(H5Fflush(r->file, H5F_SCOPE_LOCAL), "%s: replacing /analysis", r->path);
+    h5_close(&r->tables);
+out:
+    if (rc != IP_OK) r->tables_failed = 1;
+    return rc;
+}
+
+void run_tables_base(ip_run *r, const char *name, hid_t *base, char *buf, size_t n)
+{
+    *base = r->tables >= 0 ? r->tables : r->file;
+    if (r->tables >= 0) snprintf(buf, n, "%s", *name ? name : ".");
+    else snprintf(buf, n, "/analysis%s%s", *name ? "/" : "", name);
+}
+
+/* ---------------------------------------------------------------- writing and reading tables */
+
+/* Whether every level of `rel` exists under base (H5Lexists fails when a level is missing);
+ * when one does not, its full name ("/analysis/...") goes to missing. */
+static int table_levels_exist(hid_t base, const char *rel, int staged, char *missing, size_t n)
+{
+    char partial[IP_TABLE_NAME_LEN + 16];
+    for (const char *s = strchr(rel + 1, '/');; s = strchr(s + 1, '/')) {
+        snprintf(partial, sizeof partial, "%.*s", s ? (int)(s - rel) : (int)strlen(rel), rel);
+        if (H5Lexists(base, partial, H5P_DEFAULT) <= 0) {
+            snprintf(missing, n, "%s%s", staged ? "/analysis/" : "", partial);
+            return 0;
+        }
+        if (!s) return 1;
+    }
+}
+
 static int run_write_table_locked(ip_run *r, const char *name, int n_rows, int n_cols, const char *const *columns,
                                   const double *data, int n_attrs, const char *const *keys,
                                   const char *const *values)
 {
     int rc = IP_OK;
-    char full[IP_TABLE_NAME_LEN + 16];
-    hid_t lcpl = H5I_INVALID_HID, sp = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    char full[IP_TABLE_NAME_LEN + 16], rel[IP_TABLE_NAME_LEN + 16], missing[IP_TABLE_NAME_LEN + 48];
+    hid_t lcpl = H5I_INVALID_HID, sp = H5I_INVALID_HID, ds = H5I_INVALID_HID, base;
     if (!r) return ip_fail(IP_ERR, "ip_run_write_table: no run");
     if ((rc = table_path(r, name, full, sizeof full)) != IP_OK) return rc;
     if (!r->writable) return ip_fail(IP_ERR, "%s: opened read-only; cannot write %s", r->path, full);
@@ -34,49 +159,45 @@ static int run_write_table_locked(ip_run *r, const char *name, int n_rows, int n
                        r->path, full);
     if (n_rows < 0 || n_cols < 1 || (n_rows && !data))
         return ip_fail(IP_ERR, "%s: %s: bad table shape %d x %d", r->path, full, n_rows, n_cols);
-    /* Replacing: unlink the old one (HDF5 does not reuse its space, but the file stays valid). */
-    if (H5Lexists(r->file, "/analysis", H5P_DEFAULT) > 0) {
-        /* H5Lexists fails when an intermediate group is missing; check each level. */
-        char partial[sizeof full];
-        int exists = 1;
-        for (char *s = strchr(full + 10, '/'); exists; s = s ? strchr(s + 1, '/') : NULL) {
-            snprintf(partial, sizeof partial, "%.*s", s ? (int)(s - full) : (int)strlen(full), full);
-            exists = H5Lexists(r->file, partial, H5P_DEFAULT) > 0;
-            if (!s) break;
-        }
-        if (exists) CHECK(H5Ldelete(r->file, full, H5P_DEFAULT), "%s: replacing %s", r->path, full);
-    }
+    if ((rc = start_tables(r)) != IP_OK) goto out;
+    run_tables_base(r, name, &base, rel, sizeof rel);
+    /* Replacing: unlink the copy of the old one in the new group. */
+    if (table_levels_exist(base, rel, 1, missing, sizeof missing))
+        CHECK(H5Ldelete(base, rel, H5P_DEFAULT), "%s: replacing %s", r->path, full);
     CHECK(lcpl = H5Pcreate(H5P_LINK_CREATE), "%s: %s", r->path, full);
     CHECK(H5Pset_create_intermediate_group(lcpl, 1), "%s: %s", r->path, full);
     hsize_t dims[2] = {(hsize_t)n_rows, (hsize_t)n_cols};
     CHECK(sp = H5Screate_simple(2, dims, NULL), "%s: %s", r->path, full);
-    CHECK(ds = H5Dcreate2(r->file, full, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT), "%s: creating %s",
-          r->path, full);
+    CHECK(ds = H5Dcreate2(base, rel, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT), "%s: creating %s", r->path,
+          full);
     if (n_rows) CHECK(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "%s: writing %s", r->path, full);
     if (columns) CHECK(h5_attr_strs(ds, "columns", n_cols, columns), "%s: %s: columns", r->path, full);
     for (int i = 0; i < n_attrs; i++)
         CHECK(h5_attr_str(ds, keys[i], values[i] ? values[i] : ""), "%s: %s: attribute %s", r->path, full, keys[i]);
-    CHECK(H5Fflush(r->file, H5F_SCOPE_LOCAL), "%s: flushing", r->path);
 out:
     h5_close(&ds);
     h5_close(&sp);
     h5_close(&lcpl);
+    if (rc != IP_OK) r->tables_failed = 1; /* all of the session's tables, or none */
     return rc;
 }
 
 static int open_table(ip_run *r, const char *name, hid_t *ds)
 {
-    char full[IP_TABLE_NAME_LEN + 16];
+    char full[IP_TABLE_NAME_LEN + 16], rel[IP_TABLE_NAME_LEN + 16], missing[IP_TABLE_NAME_LEN + 48];
+    hid_t base;
     int rc = table_path(r, name, full, sizeof full);
     if (rc != IP_OK) return rc;
+    run_tables_base(r, name, &base, rel, sizeof rel);
     /* Walk the path so a missing group reads as "missing", not as an HDF5 failure. */
-    for (char *s = full; s; s = strchr(s + 1, '/')) {
-        char partial[sizeof full];
-        snprintf(partial, sizeof partial, "%.*s", (int)(s - full), full);
-        if (s != full && H5Lexists(r->file, partial, H5P_DEFAULT) <= 0)
-            return ip_fail(IP_ERR_FORMAT, "%s: %s missing (run the analysis first)", r->path, partial);
+    if (!table_levels_exist(base, rel, r->tables >= 0, missing, sizeof missing)) {
+        if (strcmp(missing, full) == 0)
+            return ip_fail(IP_ERR_FORMAT, "%s: dataset %s missing (not an infoplane run?)", r->path, full);
+        return ip_fail(IP_ERR_FORMAT, "%s: %s missing (run the analysis first)", r->path, missing);
     }
-    return run_open_ds(r, full, ds);
+    *ds = H5Dopen2(base, rel, H5P_DEFAULT);
+    if (*ds < 0) return h5_fail(IP_ERR_FORMAT, "%s: cannot open dataset %s", r->path, full);
+    return IP_OK;
 }
 
 static int run_read_table_locked(ip_run *r, const char *name, int *rows, int *cols, double **data, char ***columns)
@@ -189,6 +310,15 @@ int ip_run_write_table(ip_run *r, const char *name, int n_rows, int n_cols, cons
     run_writer_sync(r);
     pthread_mutex_lock(&run_h5_mutex);
     int rc = run_write_table_locked(r, name, n_rows, n_cols, columns, data, n_attrs, keys, values);
+    pthread_mutex_unlock(&run_h5_mutex);
+    return rc;
+}
+
+int ip_run_commit_tables(ip_run *r)
+{
+    if (!r) return ip_fail(IP_ERR, "ip_run_commit_tables: no run");
+    pthread_mutex_lock(&run_h5_mutex);
+    int rc = run_commit_tables_locked(r);
     pthread_mutex_unlock(&run_h5_mutex);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "../config/config_compare.h"
 #include "../config/config_summary.h"
 #include "../core/blas.h"
+#include "../core/dirlock.h"
 #include "../core/fsutil.h"
 #include "../core/interrupt.h"
 #include "../core/mem.h"
@@ -332,16 +333,20 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     const int epochs = cfg->train.epochs;
 
     t.run_path = run_path;
+    ip_dir_lock *dir_lock = NULL;
     ip_blas_set_threads(cfg->train.threads);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
+    if (o->resume && !ip_path_exists(run_path)) {
+        rc = ip_fail(IP_ERR_IO, "%s: no run to resume", run_path);
+        goto out;
+    }
+    /* The directory's lock before anything in it is written or trusted: a second trainer (or
+     * analyze) started at the same moment is refused here and changes nothing. */
+    if ((rc = ip_dir_lock_take(o->out_dir, !o->resume, &dir_lock)) != IP_OK) goto out;
     if (!o->resume && ip_path_exists(run_path)) {
         rc = ip_fail(IP_ERR, "%s already holds a run; continue it with --resume, or choose another --out",
                      o->out_dir);
-        goto out;
-    }
-    if (o->resume && !ip_path_exists(run_path)) {
-        rc = ip_fail(IP_ERR_IO, "%s: no run to resume", run_path);
         goto out;
     }
     if ((rc = ip_mkdir_p(o->out_dir)) != IP_OK) goto out;
@@ -458,5 +463,6 @@ out:
      * would say is complete is not). */
     int closed = trainer_free(&t);
     if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && closed != IP_OK) rc = closed;
+    ip_dir_lock_release(dir_lock); /* after the run file is closed */
     return rc;
 }
