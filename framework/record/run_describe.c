@@ -7,6 +7,8 @@
 #include "../core/status.h"
 
 #include <stdio.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +84,13 @@ static int run_describe_locked(ip_run *r, ip_run_description *d)
               "%s: reading /metrics", r->path);
         for (int i = 0; i < d->n_metrics; i++) {
             const double *row = rows + (size_t)i * N_METRIC_COLS;
+            /* An epoch number from the file becomes an int only when it is one (found by fuzzing:
+             * a damaged /metrics row held -3e231, and the conversion was undefined). */
+            if (!(row[0] >= 0 && row[0] <= INT_MAX && row[0] == floor(row[0]))) {
+                rc = ip_fail(IP_ERR_FORMAT, "%s: /metrics row %d: epoch %g is not an epoch number (a damaged file?)",
+                             r->path, i, row[0]);
+                goto out;
+            }
             d->metrics[i] = (ip_epoch_metrics){(int)row[0], row[1], row[2], row[3], row[4], row[5]};
         }
     }
