@@ -65,21 +65,22 @@ static void slurp_in(const char *name, char *buf, size_t n)
 static void test_two_trainers_one_dir(void **state)
 {
     (void)state;
-    const int pairs = 20, epochs = 150;
+    const int pairs = 20, epochs = 300;
     write_config("a.yaml", 1, epochs);
     write_config("b.yaml", 2, epochs);
     char text_a[2048], text_b[2048];
     slurp_in("a.yaml", text_a, sizeof text_a);
     slurp_in("b.yaml", text_b, sizeof text_b);
     for (int i = 0; i < pairs; i++) {
-        char cmd[8000], d[1200];
+        char cmd[8000], d[300];
         snprintf(d, sizeof d, "%s/pair%d", dir, i);
-        /* Both started by one shell, without waiting for each other; their output goes beside
-         * the run directory, never into it. */
+        /* Both started by one shell and released together (each waits for its line on a FIFO the
+         * shell holds open); their output goes beside the run directory, never into it. */
         snprintf(cmd, sizeof cmd,
-                 "for w in a b; do ( %s train %s/$w.yaml --out %s --quiet >%s.$w.out 2>%s.$w.err; echo $? >%s.$w.rc ) & "
-                 "done; wait",
-                 ip_test_cli(), dir, d, d, d, d);
+                 "mkfifo %s.go && exec 3<>%s.go && for w in a b; do ( read go <%s.go; "
+                 "%s train %s/$w.yaml --out %s --quiet >%s.$w.out 2>%s.$w.err; echo $? >%s.$w.rc ) & "
+                 "done; echo go >&3; echo go >&3; wait",
+                 d, d, d, ip_test_cli(), dir, d, d, d, d);
         assert_int_equal(ip_test_sh(repo, cmd, NULL, NULL, 0), 0);
         int rc[2];
         char msg[2][4096], p[1300];
@@ -119,7 +120,9 @@ static void test_two_trainers_one_dir(void **state)
         if (ip_test_sh(repo, cmd, NULL, err, sizeof err) != 0) fail_msg("pair %d: h5dump -H failed: %s", i, err);
         /* And it resumes (nothing left to train: the final line of its last epoch). */
         int rr = cli("train %s/%s.yaml --out %s --resume --quiet", dir, win ? "b" : "a", d);
-        if (rr != 0 || !strstr(out, "final: epoch=150 ")) fail_msg("pair %d: resume: exit %d: %s%s", i, rr, out, err);
+        char final[64];
+        snprintf(final, sizeof final, "final: epoch=%d ", epochs);
+        if (rr != 0 || !strstr(out, final)) fail_msg("pair %d: resume: exit %d: %s%s", i, rr, out, err);
     }
     /* h5py opens every winner's run as it is, and reads its last row. */
     char cmd[2000];
