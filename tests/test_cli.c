@@ -2,38 +2,17 @@
  * does not exist is offered), `plot --size` limits, and `plot` comparing several runs grouped by
  * their configuration (config/config_compare.h), not by their text. */
 #include "testutil.h"
-
-static char bin[1024];
-static char dir[] = "/tmp/ip_test_cli_XXXXXX";
-static char out_text[1 << 16], err_text[1 << 16];
-
-/* `infoplane ARGS` run from the repository root; stdout/stderr into out_text/err_text. */
-static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cli(const char *fmt, ...)
-{
-    char args[4096], cmd[5200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", bin, args);
-    return ip_test_sh(".", cmd, out_text, err_text, sizeof out_text);
-}
-
-static void expect_in(const char *text, const char *part)
-{
-    if (!strstr(text, part)) fail_msg("expected '%s' in:\n%s", part, text);
-}
+#include "test_run_util.h"
 
 static void test_no_sweep_command(void **state)
 {
     (void)state;
-    assert_int_equal(cli("sweep sweep.yaml"), 2);
-    expect_in(err_text, "unknown command 'sweep'");
-    expect_in(err_text, "usage:");
-    assert_int_equal(cli("--help"), 0);
-    if (strstr(out_text, "sweep")) fail_msg("--help lists sweep:\n%s", out_text);
-    expect_in(out_text, "infoplane plot RUN_DIR");
+    assert_int_equal(run_cli("sweep sweep.yaml"), 2);
+    expect_text(run_err, "unknown command 'sweep'");
+    expect_text(run_err, "usage:");
+    assert_int_equal(run_cli("--help"), 0);
+    if (strstr(run_out, "sweep")) fail_msg("--help lists sweep:\n%s", run_out);
+    expect_text(run_out, "infoplane plot RUN_DIR");
 }
 
 static void test_plot_size_limits(void **state)
@@ -41,15 +20,15 @@ static void test_plot_size_limits(void **state)
     (void)state;
     const char *bad[] = {"0x700", "-900x700", "-5x-5", "199x700", "900x199", "10001x700", "900x10001", "900", "900x700px"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rc = cli("plot tests/fixtures/tanh_seed1 --size %s --out %s/never", bad[i], dir);
-        if (rc != 1) fail_msg("--size %s: exit %d, expected 1\n%s", bad[i], rc, err_text);
-        expect_in(err_text, "--size ");
-        expect_in(err_text, bad[i]);
-        if (strchr(bad[i], 'x') && !strstr(bad[i], "px")) expect_in(err_text, "200..10000 pixels");
-        if (out_text[0]) fail_msg("--size %s wrote something:\n%s", bad[i], out_text);
+        int rc = run_cli("plot tests/fixtures/tanh_seed1 --size %s --out %s/never", bad[i], run_dir);
+        if (rc != 1) fail_msg("--size %s: exit %d, expected 1\n%s", bad[i], rc, run_err);
+        expect_text(run_err, "--size ");
+        expect_text(run_err, bad[i]);
+        if (strchr(bad[i], 'x') && !strstr(bad[i], "px")) expect_text(run_err, "200..10000 pixels");
+        if (run_out[0]) fail_msg("--size %s wrote something:\n%s", bad[i], run_out);
     }
     char p[1200];
-    snprintf(p, sizeof p, "%s/never", dir);
+    snprintf(p, sizeof p, "%s/never", run_dir);
     assert_false(ip_test_is_dir(p));
 }
 
@@ -58,50 +37,52 @@ static void test_plot_size_limits(void **state)
 static void test_run_uses_plot_settings(void **state)
 {
     (void)state;
-    int rc = cli("run configs/demo_tishby.yaml --out %s/small --quiet --set train.epochs=12 --set record.epochs=all "
+    int rc = run_cli("run configs/demo_tishby.yaml --out %s/small --quiet --set train.epochs=12 "
+                     "--set record.epochs=all "
                  "--set plot.format=svg --set plot.width=640 --set plot.height=480",
-                 dir);
-    if (rc != 0) fail_msg("run: exit %d\n%s", rc, err_text);
-    expect_in(out_text, "analyze: ");
-    expect_in(out_text, "/small/run.h5: LogDet results in /analysis/logdet_cov_beta1200 and ");
-    expect_in(out_text, "/small/analysis/logdet.csv\n");
-    expect_in(out_text, "/small/figures/plane_logdet.svg\n");
-    expect_in(out_text, "/small/index.html\nfinal: epoch=12 ");
-    expect_in(err_text, "information plane: ");
-    expect_in(err_text, "/small/figures/plane_logdet.svg");
+                 run_dir);
+    if (rc != 0) fail_msg("run: exit %d\n%s", rc, run_err);
+    expect_text(run_out, "analyze: ");
+    expect_text(run_out, "/small/run.h5: LogDet results in /analysis/logdet_cov_beta1200 and ");
+    expect_text(run_out, "/small/analysis/logdet.csv\n");
+    expect_text(run_out, "/small/figures/plane_logdet.svg\n");
+    expect_text(run_out, "/small/index.html\nfinal: epoch=12 ");
+    expect_text(run_err, "information plane: ");
+    expect_text(run_err, "/small/figures/plane_logdet.svg");
     char p[1200], head[4096];
-    snprintf(p, sizeof p, "%s/small/figures/plane_logdet.svg", dir);
+    snprintf(p, sizeof p, "%s/small/figures/plane_logdet.svg", run_dir);
     ip_test_slurp(p, head, sizeof head);
-    expect_in(head, "width=\"640\" height=\"480\"");
+    expect_text(head, "width=\"640\" height=\"480\"");
     /* a width the figures do not accept is refused (by the plot step, or by the config loader
      * once it checks the same limits), naming the width and the limits */
-    rc = cli("run configs/demo_tishby.yaml --out %s/tiny --quiet --set train.epochs=2 --set plot.width=100", dir);
+    rc = run_cli("run configs/demo_tishby.yaml --out %s/tiny --quiet --set train.epochs=2 --set plot.width=100",
+                 run_dir);
     assert_int_not_equal(rc, 0);
-    expect_in(err_text, "width");
-    expect_in(err_text, "200");
+    expect_text(run_err, "width");
+    expect_text(run_err, "200");
 }
 
 /* An estimator this build does not have is refused by analyze, and by run at its analyze step. */
 static void test_unavailable_estimator(void **state)
 {
     (void)state;
-    assert_int_equal(cli("analyze %s/small/run.h5 --estimator logdet,binning", dir), 1);
-    expect_in(err_text, "estimator 'binning' is not available in this build (have: logdet)");
-    int rc = cli("run configs/demo_tishby.yaml --out %s/binning --quiet --set train.epochs=2 "
-                 "--set 'analysis.estimators=[logdet, binning]'", dir);
+    assert_int_equal(run_cli("analyze %s/small/run.h5 --estimator logdet,binning", run_dir), 1);
+    expect_text(run_err, "estimator 'binning' is not available in this build (have: logdet)");
+    int rc = run_cli("run configs/demo_tishby.yaml --out %s/binning --quiet --set train.epochs=2 "
+                 "--set 'analysis.estimators=[logdet, binning]'", run_dir);
     assert_int_equal(rc, 1); /* refused by the config, before training */
-    expect_in(err_text, "analysis.estimators[1]: unknown value 'binning' (valid: logdet)");
+    expect_text(run_err, "analysis.estimators[1]: unknown value 'binning' (valid: logdet)");
 
     /* plot --estimator with no results table is refused, naming what there is, and leaves the
      * report as it was (it used to exit 0 and rewrite index.html without its planes). */
     char page[1200], before[1 << 14], after[1 << 14];
-    snprintf(page, sizeof page, "%s/small/index.html", dir);
+    snprintf(page, sizeof page, "%s/small/index.html", run_dir);
     ip_test_slurp(page, before, sizeof before);
     assert_true(strlen(before) > 0);
-    rc = cli("plot %s/small --estimator foo", dir);
+    rc = run_cli("plot %s/small --estimator foo", run_dir);
     assert_int_equal(rc, 1);
-    expect_in(err_text, "estimator 'foo': no results table");
-    expect_in(err_text, "the run has results of: logdet");
+    expect_text(run_err, "estimator 'foo': no results table");
+    expect_text(run_err, "the run has results of: logdet");
     ip_test_slurp(page, after, sizeof after);
     if (strcmp(before, after)) fail_msg("index.html changed by a refused plot");
 }
@@ -126,10 +107,10 @@ static void test_compare_groups_by_config(void **state)
     (void)state;
     char cmd[2048], gp[1200];
     snprintf(cmd, sizeof cmd, "mkdir -p %s/fx && cp -r tests/fixtures/tanh_seed1 tests/fixtures/tanh_seed2 "
-             "tests/fixtures/tanh_seed3 tests/fixtures/relu_seed1 %s/fx/", dir, dir);
+             "tests/fixtures/tanh_seed3 tests/fixtures/relu_seed1 %s/fx/", run_dir, run_dir);
     assert_int_equal(system(cmd), 0);
     char sub[512];
-    snprintf(sub, sizeof sub, "%s/fx/tanh_seed2", dir);
+    snprintf(sub, sizeof sub, "%s/fx/tanh_seed2", run_dir);
     ip_test_write_text(sub, "config.yaml",
                        "# the same experiment, written differently\n"
                        "plot: {height: 700, width: 900, format: png}\n"
@@ -140,23 +121,24 @@ static void test_compare_groups_by_config(void **state)
                        "data: {test_size: 10000, train_size: 60000, dataset: mnist}\n"
                        "model:\n  init: pytorch\n  activation: tanh\n  arch: mnist_fnn\n"
                        "seed: 2\n");
-    int rc = cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 %s/fx/relu_seed1 --out %s/cmp --no-gif",
-                 dir, dir, dir, dir, dir);
-    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
-    snprintf(gp, sizeof gp, "%s/cmp/compare_plane_logdet.gp", dir);
+    int rc = run_cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 %s/fx/relu_seed1 --out %s/cmp --no-gif",
+                 run_dir, run_dir, run_dir, run_dir, run_dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, run_err);
+    snprintf(gp, sizeof gp, "%s/cmp/compare_plane_logdet.gp", run_dir);
     assert_int_equal(count_in_file(gp, "'activation: tanh (seeds 1, 2, 3)'.\"\\n\".'3 runs'"), 1);
     assert_int_equal(count_in_file(gp, "'activation: relu'.\"\\n\".'1 run'"), 1);
     assert_int_equal(count_in_file(gp, "multiplot layout 1,2"), 1);
 
     /* a run whose config does not load is a group of its own, named by its directory */
-    snprintf(sub, sizeof sub, "%s/fx/tanh_seed3", dir);
+    snprintf(sub, sizeof sub, "%s/fx/tanh_seed3", run_dir);
     ip_test_write_text(sub, "config.yaml", "seed: 3\nmodel: {activation: swish}\n");
-    rc = cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 --out %s/cmp3 --no-gif", dir, dir, dir, dir);
-    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
-    expect_in(err_text, "tanh_seed3: ");
-    expect_in(err_text, "swish");
-    expect_in(err_text, "compared as a group of its own");
-    snprintf(gp, sizeof gp, "%s/cmp3/compare_plane_logdet.gp", dir);
+    rc = run_cli("plot %s/fx/tanh_seed1 %s/fx/tanh_seed2 %s/fx/tanh_seed3 --out %s/cmp3 --no-gif", run_dir, run_dir,
+                 run_dir, run_dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, run_err);
+    expect_text(run_err, "tanh_seed3: ");
+    expect_text(run_err, "swish");
+    expect_text(run_err, "compared as a group of its own");
+    snprintf(gp, sizeof gp, "%s/cmp3/compare_plane_logdet.gp", run_dir);
     assert_int_equal(count_in_file(gp, "(seeds 1, 2)'.\"\\n\".'2 runs'"), 1);
     assert_int_equal(count_in_file(gp, "'tanh_seed3'.\"\\n\".'1 run'"), 1);
 }
@@ -168,29 +150,27 @@ static void test_compare_counts_overrides(void **state)
     (void)state;
     const char *act[] = {"tanh", "relu"};
     for (int i = 0; i < 2; i++) {
-        int rc = cli("train configs/demo_tishby.yaml --out %s/set_%s --quiet --set train.epochs=3 "
-                     "--set record.epochs=all --set model.activation=%s", dir, act[i], act[i]);
-        if (rc != 0) fail_msg("train: exit %d\n%s", rc, err_text);
-        rc = cli("analyze %s/set_%s/run.h5 --quiet", dir, act[i]);
-        if (rc != 0) fail_msg("analyze: exit %d\n%s", rc, err_text);
+        int rc = run_cli("train configs/demo_tishby.yaml --out %s/set_%s --quiet --set train.epochs=3 "
+                     "--set record.epochs=all --set model.activation=%s", run_dir, act[i], act[i]);
+        if (rc != 0) fail_msg("train: exit %d\n%s", rc, run_err);
+        rc = run_cli("analyze %s/set_%s/run.h5 --quiet", run_dir, act[i]);
+        if (rc != 0) fail_msg("analyze: exit %d\n%s", rc, run_err);
     }
     char a[1200], b[1200], ta[4096], tb[4096];
-    snprintf(a, sizeof a, "%s/set_tanh/config.yaml", dir);
-    snprintf(b, sizeof b, "%s/set_relu/config.yaml", dir);
+    snprintf(a, sizeof a, "%s/set_tanh/config.yaml", run_dir);
+    snprintf(b, sizeof b, "%s/set_relu/config.yaml", run_dir);
     ip_test_slurp(a, ta, sizeof ta);
     ip_test_slurp(b, tb, sizeof tb);
     assert_string_equal(ta, tb);
-    int rc = cli("plot %s/set_tanh %s/set_relu --out %s/cmp_set --no-gif", dir, dir, dir);
-    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, err_text);
-    snprintf(a, sizeof a, "%s/cmp_set/compare_plane_logdet.gp", dir);
+    int rc = run_cli("plot %s/set_tanh %s/set_relu --out %s/cmp_set --no-gif", run_dir, run_dir, run_dir);
+    if (rc != 0) fail_msg("plot: exit %d\n%s", rc, run_err);
+    snprintf(a, sizeof a, "%s/cmp_set/compare_plane_logdet.gp", run_dir);
     assert_int_equal(count_in_file(a, "'activation: tanh'.\"\\n\".'1 run'"), 1);
     assert_int_equal(count_in_file(a, "'activation: relu'.\"\\n\".'1 run'"), 1);
 }
 
 int main(void)
 {
-    snprintf(bin, sizeof bin, "%s", ip_test_cli());
-    if (!mkdtemp(dir)) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_sweep_command),
         cmocka_unit_test(test_plot_size_limits),
@@ -199,9 +179,5 @@ int main(void)
         cmocka_unit_test(test_compare_groups_by_config),
         cmocka_unit_test(test_compare_counts_overrides),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-    return failed;
+    return cmocka_run_group_tests(tests, run_setup, run_teardown);
 }

@@ -4,42 +4,10 @@
  * `analyze` refused while a trainer holds the directory. */
 #include "testutil.h"
 
-#include "core/status.h"
-#include "record/run.h"
+#include "test_run_util.h"
 
 #include <signal.h>
 #include <time.h>
-
-static char dir[] = "/tmp/ip_test_run_dir_XXXXXX";
-static char out[1 << 16], err[1 << 16];
-static char repo[1024];
-
-static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cli(const char *fmt, ...)
-{
-    char args[4096], cmd[6000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", ip_test_cli(), args);
-    return ip_test_sh(repo, cmd, out, err, sizeof out);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    if (!getcwd(repo, sizeof repo) || !mkdtemp(dir)) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* A run of a few tenths of a second: gaussian data, a small MLP, every epoch recorded. */
 static void write_config(const char *name, int seed, int epochs)
@@ -51,13 +19,13 @@ static void write_config(const char *name, int seed, int epochs)
              "train:\n  epochs: %d\n  batch_size: 32\n  optimizer: adam\n  lr: 0.01\n  threads: 1\n"
              "record:\n  samples: 200\n  test_samples: 50\n  epochs: all\n",
              name, seed, epochs);
-    ip_test_write_text(dir, name, text);
+    ip_test_write_text(run_dir, name, text);
 }
 
 static void slurp_in(const char *name, char *buf, size_t n)
 {
     char p[1200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    snprintf(p, sizeof p, "%s/%s", run_dir, name);
     ip_test_slurp(p, buf, n);
 }
 
@@ -73,15 +41,15 @@ static void test_two_trainers_one_dir(void **state)
     slurp_in("b.yaml", text_b, sizeof text_b);
     for (int i = 0; i < pairs; i++) {
         char cmd[8000], d[300];
-        snprintf(d, sizeof d, "%s/pair%d", dir, i);
+        snprintf(d, sizeof d, "%s/pair%d", run_dir, i);
         /* Both started by one shell and released together (each waits for its line on a FIFO the
          * shell holds open); their output goes beside the run directory, never into it. */
         snprintf(cmd, sizeof cmd,
                  "mkfifo %s.go && exec 3<>%s.go && for w in a b; do ( read go <%s.go; "
                  "%s train %s/$w.yaml --out %s --quiet >%s.$w.out 2>%s.$w.err; echo $? >%s.$w.rc ) & "
                  "done; echo go >&3; echo go >&3; wait",
-                 d, d, d, ip_test_cli(), dir, d, d, d, d);
-        assert_int_equal(ip_test_sh(repo, cmd, NULL, NULL, 0), 0);
+                 d, d, d, ip_test_cli(), run_dir, d, d, d, d);
+        assert_int_equal(ip_test_sh(run_repo, cmd, NULL, NULL, 0), 0);
         int rc[2];
         char msg[2][4096], p[1300];
         for (int w = 0; w < 2; w++) {
@@ -100,7 +68,7 @@ static void test_two_trainers_one_dir(void **state)
         /* The directory holds the winner's run only: its config, a complete run, nothing else. */
         char listing[4096];
         snprintf(cmd, sizeof cmd, "ls -A %s | tr '\\n' ' '", d);
-        ip_test_sh(repo, cmd, listing, NULL, sizeof listing);
+        ip_test_sh(run_repo, cmd, listing, NULL, sizeof listing);
         if (strcmp(listing, ".lock config.yaml metrics.csv run.h5 ") != 0) fail_msg("pair %d: %s holds: %s", i, d, listing);
         char cfg[2048];
         snprintf(p, sizeof p, "%s/config.yaml", d);
@@ -117,18 +85,19 @@ static void test_two_trainers_one_dir(void **state)
         ip_run_describe_free(&desc);
         ip_run_close(run);
         snprintf(cmd, sizeof cmd, "h5dump -H %s/run.h5 >/dev/null", d);
-        if (ip_test_sh(repo, cmd, NULL, err, sizeof err) != 0) fail_msg("pair %d: h5dump -H failed: %s", i, err);
+        if (ip_test_sh(run_repo, cmd, NULL, run_err, sizeof run_err) != 0)
+            fail_msg("pair %d: h5dump -H failed: %s", i, run_err);
         /* And it resumes (nothing left to train: the final line of its last epoch). */
-        int rr = cli("train %s/%s.yaml --out %s --resume --quiet", dir, win ? "b" : "a", d);
+        int rr = run_cli("train %s/%s.yaml --out %s --resume --quiet", run_dir, win ? "b" : "a", d);
         char final[64];
         snprintf(final, sizeof final, "final: epoch=%d ", epochs);
-        if (rr != 0 || !strstr(out, final)) fail_msg("pair %d: resume: exit %d: %s%s", i, rr, out, err);
+        if (rr != 0 || !strstr(run_out, final)) fail_msg("pair %d: resume: exit %d: %s%s", i, rr, run_out, run_err);
     }
     /* h5py opens every winner's run as it is, and reads its last row. */
     char cmd[2000];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import h5py\nfor i in range(%d): "
-                              "h5py.File('%s/pair%%d/run.h5' %% i)['layers/layer1'][-1]\"", pairs, dir);
-    if (ip_test_sh(repo, cmd, NULL, err, sizeof err) != 0) fail_msg("h5py.File on the runs: %s", err);
+                              "h5py.File('%s/pair%%d/run.h5' %% i)['layers/layer1'][-1]\"", pairs, run_dir);
+    if (ip_test_sh(run_repo, cmd, NULL, run_err, sizeof run_err) != 0) fail_msg("h5py.File on the runs: %s", run_err);
 }
 
 /* `infoplane info` on a run while it trains: every call succeeds and reports a completed epoch
@@ -140,10 +109,10 @@ static void test_info_while_training(void **state)
     const int infos = 100;
     write_config("long.yaml", 3, 100000);
     char d[1200], run_h5[1300];
-    snprintf(d, sizeof d, "%s/live", dir);
+    snprintf(d, sizeof d, "%s/live", run_dir);
     snprintf(run_h5, sizeof run_h5, "%s/run.h5", d);
     char cfg[1200];
-    snprintf(cfg, sizeof cfg, "%s/long.yaml", dir);
+    snprintf(cfg, sizeof cfg, "%s/long.yaml", run_dir);
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -161,18 +130,18 @@ static void test_info_while_training(void **state)
     int first = -1, prev = -1, failures = 0;
     char first_err[4096] = "";
     for (int i = 0; i < infos; i++) {
-        int rc = cli("info %s", run_h5);
-        const char *c = strstr(out, "completed epochs: 0 to ");
+        int rc = run_cli("info %s", run_h5);
+        const char *c = strstr(run_out, "completed epochs: 0 to ");
         int last = -1;
         if (rc != 0 || !c || sscanf(c, "completed epochs: 0 to %d", &last) != 1) {
-            if (!failures++) snprintf(first_err, sizeof first_err, "exit %d: %.1500s%.1500s", rc, out, err);
+            if (!failures++) snprintf(first_err, sizeof first_err, "exit %d: %.1500s%.1500s", rc, run_out, run_err);
             continue;
         }
         if (last < prev) fail_msg("info %d: %d completed epochs after %d", i, last, prev);
         if (first < 0) first = last;
         prev = last;
     }
-    int rc = cli("analyze %s --quiet", run_h5);
+    int rc = run_cli("analyze %s --quiet", run_h5);
     int still_running = waitpid(pid, NULL, WNOHANG) == 0;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -183,7 +152,7 @@ static void test_info_while_training(void **state)
     assert_int_not_equal(rc, 0);
     char want[1400];
     snprintf(want, sizeof want, "%s is in use by another infoplane (pid %d)", d, (int)pid);
-    if (!strstr(err, want)) fail_msg("analyze during training said: %s", err);
+    if (!strstr(run_err, want)) fail_msg("analyze during training said: %s", run_err);
 }
 
 int main(void)
@@ -192,5 +161,5 @@ int main(void)
         cmocka_unit_test(test_two_trainers_one_dir),
         cmocka_unit_test(test_info_while_training),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, run_setup, run_teardown);
 }

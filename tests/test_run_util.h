@@ -1,8 +1,8 @@
-/* Helpers of the end-to-end tests that train runs through the command line (test_train_cli.c,
- * test_train_limits.c, test_train_signals.c): `infoplane ARGS` from the repository root with its
- * output captured, and the comparison of two run files value by value (every recorded layer of
- * every epoch and the saved parameters). Include after testutil.h; the including file defines
- * nothing of these names. */
+/* Helpers of the end-to-end tests that run infoplane through the command line (test_train_cli.c,
+ * test_train_limits.c, test_train_signals.c, test_run_dir.c, test_cli.c): `infoplane ARGS` from
+ * the repository root with its output captured, and the comparison of two run files value by
+ * value (every recorded layer of every epoch and the saved parameters). Include after testutil.h;
+ * the including file defines nothing of these names. */
 #ifndef IP_TEST_RUN_UTIL_H
 #define IP_TEST_RUN_UTIL_H
 
@@ -48,7 +48,7 @@ typedef struct {
     double *v;
 } run_bytes;
 
-static run_bytes read_run(const char *path)
+static inline run_bytes read_run(const char *path)
 {
     ip_run *r = NULL;
     ip_run_description d;
@@ -75,7 +75,7 @@ static run_bytes read_run(const char *path)
     return b;
 }
 
-static void assert_same_run(const char *a, const char *b)
+static inline void assert_same_run(const char *a, const char *b)
 {
     run_bytes x = read_run(a), y = read_run(b);
     assert_int_equal(x.n, y.n);
