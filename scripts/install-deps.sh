@@ -3,7 +3,7 @@
 # apt-get install -y, as root or through sudo. Says clearly what to do when neither works.
 set -euo pipefail
 PACKAGES="build-essential pkg-config libopenblas-dev liblapacke-dev libyaml-dev libhdf5-dev hdf5-tools
-zlib1g-dev gnuplot-nox libcmocka-dev valgrind python3-numpy python3-torch python3-h5py
+zlib1g-dev gnuplot-nox libcmocka-dev valgrind python3-numpy python3-scipy python3-torch python3-h5py
 chromium fonts-dejavu-core"
 # make fuzz: libFuzzer comes with clang's runtime
 [ "${FUZZ:-}" = 1 ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
