@@ -43,7 +43,7 @@ static void test_run_uses_plot_settings(void **state)
                  run_dir);
     if (rc != 0) fail_msg("run: exit %d\n%s", rc, run_err);
     expect_text(run_out, "analyze: ");
-    expect_text(run_out, "/small/run.h5: LogDet results in /analysis/logdet_cov_beta1200 and ");
+    expect_text(run_out, "/small/run.h5: logdet in /analysis/logdet_cov_beta1200 and ");
     expect_text(run_out, "/small/analysis/logdet.csv\n");
     expect_text(run_out, "/small/figures/plane_logdet.svg\n");
     expect_text(run_out, "/small/index.html\nfinal: epoch=12 ");

@@ -1,13 +1,15 @@
-/* `infoplane analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--layer-beta B]
- * [--units bits|nats] [--quiet]`: information-plane coordinates for every recorded epoch and layer.
- * The work is in estimate/logdet_analyze.c (through cli_analyze, which `run` calls too); this file
- * only parses arguments. */
+/* `infoplane analyze RUN.h5 [--estimator NAME[,NAME...]] [estimator parameters] [--layer-beta B]
+ * [--units bits|nats] [--quiet]`: information-plane coordinates for every recorded epoch and layer,
+ * by every estimator setting asked for (a list of parameter values is a sweep: one setting each).
+ * The work is in estimate/analyze.c (through cli_analyze, which `run` calls too); this file only
+ * parses arguments. */
 #include "commands.h"
+#include "estimator_args.h"
 #include "steps.h"
 
 #include "core/interrupt.h"
 #include "core/status.h"
-#include "estimate/logdet_analyze.h"
+#include "estimate/analyze.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,16 +17,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "usage: infoplane analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B]\n"
-    "                         [--layer-beta B] [--units bits|nats] [--quiet]\n"
-    "  --beta: for I(X;T) and I(T;Y); default (auto) 100 * d_X, the paper's code\n"
-    "  --layer-beta: for I(T_l;T_l+1); default (auto) 100 * (d_l + d_l+1), the paper's code\n"
+static const char usage_head[] =
+    "usage: infoplane analyze RUN.h5 [--estimator NAME[,NAME...]] [parameters] [--layer-beta B]\n"
+    "                         [--units bits|nats] [--quiet]\n";
+static const char usage_tail[] =
+    "\n  A list of values (--bins 10,30,100) analyses each as a setting of its own: one command,\n"
+    "  one results table per setting, one figure (infoplane plot) with a panel per setting.\n"
+    "  --layer-beta: LogDet's beta for I(T_l;T_l+1); default (auto) 100 * (d_l + d_l+1)\n"
     "  --units: of the results (default bits)\n"
     "  --quiet: no progress on stderr (else one line kept up to date on a terminal, or in a log a\n"
     "           line per tenth of the epochs when the analysis takes 10 s or more)\n"
-    "  writes /analysis/logdet_<mode>_beta<B>/ in the run file and DIR/analysis/logdet.csv,\n"
-    "  DIR/analysis/logdet_layers.csv";
+    "  writes /analysis/GROUP tables in the run file and DIR/analysis/NAME.csv per estimator";
+
+static void usage(FILE *f) { fprintf(f, "%s%s%s\n", usage_head, cli_estimator_usage, usage_tail); }
 
 /* A positive number, or "auto" (0: the paper's default, as the config's `beta: auto`). */
 static int parse_beta(const char *opt, const char *s, double *v)
@@ -42,31 +47,26 @@ static int parse_beta(const char *opt, const char *s, double *v)
 
 int cmd_analyze(int argc, char **argv)
 {
-    const char *path = NULL, *est[8] = {"logdet"};
-    char list[256] = "";
-    int n_est = 1;
-    ip_logdet_analyze_options opt = {IP_MODE_COV, 0, 0, 1, isatty(2) ? 1 : 2};
+    const char *path = NULL;
+    ip_estimator_choice choice;
+    ip_estimator_choice_default(&choice);
+    unsigned given = 0;
+    ip_analyze_options opt = {0, NULL, 1, isatty(2) ? 1 : 2};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--beta") && v && !strcmp(v, "auto")) { /* auto: the paper's default */
+            choice.logdet_beta = 0, given |= 1u << IP_EST_LOGDET, i++;
+            continue;
+        }
+        int o = cli_estimator_option(argc, argv, &i, &choice, &given);
+        if (o < 0) return 1;
+        if (o > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            puts(usage);
+            usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--estimator") && v) {
-            i++;
-            /* A comma list as in SPEC section 7. */
-            snprintf(list, sizeof list, "%s", v);
-            n_est = 0;
-            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-                if (n_est == 8) return cli_error("--estimator: at most 8 names, got '%s'", v);
-                est[n_est++] = tok;
-            }
-        } else if (!strcmp(a, "--mode") && v) {
-            i++;
-            if (ip_logdet_mode_parse(v, &opt.mode) != IP_OK) return cli_error("--mode: %s", ip_error_message());
-        } else if (!strcmp(a, "--beta") && v) {
-            if (parse_beta("--beta", argv[++i], &opt.beta)) return 1;
         } else if (!strcmp(a, "--layer-beta") && v) {
-            if (parse_beta("--layer-beta", argv[++i], &opt.layer_beta)) return 1;
+            if (parse_beta("--layer-beta", argv[++i], &choice.logdet_layer_beta)) return 1;
+            given |= 1u << IP_EST_LOGDET;
         } else if (!strcmp(a, "--units") && v) {
             i++;
             if (strcmp(v, "bits") && strcmp(v, "nats")) return cli_error("--units must be bits or nats, got '%s'", v);
@@ -74,14 +74,24 @@ int cmd_analyze(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             opt.progress = 0;
         } else if (a[0] == '-' && a[1]) {
-            return cli_error("analyze: unknown or incomplete option '%s'\n%s", a, usage);
+            cli_error("analyze: unknown or incomplete option '%s'", a);
+            usage(stderr);
+            return 1;
         } else if (!path) {
             path = a;
         } else {
-            return cli_error("analyze: one RUN.h5 expected, got '%s' too\n%s", a, usage);
+            return cli_error("analyze: one RUN.h5 expected, got '%s' too", a);
         }
     }
-    if (!path) return cli_error("analyze: missing RUN.h5\n%s", usage);
+    if (!path) {
+        cli_error("analyze: missing RUN.h5");
+        usage(stderr);
+        return 1;
+    }
+    ip_estimator settings[IP_EST_MAX_SETTINGS];
+    int n = cli_estimator_settings(&choice, given, settings);
+    if (n < 0) return 1;
+    opt.n_settings = n, opt.settings = settings;
     ip_interrupt_install(); /* Ctrl-C, SIGTERM: stop between recorded epochs, nothing written */
-    return cli_analyze(path, n_est, est, &opt);
+    return cli_analyze(path, &opt);
 }

@@ -58,22 +58,25 @@ int cmd_run(int argc, char **argv)
     }
 
     char run_path[IP_PATH_LEN + 16], estimators[IP_NAME_LEN * 8 + 8] = "";
-    const char *est[8];
     snprintf(run_path, sizeof run_path, "%s/run.h5", a.out_dir);
     for (int i = 0; i < cfg.analysis.n_estimators; i++) {
         if (i) strcat(estimators, ",");
         strcat(estimators, cfg.analysis.estimators[i]);
-        est[i] = cfg.analysis.estimators[i];
     }
-    ip_logdet_analyze_options aopt = {
-        .mode = cfg.analysis.mode,
-        .beta = cfg.analysis.beta > 0 ? cfg.analysis.beta : 0, /* 0: auto */
-        .layer_beta = 0,
+    ip_estimator settings[IP_EST_MAX_SETTINGS];
+    int n_settings = 0;
+    if (ip_estimator_choice_expand(&cfg.analysis.params, settings, &n_settings) != IP_OK) { /* checked at load */
+        cli_error("%s: analysis: %s", cfg.source, ip_error_message());
+        goto out;
+    }
+    ip_analyze_options aopt = {
+        .n_settings = n_settings,
+        .settings = settings,
         .bits = cfg.analysis.bits,
         .progress = a.quiet ? 0 : isatty(2) ? 1 : 2,
     };
     if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
-    if ((rc = cli_analyze(run_path, cfg.analysis.n_estimators, est, &aopt)) != 0) {
+    if ((rc = cli_analyze(run_path, &aopt)) != 0) {
         if (ip_interrupt_pending())
             status = stopped(resume, " (training is complete: this only analyses and plots)");
         goto out;

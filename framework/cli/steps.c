@@ -7,6 +7,7 @@
 #include "core/interrupt.h"
 #include "core/names.h"
 #include "core/status.h"
+#include "estimate/estimators.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,22 +22,28 @@ void cli_print_final(const ip_epoch_metrics *m)
                m->train_loss, m->train_acc, m->test_loss, m->test_acc);
 }
 
-int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt)
+int cli_analyze(const char *run_path, const ip_analyze_options *opt)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(estimators[i], "logdet"))
-            return cli_error("analyze: estimator '%s' is not available in this build (have: logdet)", estimators[i]);
-    char group[128], dir[4096];
+    char dir[4096];
+    ip_analyze_report rep;
     if (ip_is_dir(run_path))
         return cli_error("analyze: %s is a directory, expected a run file (%s/run.h5?)", run_path, run_path);
-    int rc = ip_logdet_analyze(run_path, opt, group);
+    int rc = ip_analyze(run_path, opt, &rep);
     if (rc == IP_ERR_INTERRUPTED) {
         cli_error("%s", ip_error_message());
         return cli_interrupt_status();
     }
     if (rc != IP_OK) return cli_error("%s", ip_error_message());
-    ip_logdet_analyze_dir(run_path, dir, sizeof dir);
-    printf("analyze: %s: LogDet results in /analysis/%s and %s/logdet.csv\n", run_path, group, dir);
+    ip_analyze_dir(run_path, dir, sizeof dir);
+    /* One line per setting: where its results are and what it cost. */
+    for (int i = 0, g = 0; i < opt->n_settings; i++) {
+        const ip_estimator *e = &opt->settings[i];
+        int n_sub = e->kind == IP_EST_KDE ? 2 : 1;
+        printf("analyze: %s: %s in /analysis/%s%s%s and %s/%s.csv (%.2f s)\n", run_path, ip_estimator_names[e->kind],
+               rep.groups[g], n_sub > 1 ? " and /analysis/" : "", n_sub > 1 ? rep.groups[g + 1] : "", dir,
+               ip_estimator_names[e->kind], rep.seconds[i]);
+        g += n_sub;
+    }
     return 0;
 }
 

@@ -1,10 +1,10 @@
 /* The steps `infoplane run` shares with the single commands: each calls the typed entry point
- * (ip_logdet_analyze, ip_plot_run / ip_plot_compare) and reports on stdout/stderr exactly as the
+ * (ip_analyze, ip_plot_run / ip_plot_compare) and reports on stdout/stderr exactly as the
  * command does, so `run` and train + analyze + plot one after the other behave the same. */
 #ifndef IP_CLI_STEPS_H
 #define IP_CLI_STEPS_H
 
-#include "estimate/logdet_analyze.h"
+#include "estimate/analyze.h"
 #include "plot/plot.h"
 #include "record/run.h"
 
@@ -12,10 +12,10 @@
  * the run has no test set: its test metrics are NaN). */
 void cli_print_final(const ip_epoch_metrics *m);
 
-/* Analyze run_path with each of the n estimators named (only "logdet" exists in this build; any
- * other is refused before anything is read). Prints where the results went on stdout, or the
- * problem on stderr. Returns the exit status (cli_interrupt_status() when stopped by a signal). */
-int cli_analyze(const char *run_path, int n, const char *const *estimators, const ip_logdet_analyze_options *opt);
+/* Analyze run_path with the settings in opt (estimate/analyze.h). Prints where the results went
+ * and how long each setting took on stdout, or the problem on stderr. Returns the exit status
+ * (cli_interrupt_status() when stopped by a signal). */
+int cli_analyze(const char *run_path, const ip_analyze_options *opt);
 
 /* Figures of each run (opt->out_dir then names the comparison's directory when n > 1) and, for
  * several runs, the comparison, its runs grouped by configuration (compare_groups.h). Lists what

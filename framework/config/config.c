@@ -55,6 +55,7 @@ void ip_config_defaults(ip_config *cfg)
     cfg->analysis.mode = IP_MODE_COV;
     cfg->analysis.beta = 0;
     cfg->analysis.bits = 1;
+    ip_estimator_choice_default(&cfg->analysis.params);
 
     snprintf(cfg->plot.format, sizeof cfg->plot.format, "png");
     cfg->plot.width = 900;

@@ -8,7 +8,7 @@
 
 #include "../core/limits.h"
 #include "../data/dataset.h"        /* ip_data_config */
-#include "../estimate/logdet.h"     /* ip_logdet_mode */
+#include "../estimate/estimator.h"  /* ip_logdet_mode, ip_estimator_choice */
 #include "../nn/layer_spec.h"       /* ip_activation, ip_layer_spec, ip_init_kind */
 #include "../nn/optim.h"            /* ip_optimizer_settings */
 #include "../record/schedule.h"     /* ip_record_config */
@@ -38,6 +38,9 @@ typedef struct {
     ip_logdet_mode mode;
     double beta;                     /* <= 0: auto, 100 * d_X as in the paper's code */
     int bits;                        /* 1: report in bits, 0: nats */
+    ip_estimator_choice params;      /* the estimators' parameter lists (analysis.binning, .kde,
+                                      * .renyi, .ksg); its kinds and LogDet fields are filled from
+                                      * the three above when the section is checked */
 } ip_analysis_config;
 
 typedef struct {

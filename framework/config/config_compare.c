@@ -20,9 +20,9 @@ _Static_assert(sizeof(ip_data_config) == 5232, "ip_data_config changed: update d
 _Static_assert(sizeof(ip_train_config) == 88, "ip_train_config changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_optimizer_settings) == 64, "ip_optimizer_settings changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_record_config) == 1048, "ip_record_config changed: update record_fields in config_compare.c");
-_Static_assert(sizeof(ip_analysis_config) == 536, "ip_analysis_config changed: update analysis_fields in config_compare.c");
+_Static_assert(sizeof(ip_analysis_config) == 1288, "ip_analysis_config changed: update analysis_fields in config_compare.c");
 _Static_assert(sizeof(ip_plot_config) == 16, "ip_plot_config changed: update plot_fields in config_compare.c");
-_Static_assert(sizeof(ip_config) == 11384, "ip_config changed (a new section?): update sections in config_compare.c");
+_Static_assert(sizeof(ip_config) == 12136, "ip_config changed (a new section?): update sections in config_compare.c");
 
 typedef enum {
     F_INT,      /* int */
@@ -31,6 +31,7 @@ typedef enum {
     F_ENUM,     /* an enum stored as int, named by `names` */
     F_BOOL,     /* int 0/1, shown as false/true */
     F_INTS,     /* int[] with its count (an int) at count_off */
+    F_REALS,    /* double[] with its count (an int) at count_off */
     F_NAMES,    /* char[][IP_NAME_LEN] with its count at count_off */
     F_LAYERS,   /* ip_layer_spec[] with its count at count_off */
     F_SCHEDULE, /* ip_record_config's epochs / every / list */
@@ -104,6 +105,16 @@ static const field analysis_fields[] = {
     ENUM("mode", analysis.mode, ip_logdet_mode_names),
     {"beta", F_BETA, AT(analysis.beta), 0, NULL, 0},
     ENUM("units", analysis.bits, units_names),
+    /* analysis.params: its kinds and LogDet fields repeat the three above */
+    LIST("binning.bins", F_INTS, analysis.params.bins, analysis.params.n_bins),
+    ENUM("binning.range", analysis.params.bin_range, ip_binning_range_names),
+    REAL("binning.lo", analysis.params.bin_lo),
+    REAL("binning.hi", analysis.params.bin_hi),
+    LIST("binning.width", F_REALS, analysis.params.width, analysis.params.n_width),
+    LIST("kde.noise", F_REALS, analysis.params.noise, analysis.params.n_noise),
+    LIST("renyi.alpha", F_REALS, analysis.params.alpha, analysis.params.n_alpha),
+    LIST("renyi.sigma", F_REALS, analysis.params.sigma, analysis.params.n_sigma),
+    LIST("ksg.k", F_INTS, analysis.params.k, analysis.params.n_k),
 };
 static const field plot_fields[] = {
     TEXT("format", plot.format),
@@ -160,6 +171,7 @@ static int same_field(const field *f, const ip_config *a, const ip_config *b)
     if (n != *PTR(b, f->count_off, int)) return 0;
     for (int i = 0; i < n; i++) {
         int same = f->kind == F_INTS    ? PTR(a, f->off, int)[i] == PTR(b, f->off, int)[i]
+                   : f->kind == F_REALS ? PTR(a, f->off, double)[i] == PTR(b, f->off, double)[i]
                    : f->kind == F_NAMES ? strncmp(PTR(a, f->off, char) + (size_t)i * IP_NAME_LEN,
                                                   PTR(b, f->off, char) + (size_t)i * IP_NAME_LEN, IP_NAME_LEN) == 0
                                         : same_layer(PTR(a, f->off, ip_layer_spec) + i, PTR(b, f->off, ip_layer_spec) + i);
@@ -255,6 +267,7 @@ static void value_text(const field *f, const ip_config *c, char *out, size_t cap
     for (int i = 0; i < n; i++) {
         if (i) add(out, cap, &len, ", ");
         if (f->kind == F_INTS) add(out, cap, &len, "%d", PTR(c, f->off, int)[i]);
+        else if (f->kind == F_REALS) add(out, cap, &len, "%.10g", PTR(c, f->off, double)[i]);
         else if (f->kind == F_NAMES) add(out, cap, &len, "%.*s", IP_NAME_LEN, PTR(c, f->off, char) + (size_t)i * IP_NAME_LEN);
         else layer_text(out, cap, &len, PTR(c, f->off, ip_layer_spec) + i);
     }

@@ -87,4 +87,41 @@ double ip_plane_logdet_layer_beta(const ip_plane *p, int l);
 
 void ip_plane_free(ip_plane *p); /* safe on NULL */
 
+/* ---- which estimators, with which parameters: what analyze runs ---- */
+
+/* The most values one parameter list takes, and the most settings one analysis runs. */
+#define IP_EST_MAX_VALUES 16
+#define IP_EST_MAX_SETTINGS 32
+
+/* The choice a config (analysis:) or a command line (--estimator ... --bins 10,30,100) makes:
+ * estimator names plus a list of values per parameter. Every combination of one estimator's
+ * lists is a setting of its own (binning: each bin count, or each width when range is WIDTH;
+ * kde: each noise; renyi: each alpha x each sigma; ksg: each k; logdet: one). Filled by
+ * config/ and cli/, expanded by ip_estimator_choice_expand. */
+typedef struct {
+    int n_kinds;
+    ip_estimator_kind kinds[IP_EST_COUNT]; /* in the order given, no repeats */
+    ip_logdet_mode logdet_mode;
+    double logdet_beta, logdet_layer_beta; /* 0: the paper's defaults */
+    ip_binning_range bin_range;
+    double bin_lo, bin_hi;                 /* FIXED */
+    int n_bins, bins[IP_EST_MAX_VALUES];
+    int n_width; double width[IP_EST_MAX_VALUES]; /* WIDTH */
+    int n_noise; double noise[IP_EST_MAX_VALUES];
+    int n_alpha; double alpha[IP_EST_MAX_VALUES];
+    int n_sigma; double sigma[IP_EST_MAX_VALUES]; /* 0: the width rule */
+    int n_k, k[IP_EST_MAX_VALUES];
+} ip_estimator_choice;
+
+/* LogDet alone, cov mode, the paper's betas; every list its estimator's one default. */
+void ip_estimator_choice_default(ip_estimator_choice *c);
+
+/* The settings, in the order of c->kinds (IP_OK; IP_ERR with a message when there are more
+ * than IP_EST_MAX_SETTINGS or a parameter is out of range). */
+int ip_estimator_choice_expand(const ip_estimator_choice *c, ip_estimator *out, int *n_out);
+
+/* "logdet" -> IP_EST_LOGDET ...; -1 for an unknown name. ip_estimator_names (estimators.h) is the
+ * name table, in the order of ip_estimator_kind. */
+int ip_estimator_kind_of(const char *name);
+
 #endif

@@ -3,7 +3,8 @@
 #ifndef IP_ESTIMATORS_H
 #define IP_ESTIMATORS_H
 
-/* NULL-terminated. A new estimator adds its name here once `infoplane analyze` can run it;
+/* NULL-terminated, in the order of ip_estimator_kind (estimator.h). A new estimator adds its
+ * name here once `infoplane analyze` can run it;
  * the config accepts exactly these names, so a run never trains only to fail afterwards. */
 extern const char *const ip_estimator_names[];
 
