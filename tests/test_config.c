@@ -480,35 +480,35 @@ static void test_estimators(void **state)
     assert_int_equal(c.analysis.n_estimators, n);
     ip_config_free(&c);
 
-    /* the names the config used to accept without an implementation behind them */
-    static const char *const planned[] = {"binning", "kde", "renyi", "knn"};
+    /* names of estimators this build does not have */
+    static const char *const planned[] = {"knn", "mine", "Binning", "log det"};
     for (int i = 0; i < 4; i++) {
         char want[128];
         snprintf(buf, sizeof buf, "analysis:\n  estimators: [%s]\n", planned[i]);
-        snprintf(want, sizeof want, "t.yaml:2:16: analysis.estimators[0]: unknown value '%s' (valid: logdet)",
-                 planned[i]);
+        snprintf(want, sizeof want, "t.yaml:2:16: analysis.estimators[0]: unknown value '%s' (%s)",
+                 planned[i], "valid: logdet, binning, kde, renyi, ksg");
         expect_fail(buf, want);
     }
     expect_fail("analysis:\n  estimators: [nonsense]\n",
-                "t.yaml:2:16: analysis.estimators[0]: unknown value 'nonsense' (valid: logdet)");
+                "t.yaml:2:16: analysis.estimators[0]: unknown value 'nonsense' (valid: logdet, binning, kde, renyi, ksg)");
     expect_fail("analysis:\n  estimators: nonsense\n",
-                "t.yaml:2:15: analysis.estimators: unknown value 'nonsense' (valid: logdet)");
+                "t.yaml:2:15: analysis.estimators: unknown value 'nonsense' (valid: logdet, binning, kde, renyi, ksg)");
     expect_fail("analysis:\n  estimators: [logdet, [logdet]]\n",
-                "t.yaml:2:24: analysis.estimators[1]: expected one of logdet, got a list");
+                "t.yaml:2:24: analysis.estimators[1]: expected one of logdet, binning, kde, renyi, ksg, got a list");
     expect_fail("analysis:\n  estimators: [a, b, c, d, e, f, g, h, i]\n",
                 "t.yaml:2:15: analysis.estimators: at most 8 estimators, got 9");
-    expect_fail("analysis:\n  estimators:\n", "t.yaml:2:14: analysis.estimators: expected one or a list of logdet");
+    expect_fail("analysis:\n  estimators:\n", "t.yaml:2:14: analysis.estimators: expected one or a list of logdet, binning, kde, renyi, ksg");
 
     /* --set: the same rule, the message names the override */
     const char *yaml = "analysis:\n  estimators: [logdet]\n";
     expect_fail_set(yaml, "analysis.estimators=[nonsense]",
                     "--set analysis.estimators=[nonsense]: analysis.estimators[0]: unknown value 'nonsense' "
-                    "(valid: logdet)");
-    expect_fail_set(yaml, "analysis.estimators=binning",
-                    "--set analysis.estimators=binning: analysis.estimators: unknown value 'binning' (valid: logdet)");
-    expect_fail_set(yaml, "analysis.estimators=[logdet, kde]", "analysis.estimators[1]: unknown value 'kde'");
+                    "(valid: logdet, binning, kde, renyi, ksg)");
+    expect_fail_set(yaml, "analysis.estimators=knn",
+                    "--set analysis.estimators=knn: analysis.estimators: unknown value 'knn' (valid: logdet, binning, kde, renyi, ksg)");
+    expect_fail_set(yaml, "analysis.estimators=[logdet, KDE]", "analysis.estimators[1]: unknown value 'KDE'");
     expect_fail_set(yaml, "analysis.estimators=[]", "--set analysis.estimators=[]: analysis.estimators: expected "
-                                                    "one or a list of logdet");
+                                                    "one or a list of logdet, binning, kde, renyi, ksg");
 
     /* through a real file and a shipped config, as `infoplane run ... --set` loads them */
     const char *set[] = {"analysis.estimators=[nonsense]"};
@@ -516,12 +516,12 @@ static void test_estimators(void **state)
     assert_true(rc < 0);
     assert_null(c.text);
     assert_string_equal(ip_error_message(), "--set analysis.estimators=[nonsense]: analysis.estimators[0]: unknown "
-                                            "value 'nonsense' (valid: logdet)");
+                                            "value 'nonsense' (valid: logdet, binning, kde, renyi, ksg)");
 
     char path[] = "/tmp/ip_test_config_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    const char *bad = "# estimators\nanalysis:\n  mode: cov\n  estimators: [logdet, binning]\n";
+    const char *bad = "# estimators\nanalysis:\n  mode: cov\n  estimators: [logdet, binnin]\n";
     ssize_t wrote = write(fd, bad, strlen(bad));
     close(fd);
     rc = ip_config_load(&c, path, 0, NULL);
@@ -531,7 +531,7 @@ static void test_estimators(void **state)
     assert_int_equal(wrote, (ssize_t)strlen(bad));
     assert_true(rc < 0);
     assert_null(c.text);
-    snprintf(want, sizeof want, "%s:4:24: analysis.estimators[1]: unknown value 'binning' (valid: logdet)", path);
+    snprintf(want, sizeof want, "%s:4:24: analysis.estimators[1]: unknown value 'binnin' (valid: logdet, binning, kde, renyi, ksg)", path);
     assert_string_equal(msg, want);
 }
 
@@ -759,7 +759,7 @@ static void test_out_of_range(void **state)
     expect_fail("data:\n  dataset: imagenet\n",
                 "data.dataset: unknown value 'imagenet' (valid: mnist, fashion_mnist, idx, cifar10, tishby, gaussian)");
     expect_fail("analysis:\n  estimators: [logdet, mine]\n",
-                "t.yaml:2:24: analysis.estimators[1]: unknown value 'mine' (valid: logdet)");
+                "t.yaml:2:24: analysis.estimators[1]: unknown value 'mine' (valid: logdet, binning, kde, renyi, ksg)");
     expect_fail("analysis:\n  estimators: [logdet, logdet]\n",
                 "t.yaml:2:24: analysis.estimators: 'logdet' is listed twice");
     expect_fail("analysis:\n  estimators: []\n", "analysis.estimators: expected one or a list of");

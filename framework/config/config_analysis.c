@@ -186,6 +186,16 @@ static int check_analysis(ip_config *cfg, const cfg_node *section)
     for (int i = 0; i < a->n_estimators; i++) c->kinds[i] = (ip_estimator_kind)ip_estimator_kind_of(a->estimators[i]);
     c->logdet_mode = a->mode;
     c->logdet_beta = a->beta > 0 ? a->beta : 0;
+    /* Parameters of an estimator that does not run would do nothing: refused, not ignored. */
+    for (int k = IP_EST_BINNING; section && k < IP_EST_COUNT; k++) {
+        int idx, listed = 0;
+        if (!cfg_map_get(section, ip_estimator_names[k], &idx)) continue;
+        for (int i = 0; i < c->n_kinds; i++) listed |= c->kinds[i] == (ip_estimator_kind)k;
+        if (!listed)
+            return cfg_node_fail(section->keys[idx], "analysis.%s: parameters of %s, which is not in analysis.estimators "
+                                                     "(add it there, or remove this key)",
+                                 ip_estimator_names[k], ip_estimator_names[k]);
+    }
     ip_estimator settings[IP_EST_MAX_SETTINGS];
     int n;
     if (ip_estimator_choice_expand(c, settings, &n) != IP_OK) {

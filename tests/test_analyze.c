@@ -1,6 +1,8 @@
-/* Tests for `infoplane analyze` with the LogDet estimator on a small run file written through
- * record/run.h: the CSV files and the run-file tables hold, for every recorded epoch and layer,
- * the library's direct values; other settings' rows survive a second analysis; bad options fail.
+/* Tests for `infoplane analyze` on a small run file written through record/run.h: the CSV files
+ * and the run-file tables hold, for every recorded epoch and layer, the library's direct values,
+ * for LogDet and for every other estimator (the run-level planes, which cache the input side,
+ * agree with the plain calls); a parameter sweep is one command; other settings' rows survive a
+ * second analysis; bad options fail.
  * Also `entropy FILE.h5:/dataset` and its errors (the HDF5 side of DATA). */
 #include "testutil.h"
 
@@ -11,7 +13,7 @@
 #include "config/config.h"
 #include "core/rng.h"
 #include "core/status.h"
-#include "estimate/logdet.h"
+#include "estimate/estimator.h"
 #include "record/run.h"
 
 enum { M = 120, DX = 30, K = 3, L = 3, EPOCHS = 3 };
@@ -213,6 +215,156 @@ static void test_analyze_other_settings_kept(void **state)
     assert_int_equal(check_csv("pearson", "77", 77, 1, "nats"), EPOCHS * L); /* replaced, not duplicated */
 }
 
+
+/* ---- the other estimators ---- */
+
+static double *layer_d(int e, int l)
+{
+    double *t = malloc(sizeof(double) * M * units[l]);
+    for (int i = 0; i < M * units[l]; i++) t[i] = act[e][l][i];
+    return t;
+}
+
+/* The plain library values of one setting for epoch e, layer l; KDE: setting `lower` picks the bound. */
+static void direct_any(const ip_estimator *est, int lower, int e, int l, double *ixt, double *ity)
+{
+    double *x = malloc(sizeof(double) * M * DX), *t = layer_d(e, l);
+    for (int i = 0; i < M * DX; i++) x[i] = xf[i];
+    ip_estimator s = *est;
+    int d = units[l];
+    switch (s.kind) {
+    case IP_EST_BINNING: /* I(X;T) = H(T) */
+        assert_int_equal(ip_binning_entropy(t, M, d, d, &s.binning, ixt, NULL, NULL), IP_OK);
+        break;
+    case IP_EST_KDE: /* I(X;T) = H(T+N) - H(N) */
+        s.kde.bound = lower ? IP_KDE_LOWER : IP_KDE_UPPER;
+        assert_int_equal(ip_kde_entropy(t, M, d, d, &s.kde, ixt), IP_OK);
+        *ixt -= ip_kde_noise_entropy(d, s.kde.noise);
+        break;
+    default: assert_int_equal(ip_estimator_mi(&s, x, M, DX, DX, t, d, d, ixt, NULL), IP_OK);
+    }
+    assert_int_equal(ip_estimator_mi_labels(&s, t, M, d, d, y, K, ity, NULL), IP_OK);
+    free(x);
+    free(t);
+}
+
+/* Rows of analysis/NAME.csv with (mode, beta) compared with direct_any; returns the rows seen. */
+static int check_any_csv(const char *name, const char *mode, const char *beta_s, const ip_estimator *est, int lower)
+{
+    char path[1300], *text = malloc(1 << 20);
+    snprintf(path, sizeof path, "%s/analysis/%s.csv", dir, name);
+    slurp(path, text, 1 << 20);
+    static const char header[] = "estimator,mode,beta,epoch,layer,i_xt,i_ty,unit\n";
+    if (strncmp(text, header, strlen(header)) != 0) fail_msg("%s: bad header: %.60s", path, text);
+    int n = 0;
+    for (char *line = strtok(text + strlen(header), "\n"); line; line = strtok(NULL, "\n")) {
+        char es[32], md[64], bs[64], un[16];
+        int epoch, layer;
+        double ixt, ity, wx, wy;
+        if (sscanf(line, "%31[^,],%63[^,],%63[^,],%d,%d,%lf,%lf,%15s", es, md, bs, &epoch, &layer, &ixt, &ity, un) != 8)
+            fail_msg("bad CSV row '%s'", line);
+        assert_string_equal(es, name);
+        if (strcmp(md, mode) || strcmp(bs, beta_s)) continue;
+        assert_string_equal(un, "nats");
+        direct_any(est, lower, epoch / 5, layer - 1, &wx, &wy);
+        assert_close(ixt, wx, 1e-10, 1e-11);
+        assert_close(ity, wy, 1e-10, 1e-11);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+/* All five estimators in one command; each CSV and run-file table holds the plain library values. */
+static void test_analyze_every_estimator(void **state)
+{
+    (void)state;
+    if (run("analyze run.h5 --estimator logdet,binning,kde,renyi,ksg --units nats --quiet") != 0)
+        fail_msg("analyze failed: %s", err_text);
+    ip_estimator e;
+    ip_estimator_default(&e, IP_EST_BINNING);
+    assert_int_equal(check_any_csv("binning", "layer", "30", &e, 0), EPOCHS * L);
+    ip_estimator_default(&e, IP_EST_KDE);
+    assert_int_equal(check_any_csv("kde", "upper", "0.10000000000000001", &e, 0), EPOCHS * L);
+    assert_int_equal(check_any_csv("kde", "lower", "0.10000000000000001", &e, 1), EPOCHS * L);
+    ip_estimator_default(&e, IP_EST_RENYI);
+    assert_int_equal(check_any_csv("renyi", "alpha=1.01", "0", &e, 0), EPOCHS * L);
+    ip_estimator_default(&e, IP_EST_KSG);
+    assert_int_equal(check_any_csv("ksg", "ksg1", "3", &e, 0), EPOCHS * L);
+    for (const char *p = "logdet\0binning\0kde\0renyi\0ksg\0"; *p; p += strlen(p) + 1)
+        if (!strstr(out_text, p)) fail_msg("stdout lacks %s: %s", p, out_text);
+    /* the tables in the run file, with their extra columns and parameters */
+    ip_run *r = NULL;
+    int rows, cols;
+    double *data;
+    char **names, *v = NULL;
+    assert_int_equal(ip_run_open_read(&r, run_path, 0), IP_OK);
+    assert_int_equal(ip_run_read_table(r, "binning_layer_bins30/layers", &rows, &cols, &data, &names), IP_OK);
+    assert_int_equal(rows, EPOCHS * L);
+    assert_int_equal(cols, 6);
+    assert_string_equal(names[4], "lo");
+    assert_string_equal(names[5], "hi");
+    for (int i = 0; i < rows; i++) { /* the edges: the layer's own min..max */
+        double *t = layer_d((int)data[i * 6] / 5, (int)data[i * 6 + 1] - 1), lo = INFINITY, hi = -INFINITY;
+        for (int q = 0; q < M * units[(int)data[i * 6 + 1] - 1]; q++) lo = fmin(lo, t[q]), hi = fmax(hi, t[q]);
+        assert_true(data[i * 6 + 4] == lo && data[i * 6 + 5] == hi);
+        free(t);
+    }
+    free(data);
+    ip_run_strings_free(names, cols);
+    assert_int_equal(ip_run_read_table_attr(r, "binning_layer_bins30/layers", "bins", &v), IP_OK);
+    assert_string_equal(v, "30");
+    free(v);
+    assert_int_equal(ip_run_read_table_attr(r, "kde_lower_noise0.10000000000000001/layers", "bound", &v), IP_OK);
+    assert_string_equal(v, "lower");
+    free(v);
+    assert_int_equal(ip_run_read_table(r, "renyi_alpha=1.01_sigmarule/layers", &rows, &cols, &data, &names), IP_OK);
+    assert_string_equal(names[4], "sigma");
+    for (int i = 0; i < rows; i++)
+        assert_close(data[i * 5 + 4], ip_renyi_rule_sigma(M, units[(int)data[i * 5 + 1] - 1]), 0, 0);
+    free(data);
+    ip_run_strings_free(names, cols);
+    assert_int_equal(ip_run_read_table(r, "ksg_ksg1_k3/layers", &rows, &cols, &data, &names), IP_OK);
+    assert_int_equal(cols, 4);
+    free(data);
+    ip_run_strings_free(names, cols);
+    assert_int_equal(ip_run_close(r), IP_OK);
+}
+
+/* A parameter sweep is one command; a second sweep replaces its own settings and keeps others. */
+static void test_analyze_sweep(void **state)
+{
+    (void)state;
+    if (run("analyze run.h5 --estimator binning --bins 5,10,20 --range -1:1 --units nats") != 0)
+        fail_msg("analyze failed: %s", err_text);
+    ip_estimator e;
+    ip_estimator_default(&e, IP_EST_BINNING);
+    e.binning.range = IP_BIN_FIXED, e.binning.lo = -1, e.binning.hi = 1;
+    int bins[] = {5, 10, 20};
+    char bs[8];
+    for (int i = 0; i < 3; i++) {
+        e.binning.bins = bins[i];
+        snprintf(bs, sizeof bs, "%d", bins[i]);
+        assert_int_equal(check_any_csv("binning", "fixed[-1:1]", bs, &e, 0), EPOCHS * L);
+    }
+    if (run("analyze run.h5 --estimator binning --bins 10 --range -1:1 --units nats") != 0)
+        fail_msg("analyze failed: %s", err_text);
+    e.binning.bins = 10;
+    assert_int_equal(check_any_csv("binning", "fixed[-1:1]", "10", &e, 0), EPOCHS * L); /* replaced */
+    e.binning.bins = 20;
+    assert_int_equal(check_any_csv("binning", "fixed[-1:1]", "20", &e, 0), EPOCHS * L); /* kept */
+    ip_run *r = NULL;
+    int rows, cols;
+    double *data;
+    char **names;
+    assert_int_equal(ip_run_open_read(&r, run_path, 0), IP_OK);
+    assert_int_equal(ip_run_read_table(r, "binning_fixed[-1:1]_bins5/layers", &rows, &cols, &data, &names), IP_OK);
+    for (int i = 0; i < rows; i++) assert_true(data[i * 6 + 4] == -1 && data[i * 6 + 5] == 1);
+    free(data);
+    ip_run_strings_free(names, cols);
+    assert_int_equal(ip_run_close(r), IP_OK);
+}
+
 static void expect_failure(const char *args, const char *fragment)
 {
     if (run(args) == 0) fail_msg("`infoplane %s` succeeded; expected '%s'", args, fragment);
@@ -227,7 +379,16 @@ static void test_analyze_bad_options(void **state)
     expect_failure("analyze run.h5 --layer-beta x", "--layer-beta must be a positive number");
     expect_failure("analyze run.h5 --mode spearman", "cov or pearson");
     expect_failure("analyze run.h5 --units dits", "bits or nats");
-    expect_failure("analyze run.h5 --estimator kde", "'kde' is not available");
+    expect_failure("analyze run.h5 --estimator knn", "unknown estimator 'knn' (have: logdet, binning, kde, renyi, ksg)");
+    expect_failure("analyze run.h5 --estimator kde,kde", "'kde' is listed twice");
+    expect_failure("analyze run.h5 --bins 10", "--bins/--range/--width are parameters of binning, which is not among");
+    expect_failure("analyze run.h5 --estimator binning --bins 0", "--bins: expected integers >= 1");
+    expect_failure("analyze run.h5 --estimator binning --range 1:-1", "--range: expected layer, unit, width or LO:HI");
+    expect_failure("analyze run.h5 --estimator kde --noise -0.1", "--noise: expected numbers > 0");
+    expect_failure("analyze run.h5 --estimator renyi --alpha 1", "alpha");
+    expect_failure("analyze run.h5 --estimator ksg --k 1.5", "--k: expected integers >= 1");
+    expect_failure("analyze run.h5 --estimator ksg --k 500", "k");
+    expect_failure("analyze run.h5 --estimator kde --noise 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "at most 16");
     expect_failure("analyze nosuch.h5", "nosuch.h5");
     expect_failure("analyze", "missing RUN.h5");
 }
@@ -254,6 +415,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analyze_default_settings),
         cmocka_unit_test(test_analyze_other_settings_kept),
+        cmocka_unit_test(test_analyze_every_estimator),
+        cmocka_unit_test(test_analyze_sweep),
         cmocka_unit_test(test_analyze_bad_options),
         cmocka_unit_test(test_entropy_from_hdf5),
     };
