@@ -44,7 +44,7 @@ static void test_run_uses_plot_settings(void **state)
     if (rc != 0) fail_msg("run: exit %d\n%s", rc, run_err);
     expect_text(run_out, "analyze: ");
     expect_text(run_out, "/small/run.h5: logdet in /analysis/logdet_cov_beta1200 and ");
-    expect_text(run_out, "/small/analysis/logdet.csv\n");
+    expect_text(run_out, "/small/analysis/logdet.csv (");
     expect_text(run_out, "/small/figures/plane_logdet.svg\n");
     expect_text(run_out, "/small/index.html\nfinal: epoch=12 ");
     expect_text(run_err, "information plane: ");
@@ -66,12 +66,12 @@ static void test_run_uses_plot_settings(void **state)
 static void test_unavailable_estimator(void **state)
 {
     (void)state;
-    assert_int_equal(run_cli("analyze %s/small/run.h5 --estimator logdet,binning", run_dir), 1);
-    expect_text(run_err, "estimator 'binning' is not available in this build (have: logdet)");
-    int rc = run_cli("run configs/demo_tishby.yaml --out %s/binning --quiet --set train.epochs=2 "
-                 "--set 'analysis.estimators=[logdet, binning]'", run_dir);
+    assert_int_equal(run_cli("analyze %s/small/run.h5 --estimator logdet,knn", run_dir), 1);
+    expect_text(run_err, "unknown estimator 'knn' (have: logdet, binning, kde, renyi, ksg)");
+    int rc = run_cli("run configs/demo_tishby.yaml --out %s/knn --quiet --set train.epochs=2 "
+                 "--set 'analysis.estimators=[logdet, knn]'", run_dir);
     assert_int_equal(rc, 1); /* refused by the config, before training */
-    expect_text(run_err, "analysis.estimators[1]: unknown value 'binning' (valid: logdet)");
+    expect_text(run_err, "analysis.estimators[1]: unknown value 'knn' (valid: logdet, binning, kde, renyi, ksg)");
 
     /* plot --estimator with no results table is refused, naming what there is, and leaves the
      * report as it was (it used to exit 0 and rewrite index.html without its planes). */

@@ -711,7 +711,7 @@ static void test_wrong_types(void **state)
     expect_fail("record:\n  epochs: sometimes\n", "record.epochs: expected all, log, {every: K}", "got 'sometimes'");
     expect_fail("analysis:\n  beta: big\n", "t.yaml:2:9: analysis.beta: expected a number > 0 or auto, got 'big'");
     expect_fail("analysis:\n  estimators: {logdet: 1}\n",
-                "analysis.estimators: expected one or a list of logdet (to skip the analysis use 'infoplane train')");
+                "analysis.estimators: expected one or a list of logdet, binning, kde, renyi, ksg (to skip the analysis use 'infoplane train')");
     expect_fail("model:\n  arch: custom\n  layers: {type: dense}\n",
                 "model.layers: expected a list of layer mappings");
     expect_fail("model:\n  arch: custom\n  layers: [dense]\n", "t.yaml:3:12: model.layers[0]: expected a layer mapping");

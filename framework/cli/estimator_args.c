@@ -92,9 +92,10 @@ int cli_estimator_option(int argc, char **argv, int *i, ip_estimator_choice *c, 
         if (ip_logdet_mode_parse(v, &c->logdet_mode) != IP_OK) rc = cli_error("--mode: %s", ip_error_message());
         *given |= 1u << IP_EST_LOGDET;
     } else if (!strcmp(a, "--beta")) {
-        if (!(rc = parse_list(a, v, 0, 1, 0, 0, vals, &n)) && n > 1)
-            rc = cli_error("--beta: one value (run analyze once per beta)");
-        if (!rc) c->logdet_beta = vals[0];
+        char *end;
+        c->logdet_beta = strtod(v, &end);
+        if (*end || end == v || !(c->logdet_beta > 0) || !isfinite(c->logdet_beta))
+            rc = cli_error("--beta must be a positive number, got '%s' (one value: run analyze once per beta)", v);
         *given |= 1u << IP_EST_LOGDET;
     } else if (!strcmp(a, "--bins")) {
         if (!(rc = parse_list(a, v, 1, 0, 1, 0, vals, &n)))

@@ -35,6 +35,12 @@ int ip_renyi_entropy_gram(double *g, int m, double alpha, double *h_nats);
 int ip_renyi_joint_entropy_gram(const double *ga, const double *gb, int m, double alpha, double *work,
                                 double *h_nats);
 
+/* S_alpha of the joint of a normalised Gram g with labels y (the label Gram: 1 for the same class,
+ * else 0): the Hadamard product is block-diagonal by class, so its eigenvalues are those of the
+ * per-class blocks (far cheaper than one m x m eigensolve). g is kept; work is m x m scratch. */
+int ip_renyi_joint_entropy_labels(const double *g, int m, const int *y, int n_classes, double alpha, double *work,
+                                  double *h_nats);
+
 /* Convenience forms on data: H(A), I(A;B) = S(A) + S(B) - S(A,B), I(A;Y) with the label Gram.
  * sigma 0: each side its own rule width. */
 int ip_renyi_entropy(const double *a, int m, int d, int lda, const ip_renyi_params *p, double *h_nats);
