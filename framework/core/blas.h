@@ -34,6 +34,14 @@ int ip_dpotrf_upper_inplace(int n, double *a, int lda, const char *what);
  * B <- B U^{-1}. Added for the LogDet block route (the whitened input F = Z_X U_X^{-1}). */
 void ip_dtrsm_upper_right(int m, int n, const double *u, int ldu, double *b, int ldb);
 
+/* The eigenvalues of the symmetric n x n matrix a (row-major; only its upper triangle is read;
+ * destroyed) into w (n values, ascending), no eigenvectors. two_stage: LAPACK's dsyevd_2stage,
+ * whose band reduction is BLAS-3 (several times faster than dsytrd's half BLAS-2 reduction for
+ * eigenvalues only); else plain dsyevd, kept as the reference the two-stage driver is tested
+ * against. Returns IP_OK, IP_ERR_NOMEM, or IP_ERR_NUMERIC naming `what` when the QR iteration does
+ * not converge. Added for the matrix-based Renyi entropy. */
+int ip_dsyev_values(int n, double *a, int lda, double *w, int two_stage, const char *what);
+
 /* BLAS thread count: set (0 = leave OpenBLAS's default) and query. */
 void ip_blas_set_threads(int n);
 int ip_blas_threads(void);

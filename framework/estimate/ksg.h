@@ -37,4 +37,8 @@ int ip_ksg_distances(const double *a, int m, int d, int lda, double *d_out);
 /* I(A;B) given the max-norm distance matrices of both sides (as ip_ksg_distances makes them). */
 int ip_ksg_mi_distances(const double *da, const double *db, int m, const ip_ksg_params *p, double *mi_nats);
 
+/* The digamma function at a positive integer, psi(n) = -gamma + sum_{j<n} 1/j, to about 1e-16
+ * relative (the sum below 40, the asymptotic series from there). */
+double ip_digamma_int(int n);
+
 #endif

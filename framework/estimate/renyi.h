@@ -41,6 +41,14 @@ int ip_renyi_joint_entropy_gram(const double *ga, const double *gb, int m, doubl
 int ip_renyi_joint_entropy_labels(const double *g, int m, const int *y, int n_classes, double alpha, double *work,
                                   double *h_nats);
 
+/* Which LAPACK eigenvalue-only driver the entropies use (core/blas.h ip_dsyev_values). AUTO, the
+ * default: the two-stage dsyevd_2stage when BLAS runs on one thread, else plain dsyevd (measured
+ * on m = 3000 with OpenBLAS 0.3.21: the two-stage driver is 15-20% faster on one thread but about
+ * twice as slow on two, its bulge chasing being serial; docs/renyi.md). The others force one, for
+ * tests and benchmarks; process-wide, not to be changed while an estimate runs. */
+typedef enum { IP_RENYI_EIG_AUTO = 0, IP_RENYI_EIG_PLAIN, IP_RENYI_EIG_TWO_STAGE } ip_renyi_eig_driver;
+void ip_renyi_set_eig_driver(ip_renyi_eig_driver driver);
+
 /* Convenience forms on data: H(A), I(A;B) = S(A) + S(B) - S(A,B), I(A;Y) with the label Gram.
  * sigma 0: each side its own rule width. */
 int ip_renyi_entropy(const double *a, int m, int d, int lda, const ip_renyi_params *p, double *h_nats);
