@@ -154,6 +154,11 @@ typedef struct {
     double *lse[2], *lse_c[2];
 } sums_ctx;
 
+/* exp(-x) for x >= 0, without libm's slow underflow path where the result is 0 anyway (beyond
+ * 746 even the smallest subnormal is out of reach): far-apart pairs are the common case in
+ * wide layers. */
+static inline double kexp(double x) { return x < 746.0 ? exp(-x) : 0.0; }
+
 static void sums_rows(void *ctx, int i0, int i1, int worker)
 {
     const sums_ctx *c = ctx;
@@ -165,11 +170,11 @@ static void sums_rows(void *ctx, int i0, int i1, int worker)
         for (int j = 0; j < c->m; j++) {
             double e[2];
             if (both) { /* exp(-D/(2 s^2)) = exp(-D/(8 s^2))^4: one exp for both bounds */
-                e[1] = exp(-r[j] * c->coef[1]);
+                e[1] = kexp(r[j] * c->coef[1]);
                 e[0] = e[1] * e[1];
                 e[0] *= e[0];
             } else {
-                e[one] = exp(-r[j] * c->coef[one]);
+                e[one] = kexp(r[j] * c->coef[one]);
             }
             for (int b = 0; b < 2; b++)
                 if (c->want[b]) {
