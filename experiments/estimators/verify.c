@@ -245,7 +245,7 @@ static int run_mi(void)
         free(a), free(b);
     }
     f.x = xs, f.val = val;
-    int rc = vp_write(opt.out, "mi", &f);
+    int rc = write_pair("mi", &f, 1);
     free(xs), free(val);
     return rc;
 }

@@ -92,7 +92,7 @@ int vp_write(const char *dir, const char *base, const vp_figure *f)
     int n_lines = 1;
     for (const char *c = f->note; c && *c; c++) n_lines += *c == '\n';
     int top = 50 + 20 * (n_lines + (f->note != NULL)), key_h = 22 * ((n_keys + 1) / 2) + 14, bottom = key_h + 60;
-    int w = 430 * f->cols + 90, h = 330 * f->rows + 95 * (f->rows - 1) + top + bottom;
+    int w = 430 * f->cols + 90 < 1150 ? 1150 : 430 * f->cols + 90, h = 330 * f->rows + 95 * (f->rows - 1) + top + bottom;
     fprintf(g, "# %s.png: made by build/verify_estimators (experiments/estimators); the data is in %s.dat.\n"
                "# Re-render with:  gnuplot %s.gp   (run in this directory)\n"
                "if (!exists(\"outfile\")) outfile = \"%s.png\"\n"
@@ -104,7 +104,7 @@ int vp_write(const char *dir, const char *base, const vp_figure *f)
     fprintf(g, "set xlabel ");
     gp_quoted(g, f->xlabel);
     fprintf(g, "\nset ylabel ");
-    gp_quoted(g, f->ylabel);
+    gp_quoted(g, f->normalise ? "scaled estimate (min 0, max 10)" : f->ylabel);
     fprintf(g, "\nset multiplot layout %d,%d margins %.4f,%.4f,%.4f,%.4f spacing %.4f,%.4f title ", f->rows, f->cols,
             75.0 / w, 1.0 - 15.0 / w, (double)bottom / h, 1.0 - (double)top / h, 85.0 / w, 95.0 / h);
     char title[600];
