@@ -3,6 +3,7 @@
 #   make test       install missing packages, build, run the test suite (plain, ASan+UBSan, valgrind)
 #   make demo       install missing packages, build, run the demo experiment
 #   make bench      speed against PyTorch/NumPy on this machine
+#   make estimators build/verify_estimators, the estimator-verification experiment (experiments/estimators/run.sh)
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) over the parsers, FUZZ_SECONDS each
 #   make VARIANT=san|debug|release|fuzz
 
@@ -49,7 +50,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/%)
 
-.PHONY: all tests benches fuzzers test demo bench fuzz deps clean
+.PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a
 
 $(BUILD)/obj/%.o: %.c
@@ -79,6 +80,13 @@ $(BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/libinfoplane.a
 	$(CC) $(CFLAGS) $(LDOPT) $< -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
 
 fuzzers: $(FUZZ_BIN)
+
+# SPEC 6.1, every estimator on the paper's synthetic data (experiments/estimators/README.md).
+VERIFY_SRC := $(wildcard experiments/estimators/*.c)
+$(BUILD)/verify_estimators: $(VERIFY_SRC) experiments/estimators/verify.h $(BUILD)/libinfoplane.a
+	$(CC) $(CFLAGS) $(LDOPT) -Iexperiments/estimators $(VERIFY_SRC) -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
+
+estimators: $(BUILD)/verify_estimators
 
 deps:
 	@scripts/install-deps.sh
