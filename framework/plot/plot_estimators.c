@@ -228,8 +228,8 @@ static int fig_panels(plot_ctx *c, const char *base, const char *title, const pa
     sb_puts(&g, "unset key\n"); /* one key for the figure, drawn last across the bottom */
     int entries = n_layers + 1 + 2 * any_dashed, key_rows = entries <= 6 ? 2 : 3;
     sb_printf(&g, "set multiplot layout %d,%d margins 0.09,0.86,%.3f,%.3f spacing %.3f,%.3f title ", rows, cols,
-              (rows > 1 ? 0.19 : 0.22) + 0.03 * (key_rows - 2), (rows > 1 ? 0.89 : 0.85) - (shared ? 0 : 0.03), shared && same_unit ? 0.05 : 0.085,
-              rows > 1 ? 0.13 : 0.1);
+              (rows > 1 ? 0.19 : 0.22) + 0.03 * (key_rows - 2), (rows > 1 ? 0.86 : 0.85) - (shared ? 0 : 0.03), shared && same_unit ? 0.05 : 0.085,
+              rows > 1 ? (same_unit ? 0.11 : 0.14) + (shared ? 0 : 0.03) : 0.1);
     sb_gpstr(&g, title);
     sb_puts(&g, "\n");
     for (int i = 0; i < n; i++) {
@@ -241,7 +241,8 @@ static int fig_panels(plot_ctx *c, const char *base, const char *title, const pa
         sb_gpstr(&g, p[i].title);
         sb_printf(&g, "\nset xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", r[0], r[1], r[2], r[3]);
         sb_printf(&g, "set xtics %.6g\nset ytics %.6g\n", nice_step((r[1] - r[0]) / 4), nice_step((r[3] - r[2]) / 4));
-        sb_printf(&g, "set xlabel \"I(X;T) [%s]\"\n", m->unit);
+        if (same_unit && i + cols < n) sb_puts(&g, "unset xlabel\n"); /* once per column, at the bottom */
+        else sb_printf(&g, "set xlabel \"I(X;T) [%s]\"\n", m->unit);
         if (shared && same_unit && i % cols) sb_puts(&g, "unset ylabel\n"); /* once per row on shared axes */
         else sb_printf(&g, "set ylabel \"I(T;Y) [%s]\"\n", m->unit);
         sb_puts(&g, "plot \\\n");
