@@ -290,10 +290,14 @@ int plot_fig_plane_settings(plot_ctx *c, const plot_mi *v, int nv, const char *r
     snprintf(base, sizeof base, "plane_%s", v[0].estimator);
     extent(ext, sizeof ext, &v[0]);
     int kde = p[0].dashed != NULL;
-    snprintf(title, sizeof title, "Information plane: %s, run %s, %d %s%s\n%s; shared axes: the estimate depends "
-             "on the %s",
-             plot_estimator_name(v[0].estimator), run, total, kde ? "noise levels" : "settings",
-             total > n ? " (the first 9 drawn)" : "", ext, kde ? "noise (lower bound dashed)" : "setting");
+    if (total == 1) /* KDE at one noise level: its two bounds in one panel */
+        snprintf(title, sizeof title, "Information plane: %s, run %s\n%s; upper bound solid, lower bound dashed",
+                 plot_estimator_name(v[0].estimator), run, ext);
+    else
+        snprintf(title, sizeof title, "Information plane: %s, run %s, %d %s%s\n%s; shared axes: the estimate "
+                 "depends on the %s",
+                 plot_estimator_name(v[0].estimator), run, total, kde ? "noise levels" : "settings",
+                 total > n ? " (the first 9 drawn)" : "", ext, kde ? "noise (lower bound dashed)" : "setting");
     return fig_panels(c, base, title, p, n, 1);
 }
 
