@@ -3,7 +3,8 @@
  * double-quoted strings). Here a run directory, its layer names (from analysis/logdet.csv) and a
  * comparison's group labels carry backquotes, $(...), quotes, semicolons, a line break and
  * non-ASCII text, each command of which would leave a file named pwned*; the figures must be drawn
- * and no such file may appear anywhere. */
+ * and no such file may appear anywhere. The same for the mode text of an estimator's settings
+ * (panel titles of the multi-setting figures). */
 #include "testutil.h"
 #include "test_plot_util.h"
 
@@ -92,10 +93,47 @@ static void test_hostile_run_name_and_layers(void **state)
     rm_tree(dir);
 }
 
+/* Settings whose mode text is hostile: the panel titles of plane_binning and planes_estimators
+ * carry it literally, and nothing in it runs. */
+static void test_hostile_setting_mode(void **state)
+{
+    (void)state;
+    const char *fx[] = {"one_epoch"};
+    char *scratch = scratch_with(fx, 1), dir[256], path[1200], out[1200];
+    snprintf(dir, sizeof dir, "%s", scratch);
+    const char *mode = "m`touch pwned_mode`'\"$(touch pwned_mode2);@x ü";
+    snprintf(path, sizeof path, "%s/one_epoch/analysis/binning.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("estimator,mode,beta,epoch,layer,i_xt,i_ty,unit\n", f);
+    for (int s = 0; s < 2; s++)
+        for (int l = 1; l <= 3; l++) fprintf(f, "binning,%s,%d,0,layer%d,%d.5,0.%d,bits\n", mode, 10 * (s + 1), l, l + s, l);
+    assert_int_equal(fclose(f), 0);
+
+    ip_plot_options o;
+    ip_plot_options_default(&o);
+    o.figures = IP_FIG_PLANE | IP_FIG_PLANES_ESTIMATORS;
+    ip_plot_report rep;
+    snprintf(path, sizeof path, "%s/one_epoch", dir);
+    int rc = ip_plot_run(path, &o, &rep);
+    if (rc != IP_OK) fail_msg("plot of the hostile settings failed: %s", ip_error_message());
+    const char *figs[] = {"plane_binning", "planes_estimators"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(out, sizeof out, "%s/one_epoch/figures/%s.png", dir, figs[i]);
+        assert_true(file_size(out) > 1000);
+        snprintf(out, sizeof out, "%s/one_epoch/figures/%s.gp", dir, figs[i]);
+        /* drawn literally: one single-quoted string, its ' doubled */
+        assert_file_contains(out, "'m`touch pwned_mode`''\"$(touch pwned_mode2);@x ü, β = 10'"); /* the first setting */
+    }
+    if (pwned_anywhere(dir)) fail_msg("a command in a setting's mode text was run by gnuplot");
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_run_name_and_layers),
+        cmocka_unit_test(test_hostile_setting_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

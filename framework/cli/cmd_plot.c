@@ -17,7 +17,12 @@ static const char *USAGE =
     "                      [--out DIR] [--size WxH] [--no-gif]\n"
     "  Figures go to RUN_DIR/figures/ with RUN_DIR/index.html; with several runs, comparison\n"
     "  figures go to --out DIR (default: FIRST_RUN/../compare/). --size: width and height in\n"
-    "  pixels, each 200..10000 (default 900x700). See docs/plots.md.\n";
+    "  pixels, each 200..10000 (default 900x700).\n"
+    "  --estimator: the analysis/NAME.csv tables to draw (default: all, logdet first). A table\n"
+    "  with several settings (a parameter sweep) gets plane_NAME with one panel per setting\n"
+    "  (KDE: per noise level, lower bound dashed); two or more estimators get planes_estimators,\n"
+    "  one panel each on its own scale: estimated MI depends on the estimator and its parameter.\n"
+    "  See docs/plots.md.\n";
 
 /* "WxH" with both in IP_PLOT_MIN_SIZE..IP_PLOT_MAX_SIZE. */
 static int parse_size(const char *s, int *w, int *h)

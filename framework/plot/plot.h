@@ -24,7 +24,8 @@ enum {
     IP_FIG_MI_EPOCHS = 1 << 4,    /* I(X;T) and I(T;Y) of every layer against epoch */
     IP_FIG_LAYER_MI = 1 << 5,     /* layer-to-layer MI (analysis/ESTIMATOR_layers.csv) */
     IP_FIG_HTML = 1 << 6,         /* index.html showing figures, config, final metrics, analysis */
-    IP_FIG_ALL = (1 << 7) - 1
+    IP_FIG_PLANES_ESTIMATORS = 1 << 7, /* planes_estimators: one panel per estimator (2 or more) */
+    IP_FIG_ALL = (1 << 8) - 1
 };
 
 typedef struct {

@@ -47,25 +47,47 @@ static void head(sbuf *b, const char *title)
     sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
 }
 
-/* What a figure file shows, from its name (FIGURE_ESTIMATOR.EXT). */
-static void caption(sbuf *b, const char *file)
+/* The settings in the table of estimator e (0 when unknown). */
+static int settings_of(const char *e, int n_est, const plot_mi *const *mi)
+{
+    for (int i = 0; i < n_est; i++)
+        if (!strcmp(mi[i]->estimator, e)) return mi[i]->n_variants;
+    return 0;
+}
+
+/* What a figure file shows, from its name (FIGURE_ESTIMATOR.EXT); mi: the run's estimators
+ * (their first settings; NULL for a comparison). */
+static void caption(sbuf *b, const char *file, int n_est, const plot_mi *const *mi)
 {
     const char *est = strrchr(file, '_');
     char e[64] = "";
     if (est) snprintf(e, sizeof e, "%.*s", (int)(strcspn(est + 1, ".")), est + 1);
-    if (!strncmp(file, "curves", 6))
+    int settings = settings_of(e, n_est, mi);
+    if (!strncmp(file, "planes_estimators", 17))
+        sb_puts(b, "The information plane as each estimator sees it, one panel per estimator (its first setting; "
+                   "KDE's lower bound dashed), each panel on its own scale: estimated mutual information depends "
+                   "on the estimator and on its parameter (binning saturates at log2 of the sample count, LogDet's "
+                   "scale follows beta), so compare the shapes of the trajectories, not their values across panels.");
+    else if (!strncmp(file, "plane_", 6) && strncmp(file, "plane_layers_", 13) && strncmp(file, "plane_anim_", 11) &&
+             settings > 1)
+        sb_printf(b, "The information plane (%s estimator) for each of its %d settings in the table, one panel per "
+                     "setting%s on shared axes: how the estimate depends on the parameter; colour = epoch, the circled "
+                     "point is the first recorded epoch.", e, settings,
+                  !strcmp(e, "kde") ? " (KDE: per noise level, upper bound solid, lower bound dashed)" : "");
+    else if (!strncmp(file, "curves", 6))
         sb_puts(b, "Loss and accuracy on the training and test sets against epoch (epoch 0 is the initial network).");
     else if (!strncmp(file, "plane_layers_", 13))
-        sb_printf(b, "The information plane of every layer in its own panel, on its own scale (%s estimator); "
-                     "colour = epoch.", e);
+        sb_printf(b, "The information plane of every layer in its own panel, on its own scale (%s estimator%s); "
+                     "colour = epoch.", e, settings > 1 ? ", its first setting" : "");
     else if (!strncmp(file, "plane_anim_", 11))
-        sb_printf(b, "Animation: the information plane (%s) growing epoch by epoch.", e);
+        sb_printf(b, "Animation: the information plane (%s%s) growing epoch by epoch.", e,
+                  settings > 1 ? ", its first setting" : "");
     else if (!strncmp(file, "plane_", 6))
         sb_printf(b, "The information plane (%s estimator): each layer's trajectory of I(X;T) against I(T;Y); "
                      "points are coloured by epoch (colour bar), the circled point is the first recorded epoch "
                      "and the label marks the last.", e);
     else if (!strncmp(file, "mi_epochs_", 10))
-        sb_printf(b, "I(X;T) and I(T;Y) of every layer against epoch (%s).", e);
+        sb_printf(b, "I(X;T) and I(T;Y) of every layer against epoch (%s%s).", e, settings > 1 ? ", its first setting" : "");
     else if (!strncmp(file, "layer_mi_", 9))
         sb_printf(b, "Mutual information between neighbouring layers against epoch (%s).", e);
     else if (!strncmp(file, "compare_plane", 13))
@@ -78,14 +100,18 @@ static void caption(sbuf *b, const char *file)
                    "train (dashed) means.");
 }
 
-/* The figures of this call (report entries with an image extension under fig_dir). */
-static void figures(sbuf *b, const ip_plot_report *rep, const char *fig_dir, const char *rel)
+/* The figures of this call (report entries with an image extension under fig_dir), the
+ * estimators side by side first. */
+static void figures(sbuf *b, const ip_plot_report *rep, const char *fig_dir, const char *rel, int n_est,
+                    const plot_mi *const *mi)
 {
     int any = 0;
-    for (int i = 0; i < rep->n_made; i++) {
+    for (int k = 0; k < 2 * rep->n_made; k++) {
+        int i = k % rep->n_made, pass = k / rep->n_made;
         const char *p = rep->made[i], *slash = strrchr(p, '/');
         const char *file = slash ? slash + 1 : p;
         if (strncmp(p, fig_dir, strlen(fig_dir)) || !strchr(file, '.')) continue;
+        if (!strncmp(file, "planes_estimators.", 18) != !pass) continue;
         const char *ext = strrchr(file, '.') + 1;
         int img = !strcmp(ext, "png") || !strcmp(ext, "svg") || !strcmp(ext, "gif");
         char stem[256];
@@ -107,7 +133,7 @@ static void figures(sbuf *b, const ip_plot_report *rep, const char *fig_dir, con
             sb_puts(b, "</a> (PDF; plot with --format png or svg for inline pictures)</p>\n");
         }
         sb_puts(b, "<figcaption>");
-        caption(b, file);
+        caption(b, file, n_est, mi);
         sb_printf(b, " <a href=\"%s/", rel);
         sb_html(b, stem);
         sb_printf(b, ".gp\">gnuplot script</a>, <a href=\"%s/", rel);
@@ -165,7 +191,15 @@ static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
     sb_html(b, csv_rel);
     sb_puts(b, "\">");
     sb_html(b, csv_rel);
-    sb_puts(b, "</a>. <em>Compression</em> is the peak of I(X;T) minus its final value.</p>\n<table>\n"
+    sb_puts(b, "</a>. <em>Compression</em> is the peak of I(X;T) minus its final value.");
+    if (m->n_variants > 1) {
+        char label[256];
+        plot_setting_label(label, sizeof label, m);
+        sb_printf(b, " The table holds %d settings; below, the first (", m->n_variants);
+        sb_html(b, label);
+        sb_puts(b, ").");
+    }
+    sb_puts(b, "</p>\n<table>\n"
                "<tr><th class=\"l\">layer</th><th>I(X;T) first</th><th>I(X;T) peak (epoch)</th>"
                "<th>I(X;T) final</th><th>compression</th><th>I(T;Y) first</th><th>I(T;Y) final</th></tr>\n");
     for (int l = 0; l < m->n_layers; l++) {
@@ -223,7 +257,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
     sb_puts(&b, "<h2 id=\"figures\">Figures</h2>\n");
     skipped(&b, c->rep);
     int rc = plot_relpath(out_dir, c->dir, rel, sizeof rel);
-    if (!rc) figures(&b, c->rep, c->dir, rel);
+    if (!rc) figures(&b, c->rep, c->dir, rel, n_est, mi);
 
     sb_puts(&b, "<h2 id=\"analysis\">Analysis</h2>\n");
     if (!n_est)
@@ -287,7 +321,7 @@ int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int
     }
     sb_puts(&b, "</table>\n<h2>Figures</h2>\n");
     skipped(&b, c->rep);
-    figures(&b, c->rep, c->dir, ".");
+    figures(&b, c->rep, c->dir, ".", 0, NULL);
     if (!rc) rc = finish(c, &b, c->dir);
     sb_free(&b);
     return rc;

@@ -45,11 +45,13 @@ typedef struct {
     int has_test; /* 0: a run without a test set (no test columns); test_loss and test_acc are NaN */
 } plot_metrics;
 
-/* analysis/ESTIMATOR.csv: one (mode, beta) variant, every layer, every recorded epoch. */
+/* analysis/ESTIMATOR.csv: one (mode, beta) variant (a setting of the estimator: LogDet's mode
+ * and beta, binning's range and bin count, KDE's bound and noise, ...), every layer, every
+ * recorded epoch. */
 typedef struct {
     char estimator[PLOT_NAME_LEN], mode[PLOT_NAME_LEN], unit[16];
     double beta;
-    int n_variants;               /* (mode, beta) combinations in the file; the first is read */
+    int n_variants;               /* (mode, beta) combinations in the file */
     int n_layers, n_epochs;
     char (*layers)[PLOT_NAME_LEN];/* in order of first appearance */
     int *epochs;                  /* ascending */
@@ -67,8 +69,14 @@ typedef struct {
 
 int plot_metrics_read(const char *path, plot_metrics *m);
 void plot_metrics_free(plot_metrics *m);
+/* The first variant of the table. */
 int plot_mi_read(const char *path, plot_mi *t);
 void plot_mi_free(plot_mi *t);
+/* Every variant of the table, one plot_mi per distinct (mode, beta) in file order (each
+ * with n_variants = *n); a malformed row of any variant fails naming file and line. Release
+ * with plot_mi_free_all. */
+int plot_mi_read_all(const char *path, plot_mi **all, int *n);
+void plot_mi_free_all(plot_mi *all, int n);
 int plot_pairs_read(const char *path, plot_pairs *t);
 void plot_pairs_free(plot_pairs *t);
 
@@ -102,8 +110,16 @@ void plot_gp_epoch_xaxis(sbuf *b, int first, int last, int log_spaced);
 /* Categorical line colour (colour-blind safe) and filled point type of series i. */
 const char *plot_series_colour(int i);
 int plot_series_point(int i);
-/* "LogDet (cov, β = 78400)" */
+/* "LogDet (cov, β = 78400)": the estimator's name and its setting label. */
 void plot_estimator_title(char *out, size_t cap, const plot_mi *t);
+/* The estimator's display name: "LogDet", "binning", "KDE", "matrix Rényi", "KSG", or the
+ * name itself. */
+const char *plot_estimator_name(const char *estimator);
+/* The setting of a variant in words (docs/plots.md): logdet "cov, β = 78400"; binning "30 bins
+ * (range per layer)", "30 bins on [-1:1]", "bin width 0.07"; kde "upper bound, s² = 0.1";
+ * renyi "α = 1.01, σ = 2" or "α = 1.01, σ by rule"; ksg "k = 3"; anything else "mode, β = beta"
+ * (or "mode" when beta is 0). Empty when the table has no mode. */
+void plot_setting_label(char *out, size_t cap, const plot_mi *t);
 /* Labels at trajectory end points pushed apart vertically so they do not overlap;
  * xs, ys: end points; left[i]: put label i left of its point (the trajectory arrived from
  * the right, so a label on the right would cover it); range: the panel's axis ranges. */
@@ -119,6 +135,20 @@ int plot_arrived_left(const double *x, int n, double span);
  * right for end labels); a zero span becomes a unit one, so one point still plots. */
 void plot_padded_ranges(double range[4], double xmin, double xmax, double ymin, double ymax,
                         double right_extra);
+
+/* Rows x columns of a grid of n panels: 2 -> 1x2, 3 -> 1x3, 4 -> 2x2, 5..9 -> 3 columns. */
+void plot_panel_layout(int n, int *rows, int *cols);
+/* The I(X;T), I(T;Y) extent of one layer (layer >= 0) or of all (-1), widening the bounds. */
+void plot_mi_bounds(const plot_mi *m, int layer, double *xmin, double *xmax, double *ymin, double *ymax);
+
+/* Figures over several variants or estimators (plot_estimators.c). fig_plane_settings:
+ * plane_EST with one panel per setting of one table (KDE: a panel per noise level, the lower
+ * bound dashed); fig_planes_estimators: planes_estimators, one panel per estimator (its first
+ * setting; KDE with its lower bound dashed). v[e], nv[e]: the variants of estimator e. */
+int plot_fig_plane_settings(plot_ctx *c, const plot_mi *v, int nv, const char *run);
+int plot_fig_planes_estimators(plot_ctx *c, int n_est, const plot_mi *const *v, const int *nv, const char *run);
+/* How many panels plane_EST has for these variants (KDE: distinct noise levels). */
+int plot_setting_panels(const plot_mi *v, int nv);
 
 void plot_report_made(ip_plot_report *r, const char *dir, const char *name);
 void plot_report_skipped(ip_plot_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,7 +17,7 @@
 
 #define MAX_EST 8
 
-static void mi_bounds(const plot_mi *m, int layer, double *xmin, double *xmax, double *ymin, double *ymax)
+void plot_mi_bounds(const plot_mi *m, int layer, double *xmin, double *xmax, double *ymin, double *ymax)
 {
     for (int l = layer < 0 ? 0 : layer; l < (layer < 0 ? m->n_layers : layer + 1); l++)
         for (int k = 0; k < m->n_epochs; k++) {
@@ -91,7 +91,7 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     plane_data(&d, m, log_spaced);
 
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY, r[4];
-    mi_bounds(m, -1, &xmin, &xmax, &ymin, &ymax);
+    plot_mi_bounds(m, -1, &xmin, &xmax, &ymin, &ymax);
     plot_padded_ranges(r, xmin, xmax, ymin, ymax, 0.1);
     r[0] -= 0.06 * (r[1] - r[0]); /* room for labels on the left too */
     if (xmin >= 0 && r[0] < 0) r[0] = 0;
@@ -142,7 +142,7 @@ static double nice_step(double raw)
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
-static void panel_layout(int n, int *rows, int *cols)
+void plot_panel_layout(int n, int *rows, int *cols)
 {
     *cols = n <= 3 ? n : n == 4 ? 2 : n <= 9 ? 3 : 4;
     *rows = (n + *cols - 1) / *cols;
@@ -151,7 +151,7 @@ static void panel_layout(int n, int *rows, int *cols)
 static int fig_plane_layers(plot_ctx *c, const plot_mi *m, const char *run, const char *est_title)
 {
     int log_spaced = plot_epochs_log_spaced(m->epochs, m->n_epochs), rows, cols;
-    panel_layout(m->n_layers, &rows, &cols);
+    plot_panel_layout(m->n_layers, &rows, &cols);
     char base[128];
     snprintf(base, sizeof base, "plane_layers_%s", m->estimator);
     sbuf d = {0}, g = {0};
@@ -168,7 +168,7 @@ static int fig_plane_layers(plot_ctx *c, const plot_mi *m, const char *run, cons
     sb_puts(&g, "\n");
     for (int l = 0; l < m->n_layers; l++) {
         double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY, r[4];
-        mi_bounds(m, l, &xmin, &xmax, &ymin, &ymax);
+        plot_mi_bounds(m, l, &xmin, &xmax, &ymin, &ymax);
         plot_padded_ranges(r, xmin, xmax, ymin, ymax, 0.0);
         sb_puts(&g, "set title ");
         sb_gpstr(&g, m->layers[l]);
@@ -196,7 +196,7 @@ static int fig_animation(plot_ctx *c, const plot_mi *m, const char *run, const c
     sbuf d = {0}, g = {0};
     plane_data(&d, m, log_spaced);
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY, r[4];
-    mi_bounds(m, -1, &xmin, &xmax, &ymin, &ymax);
+    plot_mi_bounds(m, -1, &xmin, &xmax, &ymin, &ymax);
     plot_padded_ranges(r, xmin, xmax, ymin, ymax, 0.12);
 
     /* At most max_frames frames: the recorded epochs subsampled evenly, first and last kept.
@@ -487,12 +487,13 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
     if (rc) return rc;
 
     plot_metrics metrics = {0};
-    plot_mi mi[MAX_EST];
-    const plot_mi *mi_ptr[MAX_EST];
+    plot_mi *vars[MAX_EST];  /* every setting of every estimator read */
+    int n_vars[MAX_EST];
+    const plot_mi *mi_ptr[MAX_EST], *var_ptr[MAX_EST];
     const char *csv_paths[MAX_EST];
     char csv_store[MAX_EST][PATH_MAX];
     int n_mi = 0;
-    memset(mi, 0, sizeof mi);
+    memset(vars, 0, sizeof vars);
 
     if (have_metrics) rc = plot_metrics_read(path, &metrics);
 
@@ -500,40 +501,66 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         plot_report_skipped(rep, "information plane, per-layer panels, animation and MI-vs-epoch figures "
                                  "skipped: no analysis results in %s/analysis/ (run 'infoplane analyze %s/run.h5' first)",
                             run_dir, run_dir);
+    /* every table first: a malformed one fails before any figure is drawn */
     for (int e = 0; e < n_est && !rc; e++) {
-        if ((rc = go_on(rep)) != IP_OK) break;
         snprintf(csv_store[n_mi], sizeof csv_store[0], "%s/analysis/%s.csv", run_dir, est[e]);
         if (!ip_is_file(csv_store[n_mi])) {
             plot_report_skipped(rep, "%s figures skipped: %s does not exist (run 'infoplane analyze %s/run.h5 "
                                      "--estimator %s' first)", est[e], csv_store[n_mi], run_dir, est[e]);
             continue;
         }
-        plot_mi *m = &mi[n_mi];
-        rc = plot_mi_read(csv_store[n_mi], m);
+        rc = plot_mi_read_all(csv_store[n_mi], &vars[n_mi], &n_vars[n_mi]);
         if (rc) break;
         /* the file name is what the user asked for; keep it even if the column says otherwise */
-        snprintf(m->estimator, sizeof m->estimator, "%s", est[e]);
-        mi_ptr[n_mi] = m;
+        for (int v = 0; v < n_vars[n_mi]; v++)
+            snprintf(vars[n_mi][v].estimator, sizeof vars[n_mi][v].estimator, "%.*s", PLOT_NAME_LEN - 1, est[e]);
+        mi_ptr[n_mi] = &vars[n_mi][0];
+        var_ptr[n_mi] = vars[n_mi];
         csv_paths[n_mi] = csv_store[n_mi];
         n_mi++;
-        if (m->n_variants > 1)
-            plot_report_skipped(rep, "%s: %d (mode, beta) variants in %s; drew the first (mode %s, beta %g) only",
-                                est[e], m->n_variants, csv_store[n_mi - 1], m->mode, m->beta);
+    }
+    /* the estimators side by side, first: the figure the page opens with */
+    if (!rc && n_mi >= 2 && (want & IP_FIG_PLANES_ESTIMATORS) && (rc = go_on(rep)) == IP_OK)
+        rc = plot_fig_planes_estimators(&c, n_mi, var_ptr, n_vars, name);
+    for (int e = 0; e < n_mi && !rc; e++) {
+        if ((rc = go_on(rep)) != IP_OK) break;
+        const plot_mi *m = mi_ptr[e];
+        const char *en = m->estimator;
+        if (n_vars[e] > 1) {
+            char first[256], figs[512] = "", all[160] = "";
+            plot_setting_label(first, sizeof first, m);
+            static const unsigned bit[] = {IP_FIG_PLANE_LAYERS, IP_FIG_ANIMATION, IP_FIG_MI_EPOCHS};
+            static const char *const fig[] = {"plane_layers", "plane_anim", "mi_epochs"};
+            for (int f = 0; f < 3; f++) {
+                if (!(want & bit[f]) || (f == 1 && m->n_epochs < 2)) continue;
+                size_t len = strlen(figs);
+                snprintf(figs + len, sizeof figs - len, "%s%s_%s", len ? ", " : "", fig[f], en);
+            }
+            if (want & IP_FIG_PLANE) snprintf(all, sizeof all, "; plane_%s shows every setting", en);
+            if (figs[0]) /* the figures that show one setting: the first */
+                plot_report_skipped(rep, "%s: %d settings in %s; %s show%s the first (%s) only%s", en, n_vars[e],
+                                    csv_paths[e], figs, strchr(figs, ',') ? "" : "s", first, all);
+            int panels = plot_setting_panels(var_ptr[e], n_vars[e]);
+            if ((want & IP_FIG_PLANE) && panels > 9)
+                plot_report_skipped(rep, "plane_%s: %d panels for the settings in %s; drew the first 9 (in file order)",
+                                    en, panels, csv_paths[e]);
+        }
         char et[256];
         plot_estimator_title(et, sizeof et, m);
-        if (!rc && (want & IP_FIG_PLANE)) rc = fig_plane(&c, m, name, et);
+        if (want & IP_FIG_PLANE)
+            rc = n_vars[e] > 1 ? plot_fig_plane_settings(&c, var_ptr[e], n_vars[e], name) : fig_plane(&c, m, name, et);
         if (!rc && (want & IP_FIG_PLANE_LAYERS)) rc = fig_plane_layers(&c, m, name, et);
         if (!rc && (want & IP_FIG_ANIMATION)) {
             if (m->n_epochs > 1) rc = fig_animation(&c, m, name, et);
-            else plot_report_skipped(rep, "%s animation skipped: only one recorded epoch (%d)", est[e], m->epochs[0]);
+            else plot_report_skipped(rep, "%s animation skipped: only one recorded epoch (%d)", en, m->epochs[0]);
         }
         if (!rc && (want & IP_FIG_MI_EPOCHS)) rc = fig_mi_epochs(&c, m, name, et);
         char lp[PATH_MAX + 80];
-        snprintf(lp, sizeof lp, "%s/analysis/%s_layers.csv", run_dir, est[e]);
+        snprintf(lp, sizeof lp, "%s/analysis/%s_layers.csv", run_dir, en);
         if (!rc && (want & IP_FIG_LAYER_MI) && ip_is_file(lp)) { /* optional table: no note when absent */
             plot_pairs p;
             rc = plot_pairs_read(lp, &p);
-            if (!rc) rc = fig_layer_mi(&c, &p, est[e], name);
+            if (!rc) rc = fig_layer_mi(&c, &p, en, name);
             plot_pairs_free(&p);
         }
     }
@@ -548,6 +575,6 @@ int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_repo
         rc = plot_html_run(&c, run_dir, out_dir, name, have_metrics ? &metrics : NULL, n_mi, mi_ptr, csv_paths);
     if (rc) ip_error_prefix("plot %s", run_dir);
     plot_metrics_free(&metrics);
-    for (int e = 0; e < n_mi; e++) plot_mi_free(&mi[e]);
+    for (int e = 0; e < n_mi; e++) plot_mi_free_all(vars[e], n_vars[e]);
     return rc;
 }

@@ -131,38 +131,44 @@ static int epoch_index(const int *epochs, int n, int e)
     return -1;
 }
 
-/* The rows of one (mode, beta) variant (the first in the file) and their units, shared by
- * the two MI readers. keep[r] marks the rows read; ep[r] their epochs. */
-static int select_variant(const ip_csv *t, char *keep, int *ep, char *mode, double *beta, int *n_variants,
-                          char *unit, const char *est_or_null, char *est_out)
+/* The (mode, beta) cells of row r ("" for a missing column). */
+static const char *mode_of(const ip_csv *t, int c_mode, int r) { return c_mode >= 0 ? ip_csv_cell(t, r, c_mode) : ""; }
+
+/* The first row of every distinct (mode, beta) variant, compared as text, in file order. */
+static int variant_starts(const ip_csv *t, int *starts)
+{
+    int c_mode = column(t, "mode", 0), c_beta = column(t, "beta", 0), n = 0;
+    for (int r = 0; r < t->n_rows; r++) {
+        int seen = 0;
+        for (int v = 0; v < n && !seen; v++)
+            seen = !strcmp(mode_of(t, c_mode, starts[v]), mode_of(t, c_mode, r)) &&
+                   !strcmp(mode_of(t, c_beta, starts[v]), mode_of(t, c_beta, r));
+        if (!seen) starts[n++] = r;
+    }
+    return n;
+}
+
+/* The rows of the (mode, beta) variant of row `row0` and their units, shared by the two MI
+ * readers. keep[r] marks the rows read; ep[r] their epochs. */
+static int select_variant(const ip_csv *t, int row0, char *keep, int *ep, char *mode, double *beta, char *unit,
+                          char *est_out)
 {
     int c_mode = column(t, "mode", 0), c_beta = column(t, "beta", 0), c_unit = column(t, "unit", 0);
     int c_est = column(t, "estimator", 0), c_ep = column(t, "epoch", 1);
     if (c_ep < 0) return IP_ERR_FORMAT;
     if (t->n_rows == 0) return ip_csv_fail(t, -1, -1, "no rows after the header");
-    const char *m0 = c_mode >= 0 ? ip_csv_cell(t, 0, c_mode) : "";
-    const char *b0 = c_beta >= 0 ? ip_csv_cell(t, 0, c_beta) : "";
+    const char *m0 = mode_of(t, c_mode, row0), *b0 = mode_of(t, c_beta, row0);
     snprintf(mode, PLOT_NAME_LEN, "%s", m0);
     *beta = 0;
     if (c_beta >= 0 && b0[0]) {
-        int rc = ip_csv_number(t, 0, c_beta, beta);
+        int rc = ip_csv_number(t, row0, c_beta, beta);
         if (rc) return rc;
     }
-    if (est_out) snprintf(est_out, PLOT_NAME_LEN, "%s", c_est >= 0 ? ip_csv_cell(t, 0, c_est) : (est_or_null ? est_or_null : ""));
-    snprintf(unit, 16, "%s", c_unit >= 0 ? ip_csv_cell(t, 0, c_unit) : "nats");
-    /* count variants: distinct (mode, beta) pairs, compared as text */
-    int variants = 1;
+    if (est_out) snprintf(est_out, PLOT_NAME_LEN, "%s", c_est >= 0 ? ip_csv_cell(t, row0, c_est) : "");
+    snprintf(unit, 16, "%s", c_unit >= 0 ? ip_csv_cell(t, row0, c_unit) : "nats");
     for (int r = 0; r < t->n_rows; r++) {
-        const char *m = c_mode >= 0 ? ip_csv_cell(t, r, c_mode) : "", *b = c_beta >= 0 ? ip_csv_cell(t, r, c_beta) : "";
-        keep[r] = !strcmp(m, m0) && !strcmp(b, b0);
-        if (!keep[r]) {
-            int seen = 0;
-            for (int q = 0; q < r && !seen; q++)
-                seen = !keep[q] && !strcmp(c_mode >= 0 ? ip_csv_cell(t, q, c_mode) : "", m) &&
-                       !strcmp(c_beta >= 0 ? ip_csv_cell(t, q, c_beta) : "", b);
-            variants += !seen;
-            continue;
-        }
+        keep[r] = !strcmp(mode_of(t, c_mode, r), m0) && !strcmp(mode_of(t, c_beta, r), b0);
+        if (!keep[r]) continue;
         int rc = integer(t, r, c_ep, &ep[r]);
         if (rc) return rc;
         if (c_unit >= 0 && strcmp(ip_csv_cell(t, r, c_unit), unit))
@@ -170,9 +176,49 @@ static int select_variant(const ip_csv *t, char *keep, int *ep, char *mode, doub
                                ip_csv_cell(t, r, c_unit), unit);
     }
     if (strcmp(unit, "bits") && strcmp(unit, "nats"))
-        return ip_csv_fail(t, 0, c_unit, "unit '%s': expected bits or nats", unit);
-    *n_variants = variants;
+        return ip_csv_fail(t, row0, c_unit, "unit '%s': expected bits or nats", unit);
     return IP_OK;
+}
+
+/* One variant (the one of row `row0`) of an open MI table into m. */
+static int read_variant(const ip_csv *t, int row0, int n_variants, plot_mi *m)
+{
+    memset(m, 0, sizeof *m);
+    int rc = IP_OK;
+    int c_layer = column(t, "layer", 1), c_x = column(t, "i_xt", 1), c_y = column(t, "i_ty", 1);
+    char *keep = ip_calloc((size_t)t->n_rows + 1, 1);
+    int *ep = ip_calloc((size_t)t->n_rows + 1, sizeof *ep);
+    m->layers = ip_calloc((size_t)t->n_rows + 1, sizeof *m->layers);
+    m->n_variants = n_variants;
+    if (!keep || !ep || !m->layers) rc = IP_ERR_NOMEM;
+    else if (c_layer < 0 || c_x < 0 || c_y < 0) rc = IP_ERR_FORMAT;
+    if (!rc) rc = select_variant(t, row0, keep, ep, m->mode, &m->beta, m->unit, m->estimator);
+    if (!rc) rc = distinct_epochs(ep, keep, t->n_rows, &m->epochs, &m->n_epochs);
+    int *li = rc ? NULL : ip_calloc((size_t)t->n_rows + 1, sizeof *li);
+    if (!rc && !li) rc = IP_ERR_NOMEM;
+    for (int r = 0; r < t->n_rows && !rc; r++)
+        if (keep[r]) li[r] = intern(m->layers, &m->n_layers, ip_csv_cell(t, r, c_layer));
+    if (!rc) {
+        size_t n = (size_t)m->n_layers * (size_t)m->n_epochs;
+        m->i_xt = ip_malloc(n * sizeof(double));
+        m->i_ty = ip_malloc(n * sizeof(double));
+        if (!m->i_xt || !m->i_ty) rc = IP_ERR_NOMEM;
+        for (size_t i = 0; i < n && !rc; i++) m->i_xt[i] = m->i_ty[i] = NAN;
+    }
+    for (int r = 0; r < t->n_rows && !rc; r++) {
+        if (!keep[r]) continue;
+        size_t at = (size_t)li[r] * m->n_epochs + (size_t)epoch_index(m->epochs, m->n_epochs, ep[r]);
+        if (!isnan(m->i_xt[at]))
+            rc = ip_csv_fail(t, r, -1, "a second row for layer '%s' at epoch %d", ip_csv_cell(t, r, c_layer), ep[r]);
+        if (!rc) rc = ip_csv_number(t, r, c_x, &m->i_xt[at]);
+        if (!rc) rc = ip_csv_number(t, r, c_y, &m->i_ty[at]);
+    }
+    if (!m->estimator[0]) snprintf(m->estimator, sizeof m->estimator, "%s", "logdet");
+    free(li);
+    free(keep);
+    free(ep);
+    if (rc) plot_mi_free(m);
+    return rc;
 }
 
 int plot_mi_read(const char *path, plot_mi *m)
@@ -181,40 +227,44 @@ int plot_mi_read(const char *path, plot_mi *m)
     ip_csv t;
     int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
     if (rc) return rc;
-    int c_layer = column(&t, "layer", 1), c_x = column(&t, "i_xt", 1), c_y = column(&t, "i_ty", 1);
-    char *keep = ip_calloc((size_t)t.n_rows + 1, 1);
-    int *ep = ip_calloc((size_t)t.n_rows + 1, sizeof *ep);
-    m->layers = ip_calloc((size_t)t.n_rows + 1, sizeof *m->layers);
-    if (!keep || !ep || !m->layers) rc = IP_ERR_NOMEM;
-    else if (c_layer < 0 || c_x < 0 || c_y < 0) rc = IP_ERR_FORMAT;
-    if (!rc) rc = select_variant(&t, keep, ep, m->mode, &m->beta, &m->n_variants, m->unit, NULL, m->estimator);
-    if (!rc) rc = distinct_epochs(ep, keep, t.n_rows, &m->epochs, &m->n_epochs);
-    int *li = rc ? NULL : ip_calloc((size_t)t.n_rows + 1, sizeof *li);
-    if (!rc && !li) rc = IP_ERR_NOMEM;
-    for (int r = 0; r < t.n_rows && !rc; r++)
-        if (keep[r]) li[r] = intern(m->layers, &m->n_layers, ip_csv_cell(&t, r, c_layer));
-    if (!rc) {
-        size_t n = (size_t)m->n_layers * (size_t)m->n_epochs;
-        m->i_xt = ip_malloc(n * sizeof(double));
-        m->i_ty = ip_malloc(n * sizeof(double));
-        if (!m->i_xt || !m->i_ty) rc = IP_ERR_NOMEM;
-        for (size_t i = 0; i < n && !rc; i++) m->i_xt[i] = m->i_ty[i] = NAN;
-    }
-    for (int r = 0; r < t.n_rows && !rc; r++) {
-        if (!keep[r]) continue;
-        size_t at = (size_t)li[r] * m->n_epochs + (size_t)epoch_index(m->epochs, m->n_epochs, ep[r]);
-        if (!isnan(m->i_xt[at]))
-            rc = ip_csv_fail(&t, r, -1, "a second row for layer '%s' at epoch %d", ip_csv_cell(&t, r, c_layer), ep[r]);
-        if (!rc) rc = ip_csv_number(&t, r, c_x, &m->i_xt[at]);
-        if (!rc) rc = ip_csv_number(&t, r, c_y, &m->i_ty[at]);
-    }
-    if (!m->estimator[0]) snprintf(m->estimator, sizeof m->estimator, "%s", "logdet");
-    free(li);
-    free(keep);
-    free(ep);
+    int *starts = ip_calloc((size_t)t.n_rows + 1, sizeof *starts);
+    if (!starts) rc = IP_ERR_NOMEM;
+    if (!rc) rc = read_variant(&t, 0, variant_starts(&t, starts), m);
+    free(starts);
     ip_csv_free(&t);
-    if (rc) plot_mi_free(m);
     return rc;
+}
+
+int plot_mi_read_all(const char *path, plot_mi **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    ip_csv t;
+    int rc = ip_csv_read(&t, path, IP_CSV_HEADER);
+    if (rc) return rc;
+    int *starts = ip_calloc((size_t)t.n_rows + 1, sizeof *starts), n = 0;
+    if (!starts) rc = IP_ERR_NOMEM;
+    if (!rc) n = variant_starts(&t, starts);
+    plot_mi *all = rc ? NULL : ip_calloc((size_t)(n ? n : 1), sizeof *all);
+    if (!rc && !all) rc = IP_ERR_NOMEM;
+    if (!rc && n == 0) rc = ip_csv_fail(&t, -1, -1, "no rows after the header");
+    int got = 0;
+    for (; got < n && !rc; got++) rc = read_variant(&t, starts[got], n, &all[got]);
+    if (rc) {
+        plot_mi_free_all(all, got);
+        all = NULL, n = 0;
+    }
+    free(starts);
+    ip_csv_free(&t);
+    *out = all;
+    *n_out = n;
+    return rc;
+}
+
+void plot_mi_free_all(plot_mi *all, int n)
+{
+    for (int i = 0; all && i < n; i++) plot_mi_free(&all[i]);
+    free(all);
 }
 
 void plot_mi_free(plot_mi *m)
@@ -238,10 +288,9 @@ int plot_pairs_read(const char *path, plot_pairs *p)
     p->pairs = ip_calloc((size_t)t.n_rows + 1, sizeof *p->pairs);
     char mode[PLOT_NAME_LEN];
     double beta;
-    int variants;
     if (!keep || !ep || !pi || !p->pairs) rc = IP_ERR_NOMEM;
     else if (ca < 0 || cb < 0 || cm < 0) rc = IP_ERR_FORMAT;
-    if (!rc) rc = select_variant(&t, keep, ep, mode, &beta, &variants, p->unit, NULL, NULL);
+    if (!rc) rc = select_variant(&t, 0, keep, ep, mode, &beta, p->unit, NULL);
     if (!rc) rc = distinct_epochs(ep, keep, t.n_rows, &p->epochs, &p->n_epochs);
     for (int r = 0; r < t.n_rows && !rc; r++) {
         if (!keep[r]) continue;

@@ -418,18 +418,6 @@ int plot_series_point(int i)
     return pt[i % (int)(sizeof pt / sizeof pt[0])];
 }
 
-void plot_estimator_title(char *out, size_t cap, const plot_mi *t)
-{
-    const char *name = !strcmp(t->estimator, "logdet") ? "LogDet"
-                       : !strcmp(t->estimator, "kde") ? "KDE"
-                       : !strcmp(t->estimator, "knn") ? "kNN (KSG)"
-                       : !strcmp(t->estimator, "renyi") ? "matrix Rényi"
-                                                         : t->estimator;
-    if (t->beta > 0 && t->mode[0]) snprintf(out, cap, "%s (%s, β = %g)", name, t->mode, t->beta);
-    else if (t->mode[0]) snprintf(out, cap, "%s (%s)", name, t->mode);
-    else snprintf(out, cap, "%s", name);
-}
-
 void plot_padded_ranges(double r[4], double xmin, double xmax, double ymin, double ymax, double right_extra)
 {
     if (!(xmax >= xmin)) xmin = 0, xmax = 1;
