@@ -9,7 +9,8 @@
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/csv.h"
-#include "estimate/logdet.h"
+#include "estimate/estimator.h"
+#include "estimate/estimators.h"
 
 static char bin[1024];
 static char dir[] = "/tmp/ip_test_cli_estimate_XXXXXX";
@@ -195,9 +196,106 @@ static void test_messages_name_the_problem(void **state)
     expect_failure("mi a.csv adir.csv", "adir.csv: is a directory");
 }
 
+/* Every estimator through `entropy` and `mi` prints the library's value; the bmi benchmark's form
+ * `mi SAMPLES.csv DIM_X DIM_Y` (a header line, X and Y side by side) gives the same number. */
+static void test_every_estimator(void **state)
+{
+    (void)state;
+    static const char *const args[IP_EST_COUNT] = {"--estimator logdet --beta 40", "--estimator binning --bins 7",
+                                                   "--estimator kde --noise 0.3", "--estimator renyi --sigma 1.5",
+                                                   "--estimator ksg --k 4"};
+    /* X and Y side by side, with a header as bmi writes it */
+    char text[1 << 16] = "x1,x2,x3,x4,x5,y1,y2,y3\n";
+    for (int i = 0; i < M; i++) {
+        size_t n = strlen(text);
+        for (int j = 0; j < DA + DB; j++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%.17g%s", j < DA ? data_a[i * DA + j] : data_b[i * DB + j - DA],
+                                  j + 1 < DA + DB ? "," : "\n");
+    }
+    ip_test_write_text(dir, "samples.csv", text);
+    for (int k = 0; k < IP_EST_COUNT; k++) {
+        ip_estimator e;
+        ip_estimator_default(&e, (ip_estimator_kind)k);
+        e.logdet.beta = 40, e.binning.bins = 7, e.kde.noise = 0.3, e.renyi.sigma = 1.5, e.ksg.k = 4;
+        double h, mi, mi_bmi;
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "entropy a.csv %s", args[k]);
+        if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
+        assert_int_equal(ip_estimator_entropy(&e, data_a, M, DA, DA, &h), IP_OK);
+        assert_close(last_number(), h, 1e-15, 0);
+        snprintf(cmd, sizeof cmd, "mi a.csv b.csv %s", args[k]);
+        if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
+        assert_int_equal(ip_estimator_mi(&e, data_a, M, DA, DA, data_b, DB, DB, &mi, NULL), IP_OK);
+        assert_close(last_number(), mi, 1e-15, 0);
+        snprintf(cmd, sizeof cmd, "mi samples.csv %d %d %s", DA, DB, args[k]);
+        if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
+        mi_bmi = last_number();
+        assert_close(mi_bmi, mi, 1e-15, 0);
+        printf("  %-8s H(A) = %.6f, I(A;B) = %.6f nats\n", ip_estimator_names[k], h, mi);
+    }
+    /* KDE's lower bound on request */
+    ip_estimator e;
+    ip_estimator_default(&e, IP_EST_KDE);
+    e.kde.bound = IP_KDE_LOWER;
+    double h;
+    assert_int_equal(run("entropy a.csv --estimator kde --bound lower"), 0);
+    assert_int_equal(ip_estimator_entropy(&e, data_a, M, DA, DA, &h), IP_OK);
+    assert_close(last_number(), h, 1e-15, 0);
+    /* wrong uses: each refused with the reason */
+    expect_failure("mi a.csv b.csv --estimator ksg --k 3,5", "one estimator with one value per parameter");
+    expect_failure("mi a.csv b.csv --noise 0.1", "--noise are parameters of kde, which is not among");
+    expect_failure("mi a.csv b.csv --estimator logdet,ksg", "one estimator with one value per parameter");
+    expect_failure("mi samples.csv 5 2", "8 columns, but DIM_X + DIM_Y = 5 + 2 = 7");
+    expect_failure("mi samples.csv 0 8", "the dimensions must be positive integers");
+    expect_failure("mi a.csv b.csv --estimator ksg --k 80", "k");
+    expect_failure("entropy a.csv --estimator renyi --alpha 1", "alpha");
+    expect_failure("entropy a.csv --estimator nope", "unknown estimator 'nope'");
+    expect_failure("entropy a.csv --bound middle", "--bound: expected upper or lower");
+}
+
+/* Degenerate data through every estimator: a defined value where the mathematics gives one, else a
+ * message naming the problem; never a crash. */
+static void test_degenerate_inputs(void **state)
+{
+    (void)state;
+    ip_test_write_text(dir, "const.csv", "1,2\n1,3\n1,5\n1,4\n1,7\n1,6\n");
+    ip_test_write_text(dir, "allsame.csv", "2,2\n2,2\n2,2\n2,2\n2,2\n2,2\n");
+    ip_test_write_text(dir, "one.csv", "1,2,3\n");
+    ip_test_write_text(dir, "nan.csv", "1,2\nnan,3\n");
+    static const char *const names[] = {"logdet", "binning", "kde", "renyi", "ksg"};
+    for (int k = 0; k < 5; k++) {
+        char cmd[256];
+        /* a constant column: every estimator gives a number (KSG's entropy of 6 distinct points too) */
+        snprintf(cmd, sizeof cmd, "entropy const.csv --estimator %s%s", names[k], k == 4 ? " --k 2" : "");
+        if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
+        assert_true(isfinite(last_number()));
+        /* all samples equal: zero where the estimator defines it; KSG's entropy is -inf: refused */
+        snprintf(cmd, sizeof cmd, "entropy allsame.csv --estimator %s%s", names[k], k == 4 ? " --k 2" : "");
+        int st = run(cmd);
+        if (k == 4) {
+            assert_int_equal(st, 1);
+            assert_non_null(strstr(err_text, "allsame.csv"));
+        } else {
+            if (st != 0) fail_msg("%s: %s", cmd, err_text);
+            if (k == 0 || k == 1 || k == 3) assert_close(last_number(), 0, 0, 1e-12);
+        }
+        /* NaN: the file and place */
+        snprintf(cmd, sizeof cmd, "entropy nan.csv --estimator %s", names[k]);
+        expect_failure(cmd, "nan.csv: line 2, field 1: not a finite number");
+        /* one sample: a number where defined (binning 0), else a message; exit 0 or 1, never a crash */
+        snprintf(cmd, sizeof cmd, "entropy one.csv --estimator %s", names[k]);
+        st = run(cmd);
+        if (st != 0 && st != 1) fail_msg("%s: exit %d: %s", cmd, st, err_text);
+        if (st == 1 && !strstr(err_text, "one.csv")) fail_msg("%s: the message does not name the file: %s", cmd, err_text);
+        if (st == 0) assert_true(isfinite(last_number()));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_estimator),
+        cmocka_unit_test(test_degenerate_inputs),
         cmocka_unit_test(test_entropy_prints_library_value),
         cmocka_unit_test(test_mi_prints_library_value),
         cmocka_unit_test(test_csv_lenient_whitespace),

@@ -69,8 +69,9 @@ static int read_side_by_side(const char *path, int dx, int dy, double **a, doubl
         return cli_error("%s: no samples", path);
     }
     if (t.n_cols != dx + dy) {
+        int n_cols = t.n_cols;
         ip_csv_free(&t);
-        return cli_error("%s: %d columns, but DIM_X + DIM_Y = %d + %d = %d", path, t.n_cols, dx, dy, dx + dy);
+        return cli_error("%s: %d columns, but DIM_X + DIM_Y = %d + %d = %d", path, n_cols, dx, dy, dx + dy);
     }
     *a = malloc((size_t)rows * dx * sizeof **a);
     *b = malloc((size_t)rows * dy * sizeof **b);
