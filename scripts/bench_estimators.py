@@ -217,6 +217,8 @@ def run_c(args, name, tmp, env):
             res["maxrss"] = float(f[2])
         elif ln.startswith("floor ") and f[1] == name:
             res["floor"] = float(f[2])
+        elif ln.startswith("floor_alt ") and f[1] == name:
+            res["floor_alt"] = float(f[2])
         elif ln.startswith("openblas_core "):
             res["core"] = f[1]
         elif ln.startswith("data "):
@@ -300,7 +302,7 @@ def main():
         if "diff_blocks" in extra:
             say("agreement renyi (blocks variant): max relative difference %.3g" % extra["diff_blocks"])
         rows[n] = dict(c=c["%s_epoch" % n], setup=c["%s_setup" % n], py=t, floor=c.get("floor", float("nan")),
-                       rss=c.get("maxrss", float("nan")), diff=diff, **extra)
+                       rss=c.get("maxrss", float("nan")), diff=diff, floor_alt=c.get("floor_alt"), **extra)
         say("load average after %s: %s" % (n, load()))
 
     core = next(iter(cres.values())).get("core", "?") if cres else "?"
@@ -319,6 +321,10 @@ def main():
         verdict = "python %s, floor %s" % ("met" if met_py else "NOT met", "met" if met_fl else "NOT met")
         say("%-8s %10.4f %9.4f %11.3f %8.1f %7s %9.4f %8.2f %8.0f %9.2g %s" % (
             n, r["c"], r["setup"], r["py"], ratio, ">=%dx" % TARGET[n], r["floor"], rf, r["rss"], r["diff"], verdict))
+        if r.get("floor_alt"):
+            say("%-8s %10s %9s %11s %8s %7s %9.4f %8.2f   (floor with m(m-1)/2 exps per layer, by symmetry: %s)" % (
+                n + "-sym", "", "", "", "", "", r["floor_alt"], r["c"] / r["floor_alt"],
+                "met" if r["c"] / r["floor_alt"] <= 2 else "NOT met"))
         if "py_blocks" in r:
             rb = r["py_blocks"] / r["c"]
             say("%-8s %10s %9s %11.3f %8.1f %7s   (Python with the per-class blocks for S(T,Y): %s)" % (
