@@ -32,7 +32,10 @@ The Python side (default parameters, as the C side):
            neighbour within the class by a per-class cKDTree, counts over all kept samples by
            query_ball_point). In NPEET's formulation (mi(x, y) builds its trees per call) X's
            tree is not reused across layers, and the radii change per layer anyway. No noise is
-           added (NPEET adds 1e-10 noise by default): the values must match the C side's.
+           added (NPEET adds 1e-10 noise by default), so the values can be compared. On MNIST the
+           I(X;T) values differ by ~0.002 nats (relative 4e-3): pixel distances are multiples of
+           1/255 up to one ulp, and NPEET's eps - 1e-15 treats a neighbour one ulp below eps as a
+           tie where the C side's strict < eps counts it (BENCHMARKS.md).
 
 usage: scripts/bench_estimators.py [--threads N] [--reps R] [--py-reps P] [--estimators LIST]
                                    [--bin build/bench_estimators]"""
