@@ -21,41 +21,10 @@
 #include "estimate/logdet.h"
 #include "estimate/logdet_run.h"
 
-enum { M = 3000, DX = 784, L = 5, K = 10 };
-static const int units[L] = {1024, 20, 20, 20, 10};
+#include "bench_mnist.h"
 
-/* The first M MNIST training digits scaled to [0, 1]; 0 on success. */
-static int load_mnist(const char *dir, double *x, int *y)
-{
-    char pi[1024], pl[1024];
-    snprintf(pi, sizeof pi, "%s/mnist10k-train-images-idx3-ubyte.gz", dir);
-    snprintf(pl, sizeof pl, "%s/mnist10k-train-labels-idx1-ubyte.gz", dir);
-    ip_idx im = {0}, lb = {0};
-    if (ip_idx_read(&im, pi, 3, "image data") != IP_OK || ip_idx_read(&lb, pl, 1, "label data") != IP_OK ||
-        im.dims[0] < M || lb.dims[0] < M || im.item_size != DX) {
-        fprintf(stderr, "bench_logdet: no MNIST in %s (%s)\n", dir, ip_error_message());
-        ip_idx_free(&im);
-        ip_idx_free(&lb);
-        return -1;
-    }
-    for (size_t i = 0; i < (size_t)M * DX; i++) x[i] = im.data[i] / 255.0;
-    for (int i = 0; i < M; i++) y[i] = lb.data[i];
-    ip_idx_free(&im);
-    ip_idx_free(&lb);
-    return 0;
-}
-
-static int write_raw(const char *dir, const char *name, const void *p, size_t bytes)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, bytes, f) != bytes || fclose(f) != 0) {
-        fprintf(stderr, "bench_logdet: cannot write %s\n", path);
-        return -1;
-    }
-    return 0;
-}
+enum { M = BENCH_M, DX = BENCH_DX, L = BENCH_L, K = BENCH_K };
+static const int *const units = bench_units;
 
 int main(int argc, char **argv)
 {
@@ -77,44 +46,9 @@ int main(int argc, char **argv)
 
     double *x = malloc(sizeof(double) * M * DX), *t[L];
     int *y = malloc(sizeof(int) * M);
-    const char *dirs[] = {data_dir, "../shared/data/mnist", "data/mnist"};
-    int have = 0;
-    for (int i = 0; i < 3 && !have; i++)
-        if (dirs[i] && load_mnist(dirs[i], x, y) == 0) {
-            printf("data MNIST %s (first %d training digits)\n", dirs[i], M);
-            have = 1;
-        }
     ip_rng r;
-    ip_rng_seed(&r, 1);
-    if (!have) { /* same shape, 19%-dense pixels, so the benchmark still runs */
-        printf("data synthetic (MNIST not found)\n");
-        for (size_t i = 0; i < (size_t)M * DX; i++) x[i] = ip_rng_uniform(&r) < 0.19 ? ip_rng_uniform(&r) : 0;
-        for (int i = 0; i < M; i++) y[i] = (int)ip_rng_below(&r, K);
-    }
-    /* Activations of a tanh MLP at PyTorch's default initialisation (uniform +-1/sqrt(fan_in)). */
-    const double *prev = x;
-    int dp = DX;
-    for (int l = 0; l < L; l++) {
-        int d = units[l];
-        double *w = malloc(sizeof(double) * dp * d), bound = 1 / sqrt(dp);
-        t[l] = malloc(sizeof(double) * M * d);
-        for (int i = 0; i < dp * d; i++) w[i] = bound * (2 * ip_rng_uniform(&r) - 1);
-        ip_dgemm(0, 0, M, d, dp, 1.0, prev, dp, w, d, 0.0, t[l], d); /* T_l = T_{l-1} W_l */
-        if (l < L - 1)
-            for (size_t i = 0; i < (size_t)M * d; i++) t[l][i] = tanh(t[l][i]);
-        free(w);
-        prev = t[l];
-        dp = d;
-    }
-    if (out) {
-        char name[32];
-        if (write_raw(out, "x.f64", x, sizeof(double) * M * DX) || write_raw(out, "y.i32", y, sizeof(int) * M))
-            return 1;
-        for (int l = 0; l < L; l++) {
-            snprintf(name, sizeof name, "t%d.f64", l + 1);
-            if (write_raw(out, name, t[l], sizeof(double) * M * units[l])) return 1;
-        }
-    }
+    bench_mnist_mlp(data_dir, x, y, t, &r, "bench_logdet");
+    if (out && bench_write_workload(out, x, y, t, "bench_logdet")) return 1;
 
     /* OpenBLAS's DGEMM on this machine, at the shape of the per-epoch cross product. */
     double *ga = malloc(sizeof(double) * DX * 1104), *gt = malloc(sizeof(double) * reps), *times = gt;

@@ -12,6 +12,12 @@
 #     or PyTorch is reported and makes the exit status non-zero.
 #  3. Recording: scripts/bench_record.sh (the MNIST MLP recording every 4th epoch; each recorded
 #     epoch against the plain ones beside it; target: recording costs at most 10% of the epoch).
+#  4. Estimators: scripts/bench_estimators.py (runs build/bench_estimators once per estimator, a
+#     fresh process each): binning, KDE, Renyi, KSG, the information plane of one recorded epoch of
+#     the MNIST MLP, against a NumPy/SciPy float64 implementation of the same formulas, and each
+#     against its floor (the BLAS/LAPACK and kernel work it must do, measured in the same run).
+#     Targets (SPEC section 8): binning, KSG >= 10x; KDE, Renyi >= 3x; each <= 2x its floor.
+#     BENCH_EST_REPS (default 3) C epochs per estimator; the SciPy KSG runs once (minutes).
 # Environment: BENCH_EPOCHS (default 5; the first epoch is a warm-up, the figure is the median
 # of the others), BENCH_THREADS (default: nproc). OPENBLAS_CORETYPE is passed through to both.
 # Exit status: non-zero when something could not be run (PyTorch missing included).
@@ -120,5 +126,14 @@ fi
 echo
 echo "== recording cost: scripts/bench_record.sh"
 OPENBLAS_NUM_THREADS=$N scripts/bench_record.sh || { echo "scripts/bench_record.sh failed"; status=1; }
+# --- Estimators against NumPy/SciPy
+echo
+if [ ! -x build/bench_estimators ]; then
+    echo "estimator benchmark: build/bench_estimators is missing (make benches): not run"; status=1
+else
+    echo "== estimators: scripts/bench_estimators.py (runs build/bench_estimators, then NumPy/SciPy); load $(load)"
+    OPENBLAS_NUM_THREADS=$N OMP_NUM_THREADS=$N "$PY" scripts/bench_estimators.py --threads "$N" \
+        --reps "${BENCH_EST_REPS:-3}" || { echo "scripts/bench_estimators.py failed"; status=1; }
+fi
 echo "load average at the end: $(load)"
 exit $status

@@ -114,6 +114,12 @@ static void test_labels(void **state)
     printf("  Y = f(A): %.4f (H(Y) ~ log 4 = %.4f); independent labels: %.4f\n", dep, log(K), ind);
     assert_close(dep, log(K), 0, 0.1);
     assert_close(ind, 0.0, 0, 0.05);
+    /* From precomputed distances (what the run-level plane does): the same bits. */
+    double *dist = malloc((size_t)m * m * sizeof *dist), dep2 = 0;
+    assert_int_equal(ip_ksg_distances(a, m, 2, 2, dist), IP_OK);
+    assert_int_equal(ip_ksg_mi_labels_distances(dist, m, y, K, &p, &dep2), IP_OK);
+    assert_true(dep2 == dep);
+    free(dist);
     free(a);
     free(y);
     free(yi);

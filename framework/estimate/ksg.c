@@ -185,27 +185,14 @@ static void label_rows(void *ctx, int begin, int end, int worker)
     }
 }
 
-int ip_ksg_mi_labels(const double *a, int m, int d, int lda, const int *y, int n_classes, const ip_ksg_params *p,
-                     double *mi_nats, ip_mi_terms *terms)
+/* Ross's I(A;Y) from A's max-norm distance matrix (m x m); count and psi as the callers make them. */
+static int labels_from_distances(const double *dist, int m, const int *y, const int *count, const double *psi,
+                                 const ip_ksg_params *p, double *mi_nats)
 {
-    int rc = check_k(p, m, "KSG I(A;Y)");
-    if (rc != IP_OK) return rc;
-    if (n_classes < 1) return ip_fail(IP_ERR, "KSG I(A;Y): need at least one class (got %d)", n_classes);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "KSG I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1,
-                           n_classes);
-    int *count = ip_calloc((size_t)n_classes, sizeof *count), *ok = ip_calloc((size_t)m, sizeof *ok);
-    double *dist = ip_aligned_alloc((size_t)m * m * sizeof *dist), *psi = digamma_table(m);
+    int *ok = ip_calloc((size_t)m, sizeof *ok), rc = IP_ERR_NOMEM;
     double *scratch = ip_malloc((size_t)IP_PAR_MAX_THREADS * m * sizeof *scratch);
-    double *term = ip_malloc((size_t)m * sizeof *term); /* all six freed here */
-    rc = IP_ERR_NOMEM;
-    if (!count || !ok || !dist || !psi || !scratch || !term) goto out;
-    for (int i = 0; i < m; i++) count[y[i]]++;
-    if ((rc = ip_ksg_distances(a, m, d, lda, dist)) != IP_OK) {
-        ip_error_prefix("I(A;Y)");
-        goto out;
-    }
+    double *term = ip_malloc((size_t)m * sizeof *term); /* all three freed here */
+    if (!ok || !scratch || !term) goto out;
     row_job J = {dist, NULL, y, count, psi, m, p->k, scratch, term, ok};
     ip_parallel_for(m, 16, label_rows, &J);
     int kept = 0;
@@ -221,15 +208,61 @@ int ip_ksg_mi_labels(const double *a, int m, int d, int lda, const int *y, int n
         goto out;
     }
     *mi_nats = psi[kept] - s_y / kept + psi[p->k] - s_n / kept;
-    if (terms) *terms = (ip_mi_terms){NAN, NAN, NAN, *mi_nats};
+    rc = IP_OK;
 out:
-    free(count);
     free(ok);
-    free(dist);
-    free(psi);
     free(scratch);
     free(term);
     return rc;
+}
+
+static int check_labels(const int *y, int m, int n_classes, const ip_ksg_params *p)
+{
+    int rc = check_k(p, m, "KSG I(A;Y)");
+    if (rc != IP_OK) return rc;
+    if (n_classes < 1) return ip_fail(IP_ERR, "KSG I(A;Y): need at least one class (got %d)", n_classes);
+    for (int i = 0; i < m; i++)
+        if (y[i] < 0 || y[i] >= n_classes)
+            return ip_fail(IP_ERR_FORMAT, "KSG I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1,
+                           n_classes);
+    return IP_OK;
+}
+
+/* dist NULL: computed here from a (the plain route); else A's distances as given. */
+static int mi_labels(const double *a, const double *dist_in, int m, int d, int lda, const int *y, int n_classes,
+                     const ip_ksg_params *p, double *mi_nats)
+{
+    int rc = check_labels(y, m, n_classes, p);
+    if (rc != IP_OK) return rc;
+    int *count = ip_calloc((size_t)n_classes, sizeof *count);
+    double *dist = dist_in ? NULL : ip_aligned_alloc((size_t)m * m * sizeof *dist), *psi = digamma_table(m);
+    rc = IP_ERR_NOMEM; /* count, dist (when made here) and psi freed here */
+    if (!count || (!dist_in && !dist) || !psi) goto out;
+    for (int i = 0; i < m; i++) count[y[i]]++;
+    if (!dist_in && (rc = ip_ksg_distances(a, m, d, lda, dist)) != IP_OK) {
+        ip_error_prefix("I(A;Y)");
+        goto out;
+    }
+    rc = labels_from_distances(dist_in ? dist_in : dist, m, y, count, psi, p, mi_nats);
+out:
+    free(count);
+    free(dist);
+    free(psi);
+    return rc;
+}
+
+int ip_ksg_mi_labels(const double *a, int m, int d, int lda, const int *y, int n_classes, const ip_ksg_params *p,
+                     double *mi_nats, ip_mi_terms *terms)
+{
+    int rc = mi_labels(a, NULL, m, d, lda, y, n_classes, p, mi_nats);
+    if (rc == IP_OK && terms) *terms = (ip_mi_terms){NAN, NAN, NAN, *mi_nats};
+    return rc;
+}
+
+int ip_ksg_mi_labels_distances(const double *dist, int m, const int *y, int n_classes, const ip_ksg_params *p,
+                               double *mi_nats)
+{
+    return mi_labels(NULL, dist, m, 0, 0, y, n_classes, p, mi_nats);
 }
 
 static void kl_rows(void *ctx, int begin, int end, int worker)

@@ -37,6 +37,11 @@ int ip_ksg_distances(const double *a, int m, int d, int lda, double *d_out);
 /* I(A;B) given the max-norm distance matrices of both sides (as ip_ksg_distances makes them). */
 int ip_ksg_mi_distances(const double *da, const double *db, int m, const ip_ksg_params *p, double *mi_nats);
 
+/* I(A;Y) (Ross, as ip_ksg_mi_labels) given A's max-norm distance matrix (as ip_ksg_distances makes
+ * it): a run that already has a layer's distances for I(X;T) does not compute them again. */
+int ip_ksg_mi_labels_distances(const double *dist, int m, const int *y, int n_classes, const ip_ksg_params *p,
+                               double *mi_nats);
+
 /* The digamma function at a positive integer, psi(n) = -gamma + sum_{j<n} 1/j, to about 1e-16
  * relative (the sum below 40, the asymptotic series from there). */
 double ip_digamma_int(int n);

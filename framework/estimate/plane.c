@@ -171,7 +171,9 @@ int ip_plane_epoch(ip_plane *p, const double *const *layers, double *i_xt, doubl
         case IP_EST_KSG:
             rc = ip_ksg_distances(t, p->m, d, d, p->g);
             if (rc == IP_OK) rc = ip_ksg_mi_distances(p->dx, p->g, p->m, &p->e.ksg, &i_xt[l]);
-            if (rc == IP_OK) rc = ip_ksg_mi_labels(t, p->m, d, d, p->y, p->n_classes, &p->e.ksg, &i_ty[l], NULL);
+            /* T's distances are already in p->g: I(T;Y) reuses them (ip_ksg_mi_labels would
+             * compute them again) */
+            if (rc == IP_OK) rc = ip_ksg_mi_labels_distances(p->g, p->m, p->y, p->n_classes, &p->e.ksg, &i_ty[l]);
             break;
         default: rc = ip_fail(IP_ERR, "estimator kind %d does not exist", (int)p->e.kind);
         }
