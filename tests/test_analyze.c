@@ -385,6 +385,8 @@ static void test_analyze_bad_options(void **state)
     expect_failure("analyze run.h5 --estimator binning --bins 0", "--bins: expected integers >= 1");
     expect_failure("analyze run.h5 --estimator binning --range 1:-1", "--range: expected layer, unit, width or LO:HI");
     expect_failure("analyze run.h5 --estimator kde --noise -0.1", "--noise: expected numbers > 0");
+    expect_failure("analyze run.h5 --estimator binning --width 0.1", "--width is the bin width of --range width");
+    expect_failure("analyze run.h5 --estimator binning --range width --bins 10", "with --range width the bins");
     expect_failure("analyze run.h5 --estimator renyi --alpha 1", "alpha");
     expect_failure("analyze run.h5 --estimator ksg --k 1.5", "--k: expected integers >= 1");
     expect_failure("analyze run.h5 --estimator ksg --k 500", "k");

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bits of *given beyond the estimator kinds: which of binning's two exclusive lists was given. */
+enum { GIVEN_BINS = 1u << 16, GIVEN_WIDTH = 1u << 17 };
+
 const char cli_estimator_usage[] =
     "  --estimator NAME[,NAME...]  logdet (default), binning, kde, renyi, ksg\n"
     "  logdet:  --mode cov|pearson  --beta B (default: the paper's 100 * d)\n"
@@ -101,13 +104,13 @@ int cli_estimator_option(int argc, char **argv, int *i, ip_estimator_choice *c, 
         if (!(rc = parse_list(a, v, 1, 0, 1, 0, vals, &n)))
             for (int j = 0; j < n; j++) c->bins[j] = (int)fmin(vals[j], IP_BINNING_MAX_BINS + 1.0);
         c->n_bins = n;
-        *given |= 1u << IP_EST_BINNING;
+        *given |= 1u << IP_EST_BINNING | GIVEN_BINS;
     } else if (!strcmp(a, "--range")) {
         rc = set_range(v, c);
         *given |= 1u << IP_EST_BINNING;
     } else if (!strcmp(a, "--width")) {
         rc = parse_list(a, v, 0, 1, 0, 0, c->width, &c->n_width);
-        *given |= 1u << IP_EST_BINNING;
+        *given |= 1u << IP_EST_BINNING | GIVEN_WIDTH;
     } else if (!strcmp(a, "--noise")) {
         rc = parse_list(a, v, 0, 1, 0, 0, c->noise, &c->n_noise);
         *given |= 1u << IP_EST_KDE;
@@ -141,6 +144,16 @@ int cli_estimator_settings(const ip_estimator_choice *c, unsigned given, ip_esti
                       params[k], ip_estimator_names[k], ip_estimator_names[k]);
             return -1;
         }
+    /* binning counts bins, or measures their width: the other list would do nothing */
+    if ((given & GIVEN_WIDTH) && c->bin_range != IP_BIN_WIDTH) {
+        cli_error("--width is the bin width of --range width (with range %s the bins are counted: --bins)",
+                  ip_name_of(ip_binning_range_names, (int)c->bin_range));
+        return -1;
+    }
+    if ((given & GIVEN_BINS) && c->bin_range == IP_BIN_WIDTH) {
+        cli_error("--bins counts bins on a range; with --range width the bins have a width instead (--width)");
+        return -1;
+    }
     int n = 0;
     if (ip_estimator_choice_expand(c, out, &n) != IP_OK) {
         cli_error("%s", ip_error_message());

@@ -12,11 +12,13 @@ static const struct {
 } commands[] = {
     {"run", "run CONFIG.yaml [--out DIR] [--set key=value ...]   train + record, analyze, plot", cmd_run},
     {"train", "train CONFIG.yaml [--out DIR] [--set key=value ...] [--resume]", cmd_train},
-    {"analyze", "analyze RUN.h5 [--estimator logdet] [--mode cov|pearson] [--beta B] [--units bits|nats] [--quiet]",
+    {"analyze", "analyze RUN.h5 [--estimator logdet,binning,kde,renyi,ksg] [parameters] [--units bits|nats]",
      cmd_analyze},
     {"plot", "plot RUN_DIR [RUN_DIR ...] [--format png|pdf|svg] [--estimator NAME] [--out DIR]", cmd_plot},
-    {"entropy", "entropy DATA [--mode cov|pearson] [--beta B]          prints H in nats", cmd_entropy},
-    {"mi", "mi DATA_A DATA_B [--mode cov|pearson] [--beta B]      prints I in nats", cmd_mi},
+    {"entropy", "entropy DATA [--estimator NAME] [parameters]          prints H in nats", cmd_entropy},
+    {"mi", "mi DATA_A DATA_B [--estimator NAME] [parameters]      prints I in nats\n"
+           "  infoplane mi SAMPLES.csv DIM_X DIM_Y [...]                      the same, bmi's convention",
+     cmd_mi},
     {"info", "info RUN.h5                                           what a run holds", cmd_info},
 };
 
@@ -35,7 +37,10 @@ static void usage(FILE *f)
 {
     fprintf(f, "infoplane %s: information-plane experiments on neural networks\n\nusage:\n", IP_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) fprintf(f, "  infoplane %s\n", commands[i].usage);
-    fprintf(f, "\nDATA is a CSV file (one sample per row) or FILE.h5:/dataset. See README.md.\n");
+    fputs("\nDATA is a CSV file (one sample per row) or FILE.h5:/dataset. Estimator parameters: logdet\n"
+          "--mode cov|pearson --beta B; binning --bins N --range layer|unit|LO:HI|width --width W; kde\n"
+          "--noise VAR; renyi --alpha A --sigma S|auto; ksg --k K (`infoplane analyze --help`). See README.md.\n",
+          f);
 }
 
 int main(int argc, char **argv)
