@@ -107,6 +107,12 @@ static void test_bad_values(void **state)
     must_fail("analysis:\n  estimators: binning\n  binning: {bin: 3}\n", NULL,
               "t.yaml:3:13: analysis.binning: unknown key 'bin' (allowed: bins, range, lo, hi, width)");
     must_fail("analysis:\n  estimators: binning\n  binning: 30\n", NULL, "analysis.binning: expected a map of parameters");
+    must_fail("analysis:\n  estimators: binning\n  binning: {range: width, bins: 10}\n", NULL,
+              "analysis.binning.bins: not used with range width");
+    must_fail("analysis:\n  estimators: binning\n  binning: {width: 0.1}\n", NULL,
+              "analysis.binning.width: not used with range layer");
+    must_fail("analysis:\n  estimators: binning\n  binning: {range: unit, lo: -2}\n", NULL,
+              "analysis.binning: lo and hi are the range of range: fixed, not used with range unit");
     must_fail("analysis:\n  estimators: kde\n  kde: {noise: 0}\n", NULL, "analysis.kde.noise: expected a number > 0");
     must_fail("analysis:\n  estimators: kde\n  kde: {noise: [0.1, -1]}\n", NULL, "analysis.kde.noise[1]");
     must_fail("analysis:\n  estimators: kde\n  kde: {noise: .nan}\n", NULL, "analysis.kde.noise");

@@ -128,6 +128,16 @@ static int fn_binning(void *base, const cfg_node *v, const char *key)
         rc = real_list(x, SUBKEY("width"), 0, 1, 1e300, 0, c->width, &c->n_width);
     if (rc == IP_OK && !(c->bin_lo < c->bin_hi))
         rc = cfg_node_fail(v, "%s: lo (%g) must be below hi (%g)", key, c->bin_lo, c->bin_hi);
+    /* keys the range does not use would do nothing: refused */
+    const char *unused = c->bin_range == IP_BIN_WIDTH ? "bins" : "width";
+    if (rc == IP_OK && (x = cfg_map_get(v, unused, NULL)))
+        rc = cfg_node_fail(x, "%s.%s: not used with range %s (%s)", key, unused,
+                           ip_name_of(ip_binning_range_names, (int)c->bin_range),
+                           c->bin_range == IP_BIN_WIDTH ? "bins of a fixed width" : "the range is cut into `bins` bins");
+    if (rc == IP_OK && c->bin_range != IP_BIN_FIXED &&
+        ((x = cfg_map_get(v, "lo", NULL)) || (x = cfg_map_get(v, "hi", NULL))))
+        rc = cfg_node_fail(x, "%s: lo and hi are the range of range: fixed, not used with range %s", key,
+                           ip_name_of(ip_binning_range_names, (int)c->bin_range));
     return rc;
 }
 
