@@ -222,15 +222,16 @@ static void test_every_estimator(void **state)
         snprintf(cmd, sizeof cmd, "entropy a.csv %s", args[k]);
         if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
         assert_int_equal(ip_estimator_entropy(&e, data_a, M, DA, DA, &h), IP_OK);
-        assert_close(last_number(), h, 1e-15, 0);
+        /* 1e-13: under valgrind this process's libm (exp) and the command's may differ in the last bits */
+        assert_close(last_number(), h, 1e-13, 0);
         snprintf(cmd, sizeof cmd, "mi a.csv b.csv %s", args[k]);
         if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
         assert_int_equal(ip_estimator_mi(&e, data_a, M, DA, DA, data_b, DB, DB, &mi, NULL), IP_OK);
-        assert_close(last_number(), mi, 1e-15, 0);
+        assert_close(last_number(), mi, 1e-13, 0);
         snprintf(cmd, sizeof cmd, "mi samples.csv %d %d %s", DA, DB, args[k]);
         if (run(cmd) != 0) fail_msg("%s: %s", cmd, err_text);
         mi_bmi = last_number();
-        assert_close(mi_bmi, mi, 1e-15, 0);
+        assert_close(mi_bmi, mi, 1e-13, 0);
         printf("  %-8s H(A) = %.6f, I(A;B) = %.6f nats\n", ip_estimator_names[k], h, mi);
     }
     /* KDE's lower bound on request */
