@@ -45,17 +45,17 @@ static int name_setting(ip_results *s, const char *run_path)
     snprintf(s->param, sizeof s->param, "%.17g", param);
     for (int q = 0; q < s->n_sub; q++) {
         snprintf(s->mode[q], sizeof s->mode[q], "%s", ip_plane_setting_mode(s->plane, q));
+        char group[IP_TABLE_NAME_LEN]; /* built apart: its parts live in *s too */
         int n;
         if (e->kind == IP_EST_LOGDET && e->logdet.layer_beta > 0)
-            n = snprintf(s->groups[q], IP_TABLE_NAME_LEN, "logdet_%s_beta%s_lbeta%.17g", s->mode[q], s->param,
+            n = snprintf(group, sizeof group, "logdet_%s_beta%s_lbeta%.17g", s->mode[q], s->param,
                          e->logdet.layer_beta);
         else if (e->kind == IP_EST_RENYI && !(e->renyi.sigma > 0))
-            n = snprintf(s->groups[q], IP_TABLE_NAME_LEN, "%s_%s_sigmarule", name, s->mode[q]);
+            n = snprintf(group, sizeof group, "%s_%s_sigmarule", name, s->mode[q]);
         else
-            n = snprintf(s->groups[q], IP_TABLE_NAME_LEN, "%s_%s_%s%s", name, s->mode[q], ip_estimator_param_name(e),
-                         s->param);
-        if (n + 8 >= IP_TABLE_NAME_LEN)
-            return ip_fail(IP_ERR, "%s: table name %s is too long", run_path, s->groups[q]);
+            n = snprintf(group, sizeof group, "%s_%s_%s%s", name, s->mode[q], ip_estimator_param_name(e), s->param);
+        if (n + 8 >= IP_TABLE_NAME_LEN) return ip_fail(IP_ERR, "%s: table name %s is too long", run_path, group);
+        memcpy(s->groups[q], group, sizeof group);
     }
     return IP_OK;
 }
