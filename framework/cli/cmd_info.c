@@ -26,6 +26,11 @@ static void print_overrides(const char *o)
 
 static void print_epochs(const ip_run_description *d)
 {
+    if (d->store_none) {
+        printf("  recorded epochs: no activations kept (record.store: none); analysed while training, results "
+               "in /analysis and analysis/*.csv\n");
+        return;
+    }
     if (d->n_recorded == 0) {
         printf("  recorded epochs: none\n");
         return;

@@ -5,6 +5,7 @@
  * as running the three commands one after the other with the config's settings. Stopped by Ctrl-C
  * or SIGTERM in any step, it says what is complete and the command that finishes the run. */
 #include "commands.h"
+#include "online.h"
 #include "run_args.h"
 #include "steps.h"
 
@@ -32,6 +33,7 @@ int cmd_run(int argc, char **argv)
     int load_status = cli_load_run_config(argc, argv, 1, &a, &cfg);
     if (load_status != 0) return load_status;
     int status = 1, rc;
+    cli_online *online = NULL;
     /* Held from training to the last figure, so no other infoplane writes into DIR in between
      * (train and analyze take it again: the same process may). */
     ip_dir_lock *dir_lock = NULL;
@@ -40,11 +42,22 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     ip_train_options opt = {.out_dir = a.out_dir, .resume = a.resume, .progress = isatty(2), .quiet = a.quiet};
+    /* analysis.online: the analysis runs as training records (online.h), and its step is skipped. */
+    ip_train_hook hook;
+    if (cfg.analysis.online) {
+        if (cli_online_create(&online, &cfg, &hook) != IP_OK) {
+            cli_error("%s: analysis: %s", cfg.source, ip_error_message());
+            goto out;
+        }
+        opt.on_record = &hook;
+    }
     ip_epoch_metrics m = {0};
     char resume[8192];
     cli_resume_command(&a, "run", resume, sizeof resume);
     ip_interrupt_install(); /* Ctrl-C, SIGTERM: stop at the next safe point of any step, exit 130 / 143 */
-    if (!a.quiet) fprintf(stderr, "infoplane: [1/3] training %s into %s\n", a.config_path, a.out_dir);
+    if (!a.quiet)
+        fprintf(stderr, "infoplane: [1/3] training %s into %s%s\n", a.config_path, a.out_dir,
+                online ? ", analysing while training" : "");
     if ((rc = ip_train(&cfg, &opt, &m)) != IP_OK) {
         cli_error("%s", ip_error_message());
         if (rc == IP_ERR_INTERRUPTED) status = stopped(resume, "");
@@ -75,8 +88,13 @@ int cmd_run(int argc, char **argv)
         .bits = cfg.analysis.bits,
         .progress = a.quiet ? 0 : isatty(2) ? 1 : 2,
     };
-    if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
-    if ((rc = cli_analyze(run_path, &aopt)) != 0) {
+    if (online) {
+        if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analysed while training (%s)\n", estimators);
+        cli_online_report(online);
+    } else {
+        if (!a.quiet) fprintf(stderr, "infoplane: [2/3] analyzing %s (%s)\n", run_path, estimators);
+    }
+    if (!online && (rc = cli_analyze(run_path, &aopt)) != 0) {
         if (ip_interrupt_pending())
             status = stopped(resume, " (training is complete: this only analyses and plots)");
         goto out;
@@ -101,6 +119,7 @@ int cmd_run(int argc, char **argv)
     fprintf(stderr, "infoplane: report: %s/index.html\n", a.out_dir);
     status = 0;
 out:
+    cli_online_free(online);
     ip_dir_lock_release(dir_lock);
     ip_config_free(&cfg);
     cli_run_args_free(&a);

@@ -21,7 +21,7 @@ static void default_out_dir(char *out, size_t n, const char *config_path)
 int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume)
 {
     memset(a, 0, sizeof *a);
-    a->sets = calloc((size_t)argc, sizeof(char *));
+    a->sets = calloc((size_t)argc + 1, sizeof(char *)); /* + analysis.online=true */
     if (!a->sets) return cli_error("out of memory");
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -37,6 +37,8 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume)
             a->sets[a->n_sets++] = (char *)arg + 6;
         } else if (allow_resume && !strcmp(arg, "--resume")) {
             a->resume = 1;
+        } else if (!strcmp(arg, "--online") && !strcmp(argv[0], "run")) {
+            a->online = 1;
         } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             a->quiet = 1;
         } else if (arg[0] == '-' && arg[1]) {
@@ -48,9 +50,10 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, int allow_resume)
         }
     }
     if (!a->config_path)
-        return cli_error("usage: infoplane %s CONFIG.yaml [--out DIR] [--set key=value ...]%s", argv[0],
-                         allow_resume ? " [--resume]" : "");
+        return cli_error("usage: infoplane %s CONFIG.yaml [--out DIR] [--set key=value ...]%s%s", argv[0],
+                         allow_resume ? " [--resume]" : "", !strcmp(argv[0], "run") ? " [--online]" : "");
     if (!a->out_dir[0]) default_out_dir(a->out_dir, sizeof a->out_dir, a->config_path);
+    if (a->online) a->sets[a->n_sets++] = (char *)"analysis.online=true";
     return 0;
 }
 
@@ -85,10 +88,11 @@ void cli_resume_command(const cli_run_args *a, const char *command, char *out, s
     shell_word(out, cap, &n, a->config_path);
     shell_word(out, cap, &n, "--out");
     shell_word(out, cap, &n, a->out_dir);
-    for (int i = 0; i < a->n_sets; i++) {
+    for (int i = 0; i < a->n_sets - (a->online ? 1 : 0); i++) {
         shell_word(out, cap, &n, "--set");
         shell_word(out, cap, &n, a->sets[i]);
     }
+    if (a->online) shell_word(out, cap, &n, "--online");
     if (a->quiet) shell_word(out, cap, &n, "--quiet");
     shell_word(out, cap, &n, "--resume");
 }

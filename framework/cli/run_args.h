@@ -11,6 +11,7 @@ typedef struct {
     int n_sets;
     char **sets;   /* points into argv; the array itself is owned (free) */
     int resume, quiet;
+    int online;    /* `run --online`: the same as --set analysis.online=true (the last of sets) */
 } cli_run_args;
 
 /* Parses argv (argv[0] is the command name). Prints the problem and returns non-zero on bad

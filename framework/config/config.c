@@ -131,6 +131,14 @@ static int convert_root(ip_config *cfg, const cfg_node *root)
         }
         if (rc != IP_OK) return rc;
     }
+    /* Across sections: without stored activations only the analysis while training has them. */
+    if (cfg->record.store_none && !cfg->analysis.online) {
+        const cfg_node *rec = cfg_map_get(root, "record", NULL);
+        const cfg_node *v = rec && rec->kind == CFG_MAP ? cfg_map_get(rec, "store", NULL) : NULL;
+        return cfg_node_fail(v ? v : root,
+                             "record.store: none keeps no activations, so they can only be analysed while training: "
+                             "set analysis.online: true (or use infoplane run --online), or record.store: activations");
+    }
     /* Across sections: shifting needs images. The flat data sets are known by name here; an idx
      * file of flat vectors is refused by the trainer once its shape is known. */
     if (cfg->train.augment_shift > 0 &&

@@ -38,6 +38,7 @@ typedef struct {
     ip_logdet_mode mode;
     double beta;                     /* <= 0: auto, 100 * d_X as in the paper's code */
     int bits;                        /* 1: report in bits, 0: nats */
+    int online;                      /* 1: analysed while training (`run --online`), 0: after it */
     ip_estimator_choice params;      /* the estimators' parameter lists (analysis.binning, .kde,
                                       * .renyi, .ksg); its kinds and LogDet fields are filled from
                                       * the three above when the section is checked */

@@ -221,6 +221,7 @@ static const cfg_field analysis_fields[] = {
     ENUM_F(ip_config, "mode", analysis.mode, ip_logdet_mode_names),
     FN_F("beta", fn_beta),
     ENUM_F(ip_config, "units", analysis.bits, units_names),
+    BOOL_F(ip_config, "online", analysis.online),
     FN_F("binning", fn_binning),
     FN_F("kde", fn_kde),
     FN_F("renyi", fn_renyi),

@@ -19,10 +19,10 @@ _Static_assert(sizeof(ip_layer_spec) == 44, "ip_layer_spec changed: update same_
 _Static_assert(sizeof(ip_data_config) == 5232, "ip_data_config changed: update data_fields in config_compare.c");
 _Static_assert(sizeof(ip_train_config) == 88, "ip_train_config changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_optimizer_settings) == 64, "ip_optimizer_settings changed: update train_fields in config_compare.c");
-_Static_assert(sizeof(ip_record_config) == 1048, "ip_record_config changed: update record_fields in config_compare.c");
+_Static_assert(sizeof(ip_record_config) == 1052, "ip_record_config changed: update record_fields in config_compare.c");
 _Static_assert(sizeof(ip_analysis_config) == 1288, "ip_analysis_config changed: update analysis_fields in config_compare.c");
 _Static_assert(sizeof(ip_plot_config) == 16, "ip_plot_config changed: update plot_fields in config_compare.c");
-_Static_assert(sizeof(ip_config) == 12136, "ip_config changed (a new section?): update sections in config_compare.c");
+_Static_assert(sizeof(ip_config) == 12144, "ip_config changed (a new section?): update sections in config_compare.c");
 
 typedef enum {
     F_INT,      /* int */
@@ -54,6 +54,7 @@ typedef struct {
 #define LIST(key, kind, m, count) {key, kind, AT(m), 0, NULL, AT(count)}
 
 static const char *const units_names[] = {"nats", "bits", NULL}; /* index = analysis.bits */
+static const char *const store_names[] = {"activations", "none", NULL}; /* index = record.store_none */
 
 static const field model_fields[] = {
     TEXT("arch", model.arch),
@@ -99,12 +100,14 @@ static const field record_fields[] = {
     INT("test_samples", record.test_samples),
     {"epochs", F_SCHEDULE, AT(record), 0, NULL, 0},
     INT("compression", record.compression),
+    ENUM("store", record.store_none, store_names),
 };
 static const field analysis_fields[] = {
     LIST("estimators", F_NAMES, analysis.estimators, analysis.n_estimators),
     ENUM("mode", analysis.mode, ip_logdet_mode_names),
     {"beta", F_BETA, AT(analysis.beta), 0, NULL, 0},
     ENUM("units", analysis.bits, units_names),
+    {"online", F_BOOL, AT(analysis.online), 0, NULL, 0},
     /* analysis.params: its kinds and LogDet fields repeat the three above */
     LIST("binning.bins", F_INTS, analysis.params.bins, analysis.params.n_bins),
     ENUM("binning.range", analysis.params.bin_range, ip_binning_range_names),

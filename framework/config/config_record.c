@@ -8,6 +8,8 @@
 
 #include "core/status.h"
 
+static const char *const store_names[] = {"activations", "none", NULL}; /* index = record.store_none */
+
 /* epochs: all | log | {every: K} | [0, 1, 2, 5, ...] */
 static int fn_record_epochs(void *base, const cfg_node *v, const char *key)
 {
@@ -61,6 +63,7 @@ static const cfg_field record_fields[] = {
     INT_F(ip_config, "test_samples", record.test_samples, 0, INT_MAX),
     FN_F("epochs", fn_record_epochs),
     INT_F(ip_config, "compression", record.compression, 0, 9),
+    ENUM_F(ip_config, "store", record.store_none, store_names),
 };
 
 const cfg_section cfg_record_section = {"record", record_fields, N_OF(record_fields), NULL};

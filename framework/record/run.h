@@ -51,6 +51,7 @@ typedef struct {
     char config_summary[1024]; /* one readable paragraph: arch, data, optimizer, schedule */
     int n_tables;              /* results tables under /analysis, as paths below it */
     char (*table_names)[IP_TABLE_NAME_LEN];
+    int store_none;            /* 1: no activations kept (record.store: none), n_recorded stays 0 */
 } ip_run_description;
 
 /* ---- writing (train) ---- */
@@ -67,6 +68,9 @@ typedef struct {
     /* The analysis set's split as configured (record.samples, record.test_samples; 0: unset):
      * ip_run_create guesses the train/test rows from them; ip_run_set_analysis_rows corrects. */
     int train_samples, test_samples;
+    /* 1: the run keeps no activations (record.store: none; analysed while training): its layer
+     * datasets stay empty (0 rows) and ip_run_append_activations is refused. */
+    int store_none;
 } ip_run_provenance;
 
 /* Create path, refusing (with a message naming it) when it exists. Stores the provenance

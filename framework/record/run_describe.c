@@ -62,6 +62,7 @@ static int run_describe_locked(ip_run *r, ip_run_description *d)
     d->n_metrics = r->ck.n_metrics;
     d->last_epoch = r->ck.epoch;
     d->compression = r->compression;
+    d->store_none = r->store_none;
     d->layer_names = ip_calloc((size_t)r->n_layers, sizeof *d->layer_names);
     d->layer_units = ip_calloc((size_t)r->n_layers, sizeof *d->layer_units);
     d->recorded_epochs = ip_calloc((size_t)d->n_recorded + 1, sizeof *d->recorded_epochs);

@@ -166,6 +166,9 @@ int run_append_activations_locked(ip_run *r, int epoch, const float *const *acts
     int rc = run_check_appendable(r, "ip_run_append_activations");
     if (rc != IP_OK) return rc;
     const char *p = r->published ? r->path : r->tmp_path;
+    if (r->store_none)
+        return ip_fail(IP_ERR, "%s: the run keeps no activations (record.store: none); epoch %d's are not written", p,
+                       epoch);
     if (epoch <= r->ck.epoch || r->pending_epoch >= 0)
         return ip_fail(IP_ERR, "%s: activations of epoch %d out of order (last complete epoch %d%s)", p, epoch,
                        r->ck.epoch, r->pending_epoch >= 0 ? ", activations already appended for the next" : "");
@@ -230,6 +233,9 @@ out:
 
 int ip_run_append_activations(ip_run *r, int epoch, const float *const *acts)
 {
+    if (r && r->store_none)
+        return ip_fail(IP_ERR, "%s: the run keeps no activations (record.store: none); epoch %d's are not written",
+                       r->path, epoch);
     if (r && r->w) return run_writer_activations(r, epoch, acts);
     pthread_mutex_lock(&run_h5_mutex);
     int rc = run_append_activations_locked(r, epoch, acts);

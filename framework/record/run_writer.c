@@ -346,7 +346,7 @@ int run_writer_activations(ip_run *r, int epoch, const float *const *acts)
 
 float *ip_run_activation_room(ip_run *r)
 {
-    if (!r || !r->w || !r->writer) return NULL;
+    if (!r || !r->w || !r->writer || r->store_none) return NULL;
     struct run_writer *w = r->w;
     pthread_mutex_lock(&w->mu);
     int failed = w->err_rc != IP_OK || w->refused;

@@ -15,6 +15,8 @@ typedef struct {
     int every;                       /* IP_SCHED_EVERY */
     int n_list, list[IP_MAX_LIST];   /* IP_SCHED_LIST, ascending */
     int compression;                 /* gzip level 0..9 */
+    int store_none;                  /* record.store: 0 activations (written to the run file), 1 none
+                                      * (needs the analysis while training: analysis.online) */
 } ip_record_config;
 
 /* 1 when `epoch` (0..total_epochs) is recorded under cfg. `log` is Saxe et al.'s schedule:

@@ -53,6 +53,9 @@ typedef struct {
     int *shift;                    /* train.augment_shift: (dx, dy) per batch row, or NULL */
     ip_epoch_metrics *history;     /* metrics rows, epoch 0..E */
     int n_history;
+    int store_none;                /* record.store: none: recorded layers go to the hook only */
+    const ip_train_hook *hook;     /* the options' on_record, or NULL */
+    int hook_started;              /* its start succeeded: finish is owed */
 } trainer;
 
 static double now_seconds(void)
@@ -113,7 +116,7 @@ static int record_epoch(trainer *t, int epoch)
     const ip_dataset *a = &t->analysis;
     int feat = ip_dataset_features(a);
     const float *layer_out[IP_MAX_LAYERS];
-    float *room = ip_run_activation_room(t->run), *base = room ? room : t->rec_buf;
+    float *room = t->store_none ? NULL : ip_run_activation_room(t->run), *base = room ? room : t->rec_buf;
     size_t off = 0;
     for (int l = 0; l < t->n_rec; l++) {
         layer_out[l] = base + off;
@@ -128,7 +131,33 @@ static int record_epoch(trainer *t, int epoch)
         if (!ip_network_forward(net, a->x + (size_t)i * feat, b, &opts))
             return IP_ERR; /* message set */
     }
-    return ip_run_append_activations(t->run, epoch, layer_out);
+    int rc = t->store_none ? IP_OK : ip_run_append_activations(t->run, epoch, layer_out);
+    /* The hook sees the epoch before it is committed (finish_epoch): the buffer is the run's job
+     * being filled, which its writer does not touch before then. */
+    if (rc == IP_OK && t->hook && t->hook->epoch) rc = t->hook->epoch(t->hook->ctx, epoch, layer_out);
+    return rc;
+}
+
+/* The hook's start, once the run is open: the analysis set, the layers, and for a resumed run the
+ * epochs it recorded up to its last completed one. */
+static int start_hook(trainer *t, const ip_config *cfg, const ip_train_options *o, int resumed, int last)
+{
+    if (!t->hook) return IP_OK;
+    int *recorded = NULL, n = 0, rc = IP_OK;
+    if (resumed) {
+        if (!(recorded = ip_malloc(sizeof(int) * ((size_t)last + 1)))) return IP_ERR_NOMEM;
+        for (int e = 0; e <= last; e++)
+            if (ip_schedule_records(&cfg->record, e)) recorded[n++] = e;
+    }
+    const ip_train_record_info info = {
+        .out_dir = o->out_dir, .run_path = t->run_path, .run = t->run, .x = t->analysis.x, .y = t->analysis.y,
+        .m = t->analysis.n, .d_x = ip_dataset_features(&t->analysis), .n_classes = t->analysis.n_classes,
+        .n_layers = t->n_rec, .units = t->rec_units, .names = (const char(*)[IP_LAYER_NAME_LEN])t->rec_names,
+        .resumed = resumed, .last_epoch = resumed ? last : -1, .n_recorded = n, .recorded = recorded};
+    if (t->hook->start) rc = t->hook->start(t->hook->ctx, &info);
+    if (rc == IP_OK) t->hook_started = 1;
+    free(recorded);
+    return rc;
 }
 
 /* metrics.csv: one row per epoch. Without a test set (data.train_fraction 1, idx files without
@@ -333,10 +362,17 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     const int epochs = cfg->train.epochs;
 
     t.run_path = run_path;
+    t.store_none = cfg->record.store_none;
+    t.hook = o->on_record;
     ip_dir_lock *dir_lock = NULL;
     ip_blas_set_threads(cfg->train.threads);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
+    if (t.store_none && !t.hook) {
+        rc = ip_fail(IP_ERR, "record.store: none keeps no activations, so they must be analysed while training "
+                             "(analysis.online: true with infoplane run); infoplane train does not analyse");
+        goto out;
+    }
     if (o->resume && !ip_path_exists(run_path)) {
         rc = ip_fail(IP_ERR_IO, "%s: no run to resume", run_path);
         goto out;
@@ -418,18 +454,21 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         start_epoch = last + 1;
         if (!o->quiet)
             fprintf(stderr, "infoplane: resuming %s after epoch %d of %d\n", run_path, last, epochs);
+        if ((rc = start_hook(&t, cfg, o, 1, last)) != IP_OK) goto out;
     } else {
         if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
         /* The run keeps the config as text, with a summary made here (record/ knows no schema). */
         char summary[1024];
         ip_config_summary(cfg, summary, sizeof summary);
-        const ip_run_provenance prov = {cfg->text, cfg->overrides, cfg->source, cfg->seed, summary,
-                                        cfg->record.compression, cfg->record.samples, cfg->record.test_samples};
+        const ip_run_provenance prov = {cfg->text,           cfg->overrides,         cfg->source,
+                                        cfg->seed,           summary,                cfg->record.compression,
+                                        cfg->record.samples, cfg->record.test_samples, cfg->record.store_none};
         if ((rc = ip_run_create(&t.run, run_path, &prov, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
                                 t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
                                 t.data.description, ip_blas_threads())) != IP_OK ||
             (rc = ip_run_set_analysis_rows(t.run, t.n_analysis_train, t.analysis.n - t.n_analysis_train)) != IP_OK)
             goto out;
+        if ((rc = start_hook(&t, cfg, o, 0, -1)) != IP_OK) goto out;
         double t0 = now_seconds();
         ip_epoch_metrics m0 = {0};
         evaluate(t.net, tr, NULL, &m0.train_loss, &m0.train_acc);
@@ -461,8 +500,18 @@ out:
     if (rc != IP_OK && t.history && t.n_history > 0) write_metrics_csv(&t, o->out_dir);
     /* A write that failed in the last epochs' flush fails the run (an interrupted one too: what it
      * would say is complete is not). */
+    int last_held = t.n_history > 0 ? t.history[t.n_history - 1].epoch : -1, started = t.hook_started;
     int closed = trainer_free(&t);
     if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && closed != IP_OK) rc = closed;
+    /* The hook's finish after the run file is closed (it may open the run itself), before the
+     * directory's lock goes. A failure of training keeps its own message. */
+    if (started && o->on_record->finish) {
+        char msg[2048];
+        snprintf(msg, sizeof msg, "%s", ip_error_message());
+        int fin = o->on_record->finish(o->on_record->ctx, rc, closed == IP_OK ? last_held : -1);
+        if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && fin != IP_OK) rc = fin;
+        else if (rc != IP_OK) ip_fail(rc, "%s", msg);
+    }
     ip_dir_lock_release(dir_lock); /* after the run file is closed */
     return rc;
 }

@@ -7,11 +7,45 @@
 #include "../config/config.h"
 #include "../record/run.h"
 
+/* What a recorded epoch hook (ip_train_hook) is given when the run is open. */
+typedef struct {
+    const char *out_dir, *run_path;
+    ip_run *run;                /* the run being written (record/run.h); do not write to it */
+    const float *x;             /* the analysis set: m x d_x, as recorded in /inputs */
+    const int *y;               /* m labels in [0, n_classes) */
+    int m, d_x, n_classes;
+    int n_layers;               /* recorded layers */
+    const int *units;           /* n_layers widths */
+    const char (*names)[IP_LAYER_NAME_LEN];
+    int resumed;                /* 1: the run goes on after last_epoch; 0: a new run (epoch 0 comes next) */
+    int last_epoch;             /* resumed: the last completed epoch */
+    int n_recorded;             /* resumed: the epochs recorded up to last_epoch, ascending */
+    const int *recorded;
+} ip_train_record_info;
+
+/* Something that looks at every recorded epoch while training goes on (the online analysis of
+ * cli/online.c; train/ knows nothing of what it does). All callbacks run on the training thread.
+ *   start: once, when the run is open (created or resumed), before epoch 0 or the next epoch.
+ *   epoch: for every recorded epoch (0 included), right after its layers were handed to the run
+ *     file and before the epoch is committed: a kill never leaves a committed epoch the hook did
+ *     not see. layers[l] is m x units[l] float32, valid during the call only.
+ *   finish: once after start, whatever happened, after the run file is closed (the run directory
+ *     still locked): status is the training's (IP_OK, IP_ERR_INTERRUPTED, ...), last_epoch the last
+ *     epoch the run holds. Its error fails a training that succeeded (or was interrupted).
+ * A non-IP_OK status from start or epoch stops the training with that error (message set). */
+typedef struct {
+    void *ctx;
+    int (*start)(void *ctx, const ip_train_record_info *info);
+    int (*epoch)(void *ctx, int epoch, const float *const *layers);
+    int (*finish)(void *ctx, int status, int last_epoch);
+} ip_train_hook;
+
 typedef struct {
     const char *out_dir; /* the run directory; created when missing */
     int resume;          /* continue the run in out_dir from its last completed epoch */
     int progress;        /* 1: a progress bar on stderr (a terminal); 0: plain lines */
     int quiet;           /* 1: no per-epoch output */
+    const ip_train_hook *on_record; /* NULL: none. Required with record.store: none */
 } ip_train_options;
 
 /* Train cfg into opt->out_dir. On success *final holds the last epoch's metrics.

@@ -1,0 +1,172 @@
+/* The analysis while training (see online.h). */
+#include "online.h"
+
+#include "core/fsutil.h"
+#include "core/mem.h"
+#include "core/status.h"
+#include "estimate/analyze.h"
+#include "estimate/estimators.h"
+#include "estimate/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cli_online {
+    ip_estimator settings[IP_EST_MAX_SETTINGS];
+    int n, bits;
+    ip_results res[IP_EST_MAX_SETTINGS];
+    int started;                       /* the planes exist */
+    int m, L;
+    int units[IP_RUN_MAX_LAYERS];
+    double *t[IP_RUN_MAX_LAYERS];      /* one epoch's layers in double */
+    char run_path[IP_PATH_LEN + 16], dir[IP_PATH_LEN + 16], state[IP_PATH_LEN + 32];
+    char layers[2048];                 /* the layer names, comma-separated (a table attribute) */
+};
+
+static void release(cli_online *o)
+{
+    for (int i = 0; i < o->n; i++) ip_results_free(&o->res[i]);
+    for (int l = 0; l < o->L; l++) {
+        free(o->t[l]);
+        o->t[l] = NULL;
+    }
+    o->started = 0;
+}
+
+/* The rows so far into online.state, then the CSV files. */
+static int write_files(cli_online *o)
+{
+    int rc = ip_results_save(o->state, o->res, o->n);
+    if (rc == IP_OK) rc = ip_results_write_csv(o->dir, o->res, o->n);
+    return rc;
+}
+
+static int on_start(void *ctx, const ip_train_record_info *in)
+{
+    cli_online *o = ctx;
+    int rc = IP_OK;
+    snprintf(o->run_path, sizeof o->run_path, "%s", in->run_path);
+    ip_analyze_dir(in->run_path, o->dir, sizeof o->dir);
+    snprintf(o->state, sizeof o->state, "%s/online.state", o->dir);
+    if ((rc = ip_mkdir_p(o->dir)) != IP_OK) return rc;
+    o->m = in->m;
+    o->L = in->n_layers;
+    o->layers[0] = '\0';
+    for (int l = 0; l < o->L; l++) {
+        size_t len = strlen(o->layers);
+        snprintf(o->layers + len, sizeof o->layers - len, "%s%s", l ? "," : "", in->names[l]);
+        o->units[l] = in->units[l];
+        if (!(o->t[l] = ip_aligned_alloc((size_t)in->m * in->units[l] * sizeof(double)))) return IP_ERR_NOMEM;
+    }
+    double *x = ip_aligned_alloc((size_t)in->m * in->d_x * sizeof(double));
+    if (!x) return IP_ERR_NOMEM;
+    for (size_t i = 0; i < (size_t)in->m * in->d_x; i++) x[i] = in->x[i];
+    o->started = 1;
+    for (int i = 0; i < o->n && rc == IP_OK; i++)
+        rc = ip_results_create(&o->res[i], &o->settings[i], o->bits, x, in->m, in->d_x, in->y, in->n_classes, o->L,
+                               o->units, 16, in->run_path);
+    free(x); /* the planes keep what they need */
+    if (rc != IP_OK || !in->resumed) return rc;
+
+    /* Resumed: the rows of the epochs analysed before the stop, exactly as they were. */
+    if ((rc = ip_results_load(o->state, o->res, o->n, in->last_epoch)) != IP_OK) {
+        ip_error_prefix("%s: cannot continue the analysis while training: the results of the epochs up to %d are "
+                        "not there",
+                        in->run_path, in->last_epoch);
+        return rc;
+    }
+    for (int i = 0; i < o->n; i++) {
+        const ip_results *r = &o->res[i];
+        int same = r->n_epochs == in->n_recorded;
+        for (int k = 0; same && k < r->n_epochs; k++) same = ip_results_epoch_at(r, k) == in->recorded[k];
+        if (!same)
+            return ip_fail(IP_ERR, "%s: cannot continue the analysis while training: %s holds %d analysed epochs of "
+                                   "%s, but the run recorded %d up to epoch %d",
+                           in->run_path, o->state, r->n_epochs, r->groups[0], in->n_recorded, in->last_epoch);
+    }
+    return IP_OK;
+}
+
+static int on_epoch(void *ctx, int epoch, const float *const *layers)
+{
+    cli_online *o = ctx;
+    int rc = IP_OK;
+    for (int l = 0; l < o->L; l++) {
+        size_t n = (size_t)o->m * o->units[l];
+        for (size_t i = 0; i < n; i++) o->t[l][i] = layers[l][i];
+    }
+    for (int i = 0; i < o->n && rc == IP_OK; i++)
+        rc = ip_results_epoch(&o->res[i], epoch, (const double *const *)o->t, o->run_path);
+    if (rc == IP_OK) rc = write_files(o);
+    return rc;
+}
+
+/* The run file is closed: its tables from every row of the epochs it holds (a failed or stopped
+ * session too), then the files again without rows of epochs it does not hold. */
+static int on_finish(void *ctx, int status, int last_epoch)
+{
+    cli_online *o = ctx;
+    ip_run *r = NULL;
+    ip_run_description d;
+    memset(&d, 0, sizeof d);
+    if (!o->started) return IP_OK;
+    if (!ip_path_exists(o->run_path)) { /* killed before epoch 0 was complete: no run */
+        release(o);
+        return IP_OK;
+    }
+    int rc = ip_run_open_read(&r, o->run_path, 1);
+    if (rc == IP_OK) rc = ip_run_describe(r, &d);
+    if (rc == IP_OK) {
+        for (int i = 0; i < o->n; i++) ip_results_truncate(&o->res[i], d.last_epoch);
+        for (int i = 0; i < o->n && rc == IP_OK; i++) rc = ip_results_write_tables(r, &o->res[i], o->layers);
+        if (rc == IP_OK) rc = ip_run_commit_tables(r);
+    }
+    if (rc == IP_OK) rc = write_files(o);
+    ip_run_describe_free(&d);
+    int closed = ip_run_close(r);
+    if (rc == IP_OK) rc = closed;
+    if (rc != IP_OK) ip_error_prefix("%s: the analysis while training", o->run_path);
+    (void)status;
+    (void)last_epoch;
+    /* The planes are released now; the report keeps the names and seconds. */
+    for (int i = 0; i < o->n; i++) {
+        ip_plane_free(o->res[i].plane);
+        o->res[i].plane = NULL;
+    }
+    return rc;
+}
+
+int cli_online_create(cli_online **out, const ip_config *cfg, ip_train_hook *hook)
+{
+    cli_online *o = ip_calloc(1, sizeof *o);
+    *out = NULL;
+    if (!o) return IP_ERR_NOMEM;
+    int rc = ip_estimator_choice_expand(&cfg->analysis.params, o->settings, &o->n);
+    if (rc != IP_OK) {
+        free(o);
+        return rc;
+    }
+    o->bits = cfg->analysis.bits;
+    *hook = (ip_train_hook){.ctx = o, .start = on_start, .epoch = on_epoch, .finish = on_finish};
+    *out = o;
+    return IP_OK;
+}
+
+void cli_online_report(const cli_online *o)
+{
+    for (int i = 0; i < o->n; i++) {
+        const ip_results *s = &o->res[i];
+        const char *name = ip_estimator_names[o->settings[i].kind];
+        printf("analyze: %s: %s in /analysis/%s%s%s and %s/%s.csv (%.2f s, while training)\n", o->run_path, name,
+               s->groups[0], s->n_sub > 1 ? " and /analysis/" : "", s->n_sub > 1 ? s->groups[1] : "", o->dir, name,
+               s->seconds);
+    }
+}
+
+void cli_online_free(cli_online *o)
+{
+    if (!o) return;
+    release(o);
+    free(o);
+}

@@ -1,0 +1,35 @@
+/* The analysis while training (analysis.online: true, `infoplane run --online`): a recorded
+ * epoch hook of the trainer (train.h, ip_train_hook) that gives every recorded epoch to one
+ * information plane per estimator setting of the config as training goes on. cli/ wires it, so
+ * train/ and estimate/ stay apart.
+ *
+ * What it writes, the same bytes `infoplane analyze` would write for the whole run
+ * (estimate/results.h is the code both use):
+ *   DIR/analysis/NAME.csv, logdet_layers.csv: rewritten (through a temporary) after every recorded
+ *     epoch, before the trainer commits that epoch;
+ *   DIR/analysis/online.state: the rows so far as exact text, written just before the CSV files,
+ *     from which a resumed run restores the epochs analysed before its stop;
+ *   the run file's /analysis tables: at the end of every training session (completed, stopped by
+ *     a signal, or failed), once the trainer has closed the run file. They cannot be written
+ *     during training: the trainer writes in HDF5's SWMR mode, which creates no new objects, and
+ *     its writer thread owns the file meanwhile. A run killed outright (SIGKILL) has its tables
+ *     from its last session end; `--resume` brings them up to date. */
+#ifndef IP_CLI_ONLINE_H
+#define IP_CLI_ONLINE_H
+
+#include "config/config.h"
+#include "train/train.h"
+
+typedef struct cli_online cli_online; /* opaque */
+
+/* The settings of cfg's analysis section (ip_estimator_choice_expand); *hook is filled with the
+ * callbacks to pass as ip_train_options.on_record. IP_OK or IP_ERR with a message. */
+int cli_online_create(cli_online **o, const ip_config *cfg, ip_train_hook *hook);
+
+/* After training: one line per setting on stdout (as `analyze` prints), saying where the results
+ * are and what the setting cost. */
+void cli_online_report(const cli_online *o);
+
+void cli_online_free(cli_online *o); /* safe on NULL */
+
+#endif
