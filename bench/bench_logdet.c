@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     free(zz);
 
     ip_logdet_run *run = NULL;
-    ip_logdet_run_settings s = {IP_MODE_COV, 0, 0};
+    ip_logdet_run_settings s = {IP_MODE_COV, 0, 0, IP_LOGDET_X_AUTO};
     double t0 = bench_now();
     if (ip_logdet_run_create(&run, x, M, DX, y, K, L, units, &s) != IP_OK) {
         fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
