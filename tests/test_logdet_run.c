@@ -224,8 +224,66 @@ static int epoch_values(ip_logdet_run *run, const fixture *f, double *out)
     return n;
 }
 
+/* H(A) in long double straight from the definition (centre, scale, Gram, Cholesky): the truth
+ * both routes are measured against. */
+static long double ld_entropy(const double *a, int m, int d, int lda, ip_logdet_mode mode, long double beta)
+{
+    long double *z = calloc((size_t)m * d, sizeof *z), *g = calloc((size_t)d * d, sizeof *g), h = 0;
+    for (int j = 0; j < d; j++) {
+        long double mu = 0, ss = 0;
+        int varies = 0;
+        for (int i = 0; i < m; i++) mu += a[i * lda + j], varies |= a[i * lda + j] != a[j];
+        mu /= m;
+        for (int i = 0; i < m; i++) z[i * d + j] = varies ? a[i * lda + j] - mu : 0, ss += z[i * d + j] * z[i * d + j];
+        long double sc = mode == IP_MODE_PEARSON ? sqrtl(beta / (ss + 1e-8L)) : sqrtl(beta / m);
+        for (int i = 0; i < m; i++) z[i * d + j] *= sc;
+    }
+    for (int p = 0; p < d; p++)
+        for (int q = 0; q <= p; q++) {
+            long double acc = p == q;
+            for (int i = 0; i < m; i++) acc += z[i * d + p] * z[i * d + q];
+            g[p * d + q] = acc;
+        }
+    for (int j = 0; j < d; j++) { /* lower Cholesky in place */
+        long double v = g[j * d + j];
+        for (int q = 0; q < j; q++) v -= g[j * d + q] * g[j * d + q];
+        v = sqrtl(v);
+        g[j * d + j] = v;
+        h += logl(v);
+        for (int i = j + 1; i < d; i++) {
+            long double t = g[i * d + j];
+            for (int q = 0; q < j; q++) t -= g[i * d + q] * g[j * d + q];
+            g[i * d + j] = t / v;
+        }
+    }
+    free(z);
+    free(g);
+    return h;
+}
+
+/* I(X;T_l) in long double. */
+static long double ld_ixt(const fixture *f, int l, ip_logdet_mode mode, long double beta)
+{
+    int d = f->units[l], D = f->d_x + d;
+    double *j = malloc(sizeof(double) * f->m * D);
+    for (int i = 0; i < f->m; i++) {
+        memcpy(j + i * D, f->x + i * f->d_x, sizeof(double) * f->d_x);
+        memcpy(j + i * D + f->d_x, f->t[l] + i * d, sizeof(double) * d);
+    }
+    long double v = ld_entropy(f->x, f->m, f->d_x, f->d_x, mode, beta) + ld_entropy(f->t[l], f->m, d, d, mode, beta) -
+                    ld_entropy(j, f->m, D, D, mode, beta);
+    free(j);
+    return v;
+}
+
 /* Forced sparse against forced dense (1e-12) and the auto route's choice, on one fixture, then the
- * direct library route (check_epoch, 1e-10) through the sparse run. */
+ * direct library route (check_epoch, 1e-10) through the sparse run.
+ * The 1e-12 is relative for values of 1 nat and more, absolute (1e-12 nats) below: an MI of 0.2
+ * nats is a difference of entropies of ~10 nats, and both routes carry their rounding (~1e-14 of
+ * the entropies). Measured against the long-double definition (printed when the routes differ by
+ * more than 1e-13), the two routes are equally accurate on these fixtures: in the worst case seen,
+ * I(X;T) = 0.2166 nats in pearson mode, dense 3.5e-13 and sparse 1.2e-12 off, both under 3e-13
+ * nats; on other values either route is the closer one. (Under valgrind long double is double.) */
 static void compare_routes(const fixture *f, ip_logdet_mode mode, double beta, double layer_beta, int want_sparse)
 {
     ip_logdet_run *dense = create_route(f, mode, beta, layer_beta, IP_LOGDET_X_DENSE),
@@ -240,12 +298,19 @@ static void compare_routes(const fixture *f, ip_logdet_mode mode, double beta, d
     int n = epoch_values(dense, f, a);
     epoch_values(sparse, f, b);
     epoch_values(autor, f, c);
-    double e = ip_test_max_rel_err(b, a, (size_t)n, 1e-300);
+    double e = ip_test_max_rel_err(b, a, (size_t)n, 1.0);
     printf("  m=%d d_x=%d density %.3f %s: sparse vs dense %.2e relative\n", f->m, f->d_x,
            ip_logdet_run_x_density(dense), ip_logdet_mode_name(mode), e);
     if (e > 1e-13 || getenv("IP_TEST_VERBOSE"))
         for (int i = 0; i < n; i++)
-            if (a[i] != b[i]) printf("  %2d sparse %.17g dense %.17g\n", i, b[i], a[i]);
+            if (a[i] != b[i]) {
+                printf("  %2d sparse %.17g dense %.17g", i, b[i], a[i]);
+                if (i < 3 * f->L && i % 3 == 0 && f->units[i / 3] <= f->m && f->d_x + f->units[i / 3] <= 300) {
+                    long double t = ld_ixt(f, i / 3, mode, ip_logdet_run_beta(dense));
+                    printf(" long double %.17Lg: sparse %.1Le dense %.1Le", t, (b[i] - t) / t, (a[i] - t) / t);
+                }
+                printf("\n");
+            }
     if (e > 1e-12) {
         fail_msg("sparse route differs from the dense route by %.3g relative", e);
     }
@@ -352,15 +417,19 @@ static void test_sparse_env_switch(void **state)
     free_fixture(&dn);
 }
 
+/* 2, or 1 under valgrind: a started pool worker's thread stack shows as "possibly lost" there (the
+ * pool lives for the process), and the two-thread runs are checked in the release and ASan runs. */
+static int max_threads(void) { return ip_test_valgrind() ? 1 : 2; }
+
 /* The sparse product itself: G = A^T Z over the nonzeros equals, bit for bit, the plain double loop
  * adding the same products in the same order, at every kernel level and with 1 or 2 threads;
- * widths on both sides of the 32-column bands, an empty column, an all-zero row. */
+ * widths on both sides of the 16-column bands, an empty column, an all-zero row. */
 static void test_sparse_kernel_bits(void **state)
 {
     (void)state;
     ip_rng r;
     ip_rng_seed(&r, 36);
-    int m = 173, d = 29, widths[] = {1, 31, 32, 33, 100, 140};
+    int m = 173, d = 29, widths[] = {1, 15, 16, 17, 33, 100, 140};
     double *a = malloc(sizeof(double) * m * d);
     int cols[29], k = 0;
     for (int j = 0; j < d; j++)
@@ -385,7 +454,7 @@ static void test_sparse_kernel_bits(void **state)
                     if (a[i * d + cols[cc]] != 0.0) acc += a[i * d + cols[cc]] * z[i * ldz + q];
                 want[cc * n + q] = acc;
             }
-        for (int threads = 1; threads <= 2; threads++)
+        for (int threads = 1; threads <= max_threads(); threads++)
             for (int level = 0; level < IP_KERNELS_N_LEVELS; level++) {
                 if (!ip_cpu_supports_level((ip_kernel_level)level)) continue;
                 ip_blas_set_threads(threads);
@@ -418,13 +487,13 @@ static void test_sparse_bits(void **state)
     (void)state;
     ip_rng r;
     ip_rng_seed(&r, 34);
-    int slow = ip_test_slow_env(), units[] = {slow ? 70 : 140, 9, 5}; /* 140: 4 bands of 32 and a tail */
+    int slow = ip_test_slow_env(), units[] = {slow ? 70 : 140, 9, 5}; /* 140: 8 bands of 16 and a tail */
     fixture f;
     make_fixture_x(&f, &r, slow ? 200 : 500, 60, 4, 3, units, 2.0, 0.2);
     int threads0 = ip_blas_threads();
     ip_kernel_level level0 = ip_cpu_level();
     for (int mode = 0; mode < 2; mode++)
-        for (int threads = 1; threads <= 2; threads++) {
+        for (int threads = 1; threads <= max_threads(); threads++) {
             double first[4 * MAXL], v[4 * MAXL];
             int n = 0;
             ip_blas_set_threads(threads);

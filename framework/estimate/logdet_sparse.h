@@ -16,6 +16,7 @@ typedef struct {
     size_t *start; /* k + 1: column c's nonzeros are [start[c], start[c + 1]) */
     int *row;      /* nnz row indices, ascending within a column */
     double *val;   /* nnz values */
+    double *pack;  /* the product's scratch: a band of Z per worker */
 } ip_ld_csc;
 
 /* Nonzeros of the columns cols[0..k) of a (m x ?, row-major, leading dimension lda). */
@@ -27,8 +28,9 @@ int ip_ld_csc_build(ip_ld_csc *c, const double *a, int m, int lda, const int *co
 void ip_ld_csc_free(ip_ld_csc *c); /* safe on a zeroed struct */
 
 /* g (c->k x n, leading dimension ldg) <- A^T Z, A the held columns, Z m x n (leading dimension
- * ldz). Bands of 32 output columns are shared between the thread pool's workers
- * (core/parallel.h); the caller's thread must not be inside a pool body. */
+ * ldz). Bands of 16 output columns are shared between the thread pool's workers
+ * (core/parallel.h); the caller's thread must not be inside a pool body, and one csc serves one
+ * product at a time (its scratch holds the bands). */
 void ip_ld_csc_tmul(const ip_ld_csc *c, const double *z, int n, int ldz, double *g, int ldg);
 
 #endif
