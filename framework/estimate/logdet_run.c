@@ -354,8 +354,10 @@ static int narrow_pair(ip_logdet_run *run, int la, int lb, double beta, double *
     return IP_OK;
 }
 
-/* The sparse route's P = U_X^{-T} D_X X_c^T Z_T, with X_c^T Z_T = X^T Z_T - mean_X (1^T Z_T): the
- * columns of Z_T are centred already, so the correction only removes their rounding residue. */
+/* The sparse route's P <- D_X X_c^T Z_T, with X_c^T Z_T = X^T Z_T - mean_X (1^T Z_T): the columns of
+ * Z_T are centred already, so the correction only removes their rounding residue. The caller then
+ * solves with U_X^T. Runs before the epoch's first BLAS call: OpenBLAS's threads spin for a while
+ * after each threaded call, on the cores the pool's workers would need. */
 static void sparse_cross(ip_logdet_run *run)
 {
     int m = run->m, dn = run->dn, dt = run->dt, kx = run->kx;
@@ -370,7 +372,6 @@ static void sparse_cross(ip_logdet_run *run)
         double mu = run->xmean[c], sc = run->xs[c], *pc = p + (size_t)c * dt;
         for (int j = 0; j < dt; j++) pc[j] = (pc[j] - mu * cs[j]) * sc; /* D_X X_c^T Z_T */
     }
-    ip_dtrsm_upper_trans_left(kx, dt, run->ux, kx, p, dt); /* P <- U_X^{-T} D_X X_c^T Z_T */
 }
 
 int ip_logdet_run_epoch(ip_logdet_run *run, const double *const *layers, double *i_xt, double *i_ty,
@@ -386,9 +387,11 @@ int ip_logdet_run_epoch(ip_logdet_run *run, const double *const *layers, double 
         }
     }
     if (run->dt > 0) {
+        if (run->sparse) sparse_cross(run);
         ip_dsyrk(1, dn, m, 1.0, run->zc, dn, 0.0, run->r, dn); /* R <- Z_c^T Z_c, every block at once */
         if (run->sparse)
-            sparse_cross(run);
+            ip_dtrsm_upper_trans_left(run->kx, run->dt, run->ux, run->kx, run->p,
+                                      run->dt); /* P <- U_X^{-T} D_X X_c^T Z_T */
         else if (!run->x_wide && run->kx > 0)
             ip_dgemm(1, 0, run->kx, run->dt, m, 1.0, run->f, run->d_x, run->zc, dn, 0.0, run->p,
                      run->dt); /* P <- F^T Z_T = U_X^{-T} Z_X^T Z_T */
