@@ -20,6 +20,7 @@
 #include "data/dataset.h"
 #include "estimate/logdet.h"
 #include "estimate/logdet_run.h"
+#include "estimate/logdet_sparse.h"
 
 #include "bench_mnist.h"
 
@@ -61,11 +62,35 @@ int main(int argc, char **argv)
     }
     double dgemm_gflops = 2.0 * M * DX * 1104 / bench_median(times, reps) / 1e9;
     printf("dgemm_gflops %.1f (m=%d, %d x 1104 output)\n", dgemm_gflops, M, DX);
+
+    /* The cross product alone, both ways, on X's non-constant pixels and the epoch's 1094 columns:
+     * DGEMM over every entry (the dense route's F^T Z) against the sparse product over X's nonzeros. */
+    int kept[DX], nk = 0;
+    for (int j = 0; j < DX; j++)
+        for (int i = 1; i < M; i++)
+            if (x[(size_t)i * DX + j] != x[j]) {
+                kept[nk++] = j;
+                break;
+            }
+    ip_ld_csc csc;
+    if (ip_ld_csc_build(&csc, x, M, DX, kept, nk) != IP_OK) return 1;
+    double *tg = malloc(sizeof(double) * reps), *ts = malloc(sizeof(double) * reps);
+    for (int k = 0; k <= reps; k++) { /* interleaved, so that both see the same machine */
+        double t1 = bench_now();
+        ip_dgemm(1, 0, nk, 1094, M, 1.0, x, DX, zz, 1104, 0.0, ga, 1104);
+        double t2 = bench_now();
+        ip_ld_csc_tmul(&csc, zz, 1094, 1104, ga, 1104);
+        double t3 = bench_now();
+        if (k) tg[k - 1] = t2 - t1, ts[k - 1] = t3 - t2;
+    }
+    printf("x_density %.4f (nonzeros of the %d non-constant pixels)\n", (double)csc.nnz / ((double)M * nk), nk);
+    printf("result cross_dgemm %.4f\nresult cross_sparse %.4f\n", bench_median(tg, reps), bench_median(ts, reps));
+    ip_ld_csc_free(&csc);
     free(ga);
     free(zz);
 
     ip_logdet_run *run = NULL;
-    ip_logdet_run_settings s = {IP_MODE_COV, 0, 0};
+    ip_logdet_run_settings s = {IP_MODE_COV, 0, 0, IP_LOGDET_X_AUTO};
     double t0 = bench_now();
     if (ip_logdet_run_create(&run, x, M, DX, y, K, L, units, &s) != IP_OK) {
         fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
@@ -99,6 +124,32 @@ int main(int argc, char **argv)
         if (k) times[k - 1] = bench_now() - t0;
     }
     double t_single = bench_median(times, reps);
+
+    /* Both routes of the epoch, forced, interleaved (the auto route above is one of them). */
+    ip_logdet_run *rd = NULL, *rs = NULL;
+    ip_logdet_run_settings sd = {IP_MODE_COV, 0, 0, IP_LOGDET_X_DENSE}, ss = {IP_MODE_COV, 0, 0, IP_LOGDET_X_SPARSE};
+    if (ip_logdet_run_create(&rd, x, M, DX, y, K, L, units, &sd) != IP_OK ||
+        ip_logdet_run_create(&rs, x, M, DX, y, K, L, units, &ss) != IP_OK) {
+        fprintf(stderr, "bench_logdet: %s\n", ip_error_message());
+        return 1;
+    }
+    double vd[2 * L], vs[2 * L], worst = 0;
+    for (int k = 0; k <= reps; k++) {
+        double t1 = bench_now();
+        ip_logdet_run_epoch(rd, layers, vd, vd + L, NULL, NULL);
+        double t2 = bench_now();
+        ip_logdet_run_epoch(rs, layers, vs, vs + L, NULL, NULL);
+        double t3 = bench_now();
+        if (k) tg[k - 1] = t2 - t1, ts[k - 1] = t3 - t2;
+    }
+    for (int i = 0; i < 2 * L; i++) worst = fmax(worst, fabs(vs[i] - vd[i]) / fabs(vd[i]));
+    printf("route %s (auto)\n", ip_logdet_run_sparse(run) ? "sparse" : "dense");
+    printf("result epoch_dense %.4f\nresult epoch_sparse %.4f\n", bench_median(tg, reps), bench_median(ts, reps));
+    printf("sparse_vs_dense_rel %.2e\n", worst);
+    ip_logdet_run_free(rd);
+    ip_logdet_run_free(rs);
+    free(tg);
+    free(ts);
 
     /* The FLOPs an epoch needs (with kx non-constant pixels): P = F^T Z (GEMM), R = Z^T Z (SYRK),
      * then per layer the Schur SYRK, two Cholesky factorisations and the small label terms. */

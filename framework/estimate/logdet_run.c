@@ -2,15 +2,19 @@
  * Once per run: Z_X = scaled centred X, M_XX = I + Z_X^T Z_X = U_X^T U_X, F = Z_X U_X^{-1}.
  * Per epoch: R = Z_c^T Z_c over Z_c = [T_1 .. T_L Y] centred (one SYRK) and P = F^T Z_c (one GEMM);
  * then H(X,T) = H(X) + 1/2 logdet(M_TT - W^T W) with W = U_X^{-T} M_XT = P D_T, and
- * H(T,Y) = H(T) + 1/2 logdet(M_YY - V^T V) with V = U_T^{-T} M_TY. */
+ * H(T,Y) = H(T) + 1/2 logdet(M_YY - V^T V) with V = U_T^{-T} M_TY.
+ * The sparse route (sparse X, as MNIST's pixels) forms P without F: P = U_X^{-T} D_X X_c^T Z_c, where
+ * X_c^T Z_c = X^T Z_c - mean_X (1^T Z_c) and X^T Z_c runs over X's nonzeros (logdet_sparse.c). */
 #include "logdet_run.h"
 #include "logdet_impl.h"
+#include "logdet_sparse.h"
 
 #include "core/blas.h"
 #include "core/mem.h"
 #include "core/status.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +35,14 @@ struct ip_logdet_run {
     double *p;         /* kx x dt: F^T Z_c */
     double *ryy, *myy, *sy; /* K x K raw label Gram, I + D_Y R_YY D_Y (upper), K scales */
     double *mt, *st, *w, *v, *syk, *pair, *pairq, *s; /* per-epoch scratch */
+    /* The sparse route (sparse = 1): f is not kept; instead */
+    int sparse;
+    double x_density;  /* nonzeros of X's kx non-constant columns / (m kx) */
+    ip_ld_csc csc;     /* those columns of the raw X, compressed by column */
+    double *ux;        /* kx x kx: U_X */
+    double *xmean;     /* kx: the columns' means */
+    double *xs;        /* kx: the columns' scales (D_X) */
+    double *colsum;    /* dt: 1^T Z_c, per epoch */
 };
 
 void ip_logdet_run_free(ip_logdet_run *run)
@@ -55,6 +67,11 @@ void ip_logdet_run_free(ip_logdet_run *run)
     free(run->pair);
     free(run->pairq);
     free(run->s);
+    ip_ld_csc_free(&run->csc);
+    free(run->ux);
+    free(run->xmean);
+    free(run->xs);
+    free(run->colsum);
     free(run);
 }
 
@@ -66,7 +83,41 @@ double ip_logdet_run_layer_beta(const ip_logdet_run *run, int l)
     return run->layer_beta > 0 ? run->layer_beta : ip_logdet_paper_beta(run->units[l] + run->units[l + 1]);
 }
 
+int ip_logdet_run_sparse(const ip_logdet_run *run) { return run->sparse; }
+double ip_logdet_run_x_density(const ip_logdet_run *run) { return run->x_density; }
+
 static double *alloc_d(size_t n) { return ip_ld_alloc((n ? n : 1) * sizeof(double), 1); }
+
+/* The route asked for: the setting, else IP_LOGDET_SPARSE, else AUTO (-1 on a bad variable). */
+static int asked_route(ip_logdet_x_route set)
+{
+    if (set == IP_LOGDET_X_DENSE || set == IP_LOGDET_X_SPARSE) return (int)set;
+    const char *e = getenv("IP_LOGDET_SPARSE");
+    if (!e || !*e) return IP_LOGDET_X_AUTO;
+    if (!strcmp(e, "0")) return IP_LOGDET_X_DENSE;
+    if (!strcmp(e, "1")) return IP_LOGDET_X_SPARSE;
+    return -1;
+}
+
+/* The sparse route's fixed parts: X's non-constant columns (the ones ip_ld_prepare keeps, in its
+ * order), their means and scales computed as it computes them, and their nonzeros by column. */
+static int prepare_sparse(ip_logdet_run *run, const double *x, const double *sumsq, const int *kept_cols)
+{
+    int m = run->m, kx = run->kx;
+    run->xmean = alloc_d((size_t)kx);
+    run->xs = alloc_d((size_t)kx);
+    run->colsum = alloc_d((size_t)run->dt);
+    if (!run->xmean || !run->xs || !run->colsum) return IP_ERR_NOMEM;
+    for (int i = 0; i < m; i++) {
+        const double *r = x + (size_t)i * run->d_x;
+        for (int c = 0; c < kx; c++) run->xmean[c] += r[kept_cols[c]];
+    }
+    for (int c = 0; c < kx; c++) {
+        run->xmean[c] /= m;
+        run->xs[c] = ip_ld_scale(run->mode, run->beta, m, sumsq[c]);
+    }
+    return ip_ld_csc_build(&run->csc, x, m, run->d_x, kept_cols, kx);
+}
 
 int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, const int *y, int n_classes,
                          int n_layers, const int *units, const ip_logdet_run_settings *set)
@@ -81,6 +132,10 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
     if (!(set->layer_beta == 0 || (set->layer_beta > 0 && isfinite(set->layer_beta))))
         return ip_fail(IP_ERR, "LogDet run: the layer-to-layer beta must be positive (or 0: the paper's), got %g",
                        set->layer_beta);
+    int route = asked_route(set->x_route);
+    if (route < 0)
+        return ip_fail(IP_ERR, "LogDet run: IP_LOGDET_SPARSE must be 0 (dense route) or 1 (sparse route), got '%s'",
+                       getenv("IP_LOGDET_SPARSE"));
     for (int l = 0; l < n_layers; l++)
         if (units[l] < 1) return ip_fail(IP_ERR, "LogDet run: layer %d has %d units", l + 1, units[l]);
     for (int i = 0; i < m; i++)
@@ -89,7 +144,8 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
                            n_classes);
 
     ip_logdet_run *run = ip_calloc(1, sizeof *run);
-    double *mx = NULL, *onehot = NULL;
+    double *mx = NULL, *onehot = NULL, *sumsq = NULL;
+    int *kept_cols = NULL;
     if (!run) return IP_ERR_NOMEM;
     run->m = m;
     run->d_x = d_x;
@@ -124,8 +180,9 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
     /* X, once per run: Z_X, its factor U_X, and the whitened F = Z_X U_X^{-1}. Constant pixels
      * (MNIST's borders) are dropped: they contribute exactly nothing. */
     run->f = alloc_d((size_t)m * d_x);
-    if (!run->f) goto fail;
-    if ((rc = ip_ld_prepare(x, m, d_x, d_x, set->mode, beta, 1, 1, run->f, d_x, &run->kx, NULL,
+    if (!run->f || !(sumsq = alloc_d((size_t)d_x)) || !(kept_cols = ip_malloc((size_t)d_x * sizeof *kept_cols)))
+        goto fail;
+    if ((rc = ip_ld_prepare(x, m, d_x, d_x, set->mode, beta, 1, 1, run->f, d_x, &run->kx, sumsq,
                             "LogDet run: X")) != IP_OK)
         goto fail;
     int kx = run->kx;
@@ -137,7 +194,32 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
         for (int i = 0; i < kx; i++) mx[(size_t)i * kx + i] += 1.0;
         if ((rc = ip_ld_chol_logdet(kx, mx, kx, &ld, "LogDet run: H(X)")) != IP_OK) goto fail;
         run->hx = 0.5 * ld;
-        if (kx > 0) ip_dtrsm_upper_right(m, kx, mx, kx, run->f, d_x); /* F <- Z_X U_X^{-1} */
+        if (kx > 0) { /* the route of the cross products, by X's measured density */
+            int k = 0;
+            for (int j = 0; j < d_x; j++)
+                for (int i = 1; i < m; i++)
+                    if (x[(size_t)i * d_x + j] != x[j]) { /* ip_ld_prepare's test of a constant column */
+                        kept_cols[k++] = j;
+                        break;
+                    }
+            if (k != kx) {
+                rc = ip_fail(IP_ERR, "LogDet run: internal error: %d non-constant columns of X, expected %d", k, kx);
+                goto fail;
+            }
+            run->x_density = (double)ip_ld_count_nonzeros(x, m, d_x, kept_cols, kx) / ((double)m * kx);
+            run->sparse = route == IP_LOGDET_X_SPARSE ||
+                          (route == IP_LOGDET_X_AUTO && run->x_density < IP_LOGDET_SPARSE_MAX_DENSITY);
+        }
+        if (run->sparse) { /* keep U_X and X's nonzeros; F is never formed */
+            rc = IP_ERR_NOMEM;
+            free(run->f);
+            run->f = NULL;
+            if ((rc = prepare_sparse(run, x, sumsq, kept_cols)) != IP_OK) goto fail;
+            run->ux = mx;
+            mx = NULL;
+        } else if (kx > 0) {
+            ip_dtrsm_upper_right(m, kx, mx, kx, run->f, d_x); /* F <- Z_X U_X^{-1} */
+        }
     } else {
         run->x_wide = 1;
         if ((rc = ip_ld_logdet_gram(run->f, m, kx, d_x, &ld, "LogDet run: H(X)")) != IP_OK) goto fail;
@@ -178,11 +260,15 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
     run->hy = 0.5 * ld;
     free(mx);
     free(onehot);
+    free(sumsq);
+    free(kept_cols);
     *out = run;
     return IP_OK;
 fail:
     free(mx);
     free(onehot);
+    free(sumsq);
+    free(kept_cols);
     ip_logdet_run_free(run);
     return rc;
 }
@@ -268,6 +354,26 @@ static int narrow_pair(ip_logdet_run *run, int la, int lb, double beta, double *
     return IP_OK;
 }
 
+/* The sparse route's P <- D_X X_c^T Z_T, with X_c^T Z_T = X^T Z_T - mean_X (1^T Z_T): the columns of
+ * Z_T are centred already, so the correction only removes their rounding residue. The caller then
+ * solves with U_X^T. Runs before the epoch's first BLAS call: OpenBLAS's threads spin for a while
+ * after each threaded call, on the cores the pool's workers would need. */
+static void sparse_cross(ip_logdet_run *run)
+{
+    int m = run->m, dn = run->dn, dt = run->dt, kx = run->kx;
+    double *cs = run->colsum, *p = run->p;
+    memset(cs, 0, (size_t)dt * sizeof *cs);
+    for (int i = 0; i < m; i++) {
+        const double *zr = run->zc + (size_t)i * dn;
+        for (int j = 0; j < dt; j++) cs[j] += zr[j];
+    }
+    ip_ld_csc_tmul(&run->csc, run->zc, dt, dn, p, dt); /* P <- X^T Z_T over X's nonzeros */
+    for (int c = 0; c < kx; c++) {
+        double mu = run->xmean[c], sc = run->xs[c], *pc = p + (size_t)c * dt;
+        for (int j = 0; j < dt; j++) pc[j] = (pc[j] - mu * cs[j]) * sc; /* D_X X_c^T Z_T */
+    }
+}
+
 int ip_logdet_run_epoch(ip_logdet_run *run, const double *const *layers, double *i_xt, double *i_ty,
                         double *i_tt, double *h_t)
 {
@@ -281,8 +387,12 @@ int ip_logdet_run_epoch(ip_logdet_run *run, const double *const *layers, double 
         }
     }
     if (run->dt > 0) {
+        if (run->sparse) sparse_cross(run);
         ip_dsyrk(1, dn, m, 1.0, run->zc, dn, 0.0, run->r, dn); /* R <- Z_c^T Z_c, every block at once */
-        if (!run->x_wide && run->kx > 0)
+        if (run->sparse)
+            ip_dtrsm_upper_trans_left(run->kx, run->dt, run->ux, run->kx, run->p,
+                                      run->dt); /* P <- U_X^{-T} D_X X_c^T Z_T */
+        else if (!run->x_wide && run->kx > 0)
             ip_dgemm(1, 0, run->kx, run->dt, m, 1.0, run->f, run->d_x, run->zc, dn, 0.0, run->p,
                      run->dt); /* P <- F^T Z_T = U_X^{-T} Z_X^T Z_T */
     }

@@ -98,7 +98,7 @@ int ip_plane_create(ip_plane **out, const ip_estimator *e, const double *x, int 
     for (int l = 0; l < n_layers; l++) p->max_units = units[l] > p->max_units ? units[l] : p->max_units;
     switch (e->kind) {
     case IP_EST_LOGDET: {
-        ip_logdet_run_settings s = {e->logdet.mode, e->logdet.beta, e->logdet.layer_beta};
+        ip_logdet_run_settings s = {e->logdet.mode, e->logdet.beta, e->logdet.layer_beta, IP_LOGDET_X_AUTO};
         rc = ip_logdet_run_create(&p->lr, x, m, d_x, y, n_classes, n_layers, units, &s);
         break;
     }
