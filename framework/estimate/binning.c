@@ -9,6 +9,7 @@
 #include "binning.h"
 
 #include "core/mem.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -338,16 +339,6 @@ out:
     return rc;
 }
 
-static int check_labels(const int *y, int m, int n_classes, const char *what)
-{
-    if (n_classes < 1) return ip_fail(IP_ERR, "%s: need at least one class (got %d)", what, n_classes);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "%s: label %d of sample %d is outside [0, %d)", what, y[i], i + 1,
-                           n_classes);
-    return IP_OK;
-}
-
 /* Bins and symbolises one matrix: sym (m ints, caller's) and *n_sym. */
 static int symbols_of(const double *a, int m, int d, int lda, const ip_binning_params *p, int *sym, int *n_sym,
                       double *lo, double *hi, const char *what)
@@ -400,7 +391,7 @@ static int labels_common(const double *a, int m, int d, int lda, const int *y, i
                          const ip_binning_params *p, double *mi, ip_mi_terms *t, double *lo, double *hi,
                          const char *what)
 {
-    int rc = m >= 1 ? check_labels(y, m, n_classes, what) : IP_OK;
+    int rc = m >= 1 ? ip_labels_check(y, m, n_classes, what) : IP_OK;
     if (rc != IP_OK) return rc;
     int *sym = ip_malloc((m > 0 ? (size_t)m : 1) * sizeof *sym), n = 0;
     if (!sym) return IP_ERR_NOMEM;

@@ -10,6 +10,7 @@
 #include "core/blas.h"
 #include "core/mem.h"
 #include "core/parallel.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -245,16 +246,6 @@ static int check_args(int m, int d, int lda, const ip_kde_params *p, const char 
     return IP_OK;
 }
 
-static int check_labels(const int *y, int m, int n_classes, const char *what)
-{
-    if (n_classes < 1) return ip_fail(IP_ERR, "%s: need at least one class (got %d)", what, n_classes);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "%s: label %d of sample %d is outside [0, %d)", what, y[i], i + 1,
-                           n_classes);
-    return IP_OK;
-}
-
 /* The single-bound H of the distances dist of m rows in d dimensions. */
 static int h_of(const double *dist, int m, int d, const ip_kde_params *p, double *h)
 {
@@ -320,7 +311,7 @@ int ip_kde_mi_labels(const double *a, int m, int d, int lda, const int *y, int n
     double *dist = NULL, mlse[2], ity[2], hy = 0;
     int want[2] = {p->bound == IP_KDE_UPPER, p->bound == IP_KDE_LOWER};
     int rc = check_args(m, d, lda, p, what);
-    if (rc == IP_OK) rc = check_labels(y, m, n_classes, what);
+    if (rc == IP_OK) rc = ip_labels_check(y, m, n_classes, what);
     if (rc == IP_OK) rc = sq_dists(a, m, d, lda, &dist, what);
     if (rc == IP_OK) rc = kernel_sums(dist, m, y, n_classes, p->noise, want, mlse, ity);
     if (rc == IP_OK) rc = label_entropy(y, m, n_classes, &hy);
@@ -342,7 +333,7 @@ int ip_kde_plane(const double *t, int m, int d, int ldt, const int *y, int n_cla
     ip_kde_params pp = *p;
     pp.bound = IP_KDE_UPPER; /* ignored here */
     int rc = check_args(m, d, ldt, &pp, what);
-    if (rc == IP_OK) rc = check_labels(y, m, n_classes, what);
+    if (rc == IP_OK) rc = ip_labels_check(y, m, n_classes, what);
     if (rc == IP_OK) rc = sq_dists(t, m, d, ldt, &dist, what);
     if (rc == IP_OK) rc = kernel_sums(dist, m, y, n_classes, p->noise, want, mlse, i_ty);
     /* I(X;T) = H(T+N) - (d/2) log(2 pi e s^2) = -mlse for both bounds: the constants cancel exactly

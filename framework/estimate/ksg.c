@@ -7,6 +7,7 @@
 
 #include "core/mem.h"
 #include "core/parallel.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -220,12 +221,7 @@ static int check_labels(const int *y, int m, int n_classes, const ip_ksg_params 
 {
     int rc = check_k(p, m, "KSG I(A;Y)");
     if (rc != IP_OK) return rc;
-    if (n_classes < 1) return ip_fail(IP_ERR, "KSG I(A;Y): need at least one class (got %d)", n_classes);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "KSG I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1,
-                           n_classes);
-    return IP_OK;
+    return ip_labels_check(y, m, n_classes, "KSG I(A;Y)");
 }
 
 /* dist NULL: computed here from a (the plain route); else A's distances as given. */

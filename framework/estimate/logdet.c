@@ -6,6 +6,7 @@
 #include "core/blas.h"
 #include "core/mem.h"
 #include "core/names.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <float.h>
@@ -300,16 +301,13 @@ int ip_logdet_mi(const double *a, int m, int da, int lda, const double *b, int d
 int ip_logdet_mi_labels(const double *a, int m, int d, int lda, const int *y, int n_classes,
                         ip_logdet_mode mode, double beta, double *mi_nats, ip_logdet_terms *terms)
 {
-    if (n_classes < 1) return ip_fail(IP_ERR, "I(A;Y): need at least one class (got %d)", n_classes);
+    int rc = ip_labels_check(y, m, n_classes, "I(A;Y)");
+    if (rc != IP_OK) return rc;
     if (m < IP_LOGDET_MIN_SAMPLES) return ip_ld_check_args(m, 1, 1, mode, 1, "I(A;Y)"); /* its message */
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1,
-                           n_classes);
     double *onehot = ip_calloc((size_t)m * n_classes, sizeof *onehot);
     if (!onehot) return IP_ERR_NOMEM;
     for (int i = 0; i < m; i++) onehot[(size_t)i * n_classes + y[i]] = 1.0;
-    int rc = ip_logdet_mi(a, m, d, lda, onehot, n_classes, n_classes, mode, beta, mi_nats, terms);
+    rc = ip_logdet_mi(a, m, d, lda, onehot, n_classes, n_classes, mode, beta, mi_nats, terms);
     free(onehot);
     return rc;
 }

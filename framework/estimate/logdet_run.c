@@ -11,6 +11,7 @@
 
 #include "core/blas.h"
 #include "core/mem.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -138,10 +139,8 @@ int ip_logdet_run_create(ip_logdet_run **out, const double *x, int m, int d_x, c
                        getenv("IP_LOGDET_SPARSE"));
     for (int l = 0; l < n_layers; l++)
         if (units[l] < 1) return ip_fail(IP_ERR, "LogDet run: layer %d has %d units", l + 1, units[l]);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "LogDet run: label %d of sample %d is outside [0, %d)", y[i], i + 1,
-                           n_classes);
+    int lrc = ip_labels_check(y, m, n_classes, "LogDet run");
+    if (lrc != IP_OK) return lrc;
 
     ip_logdet_run *run = ip_calloc(1, sizeof *run);
     double *mx = NULL, *onehot = NULL, *sumsq = NULL;

@@ -6,6 +6,7 @@
 #include "core/blas.h"
 #include "core/mem.h"
 #include "core/parallel.h"
+#include "labels.h"
 #include "core/status.h"
 
 #include <math.h>
@@ -286,17 +287,13 @@ int ip_renyi_joint_entropy_labels(const double *g, int m, const int *y, int n_cl
                                   double *h_nats)
 {
     (void)work; /* the blocks need less than m x m; joint_labels allocates them */
-    if (m < 1 || n_classes < 1) return ip_fail(IP_ERR, "S(A,Y): need samples and classes (got %d, %d)", m, n_classes);
+    if (m < 1) return ip_fail(IP_ERR, "S(A,Y): no samples");
+    int rc = ip_labels_check(y, m, n_classes, "S(A,Y)");
+    if (rc != IP_OK) return rc;
     int *count = ip_calloc((size_t)n_classes, sizeof *count); /* freed here */
     if (!count) return IP_ERR_NOMEM;
-    for (int i = 0; i < m; i++) {
-        if (y[i] < 0 || y[i] >= n_classes) {
-            free(count);
-            return ip_fail(IP_ERR_FORMAT, "S(A,Y): label %d of sample %d is outside [0, %d)", y[i], i + 1, n_classes);
-        }
-        count[y[i]]++;
-    }
-    int rc = joint_labels(g, m, y, n_classes, count, alpha, h_nats);
+    for (int i = 0; i < m; i++) count[y[i]]++;
+    rc = joint_labels(g, m, y, n_classes, count, alpha, h_nats);
     free(count);
     return rc;
 }
@@ -307,10 +304,7 @@ int ip_renyi_mi_labels(const double *a, int m, int d, int lda, const int *y, int
     int rc = ip_renyi_params_check(p);
     if (rc != IP_OK) return rc;
     if (m < 1) return ip_fail(IP_ERR, "I(A;Y): no samples");
-    if (n_classes < 1) return ip_fail(IP_ERR, "I(A;Y): need at least one class (got %d)", n_classes);
-    for (int i = 0; i < m; i++)
-        if (y[i] < 0 || y[i] >= n_classes)
-            return ip_fail(IP_ERR_FORMAT, "I(A;Y): label %d of sample %d is outside [0, %d)", y[i], i + 1, n_classes);
+    if ((rc = ip_labels_check(y, m, n_classes, "I(A;Y)")) != IP_OK) return rc;
     int *count = ip_calloc((size_t)n_classes, sizeof *count);
     double *g = ip_aligned_alloc((size_t)m * m * sizeof *g), ha = NAN, hy = NAN, hay = NAN; /* both freed here */
     rc = IP_ERR_NOMEM;
