@@ -318,20 +318,10 @@ static void test_params_check(void **state)
 
 static void numpy_ref(const char *what, const ip_binning_params *p, const char *fa, const char *fb, double *v)
 {
-    char cmd[1024], out[4096] = "";
+    char cmd[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/binning_ref.py %s %s %d %.17g %.17g %.17g %s %s 2>&1", what,
              ip_binning_range_names[p->range], p->bins, p->lo, p->hi, p->width, fa, fb);
-    FILE *f = popen(cmd, "r");
-    if (!f) fail_msg("cannot run %s", cmd);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    char *pos = out, *end;
-    for (int k = 0; k < 4; k++, pos = end) {
-        v[k] = strtod(pos, &end);
-        if (st != 0 || end == pos)
-            fail_msg("NumPy reference failed (is /usr/bin/python3 with numpy installed?): %s\n%s", cmd, out);
-    }
+    ip_test_python_ref(cmd, v, 4);
 }
 
 static void test_numpy_reference(void **state)

@@ -284,20 +284,9 @@ static void test_params_and_errors(void **state)
 
 static void scipy_ref(const char *what, double s2, const char *fa, const char *fb, double *v, int nv)
 {
-    char cmd[1024], out[4096] = "";
+    char cmd[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/kde_ref.py %s %.17g %s %s 2>&1", what, s2, fa, fb);
-    FILE *f = popen(cmd, "r");
-    if (!f) fail_msg("cannot run %s", cmd);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
-    char *pos = out, *end;
-    for (int k = 0; k < nv; k++, pos = end) {
-        v[k] = strtod(pos, &end);
-        if (st != 0 || end == pos)
-            fail_msg("SciPy reference failed (is /usr/bin/python3 with numpy and scipy installed? `make deps`): "
-                     "%s\n%s", cmd, out);
-    }
+    ip_test_python_ref(cmd, v, nv);
 }
 
 static void test_scipy_reference(void **state)

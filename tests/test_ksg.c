@@ -240,12 +240,7 @@ static void test_scipy_reference(void **state)
         assert_int_equal(ip_ksg_mi_labels(a, m, da, da, y, 4, &p, &got[1], NULL), IP_OK);
         assert_int_equal(ip_ksg_entropy(a, m, da, da, &p, &got[2]), IP_OK);
         snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/ksg_ref.py %d %s %s %s 2>&1", k, fa, fb, fy);
-        FILE *pp = popen(cmd, "r");
-        char out[1024] = "";
-        size_t n = fread(out, 1, sizeof out - 1, pp);
-        out[n] = '\0';
-        if (pclose(pp) != 0 || sscanf(out, "%lf %lf %lf", &want[0], &want[1], &want[2]) != 3)
-            fail_msg("SciPy reference failed: %s\n%s", cmd, out);
+        ip_test_python_ref(cmd, want, 3);
         double e = ip_test_max_rel_err(got, want, 3, 1e-300);
         printf("  k=%d: I %.15f (SciPy %.15f), I(A;Y) %.15f (%.15f), H %.15f (%.15f): rel err %.1e\n", k, got[0],
                want[0], got[1], want[1], got[2], want[2], e);

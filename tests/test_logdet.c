@@ -330,20 +330,7 @@ static void numpy_ref(const char *what, const char *mode, double beta, const cha
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/logdet_ref.py %s %s %.17g %s %s 2>&1", what, mode, beta,
              fa, fb ? fb : "");
-    FILE *p = popen(cmd, "r");
-    if (!p) fail_msg("cannot run %s", cmd);
-    char out[4096] = "";
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    char *pos = out, *end;
-    for (int k = 0; k < nv; k++, pos = end) {
-        v[k] = strtod(pos, &end);
-        if (st != 0 || end == pos)
-            fail_msg("NumPy reference failed (is /usr/bin/python3 with numpy installed? `make test` installs "
-                     "python3-numpy): %s\n%s",
-                     cmd, out);
-    }
+    ip_test_python_ref(cmd, v, nv);
 }
 
 static void test_numpy_reference(void **state)

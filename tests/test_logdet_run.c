@@ -543,14 +543,8 @@ static void test_sparse_numpy_reference(void **state)
             assert_int_equal(ip_csv_write_matrix(ft, f.t[l], f.m, units[l], units[l]), IP_OK);
             snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/logdet_ref.py mi %s %.17g %s %s 2>&1",
                      ip_logdet_mode_name((ip_logdet_mode)mode), beta, fx, ft);
-            FILE *p = popen(cmd, "r");
-            if (!p) fail_msg("cannot run %s", cmd);
-            char out[512] = "", *end;
-            size_t got = fread(out, 1, sizeof out - 1, p);
-            out[got] = '\0';
-            int st = pclose(p);
-            double want = strtod(out, &end);
-            if (st != 0 || end == out) fail_msg("NumPy reference failed: %s\n%s", cmd, out);
+            double want;
+            ip_test_python_ref(cmd, &want, 1);
             double e = fabs(ixt[l] - want) / fabs(want);
             printf("  %s layer %d: I(X;T) %.12g, NumPy %.12g, rel err %.1e\n",
                    ip_logdet_mode_name((ip_logdet_mode)mode), l + 1, ixt[l], want, e);

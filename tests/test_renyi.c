@@ -191,21 +191,6 @@ static void test_bad_arguments(void **state)
 
 /* ---- NumPy / SciPy reference ------------------------------------------------------------- */
 
-static void run_ref(const char *cmd, double *v, int nv)
-{
-    FILE *pp = popen(cmd, "r");
-    if (!pp) fail_msg("cannot run %s", cmd);
-    char out[4096] = "";
-    size_t n = fread(out, 1, sizeof out - 1, pp);
-    out[n] = '\0';
-    int st = pclose(pp);
-    char *pos = out, *end;
-    for (int k = 0; k < nv; k++, pos = end) {
-        v[k] = strtod(pos, &end);
-        if (st != 0 || end == pos) fail_msg("reference failed (python3 with numpy and scipy?): %s\n%s", cmd, out);
-    }
-}
-
 static void test_numpy_reference(void **state)
 {
     (void)state;
@@ -234,7 +219,7 @@ static void test_numpy_reference(void **state)
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/renyi_ref.py %.17g %.17g %.17g %s %s %s 2>&1", p.alpha, sa,
              sb, fa, fb, fy);
     double want[7], got[7];
-    run_ref(cmd, want, 7);
+    ip_test_python_ref(cmd, want, 7);
     double *ga = gram(a, m, da, sa), *gb = gram(b, m, db, sb), *w = malloc((size_t)m * m * sizeof *w);
     got[0] = entropy_of(ga, m, p.alpha);
     got[1] = entropy_of(gb, m, p.alpha);

@@ -92,6 +92,27 @@ static inline void ip_test_write_text(const char *dir, const char *name, const c
     fclose(f);
 }
 
+/* Runs an independent reference (a shell command, e.g. "/usr/bin/python3 tests/ref/X_ref.py ...
+ * 2>&1") and reads the first nv numbers it prints into v; fails the test, showing the command and
+ * its output, when it exits non-zero or prints fewer numbers (NumPy/SciPy missing: `make deps`). */
+static inline void ip_test_python_ref(const char *cmd, double *v, int nv)
+{
+    FILE *pp = popen(cmd, "r");
+    if (!pp) fail_msg("cannot run %s", cmd);
+    char out[4096] = "";
+    size_t n = fread(out, 1, sizeof out - 1, pp);
+    out[n] = '\0';
+    int st = pclose(pp);
+    char *pos = out, *end;
+    for (int k = 0; k < nv; k++, pos = end) {
+        v[k] = strtod(pos, &end);
+        if (st != 0 || end == pos)
+            fail_msg("reference failed (is /usr/bin/python3 with numpy and scipy installed? `make deps` installs "
+                     "them): %s\n%s",
+                     cmd, out);
+    }
+}
+
 static inline void ip_test_slurp(const char *path, char *buf, size_t n)
 {
     FILE *f = fopen(path, "r");
