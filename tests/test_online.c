@@ -6,16 +6,12 @@
  * without activations with a message, and store none without online is a config error. */
 #include "testutil.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "core/fsutil.h"
 #include "test_run_util.h"
-
-extern char **environ;
 
 /* Small: the Tishby network on 300 analysis samples; every estimator. */
 #define BASE                                                                                                    \
@@ -223,31 +219,10 @@ static void test_store_none_needs_online(void **state)
 
 static pid_t start(const char *name, const char *cmdline)
 {
-    char outp[1300], errp[1300], cmd[4000];
-    snprintf(outp, sizeof outp, "%s/%s.out", run_dir, name);
-    snprintf(errp, sizeof errp, "%s/%s.err", run_dir, name);
+    char cmd[4000];
     snprintf(cmd, sizeof cmd, "exec %s %s", ip_test_cli(), cmdline);
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawnattr_t at;
-    posix_spawnattr_init(&at);
-    sigset_t def, none;
-    sigemptyset(&def);
-    sigaddset(&def, SIGINT);
-    sigaddset(&def, SIGTERM);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc != 0) fail_msg("cannot start %s: %s", cmd, strerror(rc));
-    return pid;
+    return run_spawn(name, argv);
 }
 
 static void wait_for(const char *name, const char *text, char *buf, size_t cap)

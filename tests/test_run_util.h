@@ -1,13 +1,19 @@
 /* Helpers of the end-to-end tests that run infoplane through the command line (test_train_cli.c,
- * test_train_limits.c, test_train_signals.c, test_run_dir.c, test_cli.c): `infoplane ARGS` from
+ * test_train_limits.c, test_train_signals.c, test_run_dir.c, test_cli.c, test_online.c): `infoplane ARGS` from
  * the repository root with its output captured, and the comparison of two run files value by
  * value (every recorded layer of every epoch and the saved parameters). Include after testutil.h;
  * the including file defines nothing of these names. */
 #ifndef IP_TEST_RUN_UTIL_H
 #define IP_TEST_RUN_UTIL_H
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+
 #include "core/status.h"
 #include "record/run.h"
+
+extern char **environ;
 
 static char run_dir[] = "/tmp/ip_test_train_XXXXXX"; /* scratch, made by run_setup */
 static char run_out[1 << 16], run_err[1 << 16];     /* the last command's stdout and stderr */
@@ -40,6 +46,36 @@ static int run_cli(const char *fmt, ...)
     va_end(ap);
     snprintf(cmd, sizeof cmd, "%s %s", ip_test_cli(), args);
     return ip_test_sh(run_repo, cmd, run_out, run_err, sizeof run_out);
+}
+
+/* argv[0] (a path) with argv (NULL-terminated) started in the background, in the tests' cwd, with
+ * stdout and stderr into run_dir/NAME.out and NAME.err, and SIGINT and SIGTERM at their defaults and
+ * unblocked (a background job of a non-interactive shell would ignore SIGINT); returns its pid. */
+static inline pid_t run_spawn(const char *name, const char *const *argv)
+{
+    char outp[1300], errp[1300];
+    snprintf(outp, sizeof outp, "%s/%s.out", run_dir, name);
+    snprintf(errp, sizeof errp, "%s/%s.err", run_dir, name);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    sigset_t def, none;
+    sigemptyset(&def);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGTERM);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
+    return pid;
 }
 
 /* Every float of the run's layers (all recorded epochs) and its saved state, as doubles. */

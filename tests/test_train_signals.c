@@ -7,46 +7,20 @@
  * background job of a non-interactive shell would ignore it. */
 #include "testutil.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <time.h>
 
 #include "test_run_util.h"
-
-extern char **environ;
 
 /* `infoplane train|run ARGS...` (args NULL-terminated) started in the repository root with stdout
  * and stderr into DIR/NAME.out and DIR/NAME.err; returns its pid. */
 static pid_t start(const char *name, const char *const *args)
 {
-    char outp[1300], errp[1300];
-    snprintf(outp, sizeof outp, "%s/%s.out", run_dir, name);
-    snprintf(errp, sizeof errp, "%s/%s.err", run_dir, name);
     const char *argv[64] = {ip_test_cli()};
     int n = 1;
     for (int i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
     argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawnattr_t at;
-    posix_spawnattr_init(&at);
-    sigset_t def, none;
-    sigemptyset(&def);
-    sigaddset(&def, SIGINT);
-    sigaddset(&def, SIGTERM);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
-    return pid;
+    return run_spawn(name, argv);
 }
 
 /* DIR/NAME.err (stderr), or DIR/NAME.out with a name ending in ".out", once it holds `text` (its
