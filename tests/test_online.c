@@ -225,26 +225,6 @@ static pid_t start(const char *name, const char *cmdline)
     return run_spawn(name, argv);
 }
 
-static void wait_for(const char *name, const char *text, char *buf, size_t cap)
-{
-    char p[1300];
-    snprintf(p, sizeof p, "%s/%s.err", run_dir, name);
-    for (int i = 0; i < 30000; i++) {
-        ip_test_slurp(p, buf, cap);
-        if (strstr(buf, text)) return;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("%s never showed '%s':\n%s", p, text, buf);
-}
-
-static int finish(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid) fail_msg("waitpid failed");
-    return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
-}
-
 /* Longer, two estimators: stopped by sig once it trained some epochs, resumed with --resume. */
 #define LONG                                                                                                      \
     "configs/demo_tishby.yaml --set record.samples=300 --set record.test_samples=0 --set plot.format=svg "      \
@@ -257,9 +237,9 @@ static void stop_then_resume(int sig, const char *name, const char *store)
     snprintf(whole, sizeof whole, "%s/%s_whole", run_dir, name);
     snprintf(args, sizeof args, "run " LONG " --set record.store=%s --out %s", store, dir);
     pid_t pid = start(name, args);
-    wait_for(name, "epoch 40/400", err, sizeof err);
+    run_wait_for(name, "epoch 40/400", err, sizeof err, 300);
     kill(pid, sig);
-    int status = finish(pid);
+    int status = run_finish(pid);
     if (sig == SIGTERM) {
         char p[1400];
         snprintf(p, sizeof p, "%s/%s.err", run_dir, name);

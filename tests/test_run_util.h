@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <time.h>
 
 #include "core/status.h"
 #include "record/run.h"
@@ -76,6 +77,30 @@ static inline pid_t run_spawn(const char *name, const char *const *argv)
     posix_spawnattr_destroy(&at);
     if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
     return pid;
+}
+
+/* Waits (polling every 10 ms, at most `seconds`) until run_dir/NAME.err shows `text`; its content
+ * is left in buf. Fails the test on timeout. */
+static inline void run_wait_for(const char *name, const char *text, char *buf, size_t cap, int seconds)
+{
+    char p[1300];
+    snprintf(p, sizeof p, "%s/%s.err", run_dir, name);
+    for (int i = 0; i < seconds * 100; i++) {
+        ip_test_slurp(p, buf, cap);
+        if (strstr(buf, text)) return;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("%s never showed '%s':\n%s", p, text, buf);
+}
+
+/* The exit status of a run_spawn'ed process, or -N when killed by signal N (a shell would show both
+ * as 128 + N: here an orderly stop with exit(130) is told apart from a death by SIGINT). */
+static inline int run_finish(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid) fail_msg("waitpid failed");
+    return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
 }
 
 /* Every float of the run's layers (all recorded epochs) and its saved state, as doubles. */

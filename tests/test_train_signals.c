@@ -23,31 +23,6 @@ static pid_t start(const char *name, const char *const *args)
     return run_spawn(name, argv);
 }
 
-/* DIR/NAME.err (stderr), or DIR/NAME.out with a name ending in ".out", once it holds `text` (its
- * contents into buf), polling for up to 120 s. */
-static void wait_for(const char *name, const char *text, char *buf, size_t cap)
-{
-    char p[1300];
-    size_t len = strlen(name);
-    snprintf(p, sizeof p, "%s/%s%s", run_dir, name, len > 4 && !strcmp(name + len - 4, ".out") ? "" : ".err");
-    for (int i = 0; i < 12000; i++) {
-        ip_test_slurp(p, buf, cap);
-        if (strstr(buf, text)) return;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("%s never showed '%s':\n%s", p, text, buf);
-}
-
-/* The exit status, or -N when killed by signal N (a shell would show both as 128 + N: here an
- * orderly stop with exit(130) is told apart from a death by SIGINT). */
-static int finish(pid_t pid)
-{
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid) fail_msg("waitpid failed");
-    return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
-}
-
 /* The indented command line printed after `intro` in the process's stderr, with its "infoplane"
  * replaced by this build's binary. */
 static void printed_command(const char *err, const char *intro, char *cmd, size_t cap)
@@ -82,9 +57,9 @@ static void interrupt_then_resume(int sig, const char *name, const char *signame
     memcpy(args, train_args, sizeof args);
     args[7] = out_dir;
     pid_t pid = start(name, args);
-    wait_for(name, "epoch 30/1000", err, sizeof err);
+    run_wait_for(name, "epoch 30/1000", err, sizeof err, 120);
     kill(pid, sig);
-    int status = finish(pid);
+    int status = run_finish(pid);
     char p[1400];
     snprintf(p, sizeof p, "%s/%s.err", run_dir, name);
     ip_test_slurp(p, err, sizeof err);
@@ -132,10 +107,10 @@ static void test_second_sigint(void **state)
     memcpy(args, train_args, sizeof args);
     args[7] = out_dir;
     pid_t pid = start("twice", args);
-    wait_for("twice", "epoch 30/1000", err, sizeof err);
+    run_wait_for("twice", "epoch 30/1000", err, sizeof err, 120);
     kill(pid, SIGINT);
     kill(pid, SIGINT);
-    int status = finish(pid);
+    int status = run_finish(pid);
     if (status != 130 && status != -SIGINT) fail_msg("exit %d after two SIGINT", status);
     int rc = run_cli("train configs/demo_tishby.yaml --set train.epochs=1000 --set 'record.epochs={every: 7}' "
                      "--quiet --out %s --resume", out_dir);
@@ -152,11 +127,11 @@ static void test_sigterm_stops_run_after_training(void **state)
     const char *args[] = {"run", "configs/demo_tishby.yaml", "--set", "train.epochs=400", "--set", "record.epochs=all",
                           "--out", out_dir, NULL};
     pid_t pid = start("steps", args);
-    wait_for("steps", "[2/3] analyzing", err, sizeof err);
+    run_wait_for("steps", "[2/3] analyzing", err, sizeof err, 120);
     struct timespec ts = {0, 300000000};
     nanosleep(&ts, NULL);
     kill(pid, SIGTERM);
-    int status = finish(pid);
+    int status = run_finish(pid);
     char p[1400];
     snprintf(p, sizeof p, "%s/steps.err", run_dir);
     ip_test_slurp(p, err, sizeof err);
@@ -187,7 +162,7 @@ static void test_sigterm_stops_run_after_training(void **state)
         nanosleep(&tick, NULL);
     }
     kill(pid, SIGTERM);
-    status = finish(pid);
+    status = run_finish(pid);
     char q[1400];
     snprintf(q, sizeof q, "%s/plot.err", run_dir);
     ip_test_slurp(q, err, sizeof err);
