@@ -1,5 +1,6 @@
 /* The analysis while training (see online.h). */
 #include "online.h"
+#include "steps.h"
 
 #include "core/fsutil.h"
 #include "core/mem.h"
@@ -157,10 +158,8 @@ void cli_online_report(const cli_online *o)
 {
     for (int i = 0; i < o->n; i++) {
         const ip_results *s = &o->res[i];
-        const char *name = ip_estimator_names[o->settings[i].kind];
-        printf("analyze: %s: %s in /analysis/%s%s%s and %s/%s.csv (%.2f s, while training)\n", o->run_path, name,
-               s->groups[0], s->n_sub > 1 ? " and /analysis/" : "", s->n_sub > 1 ? s->groups[1] : "", o->dir, name,
-               s->seconds);
+        cli_print_setting(o->run_path, o->dir, ip_estimator_names[o->settings[i].kind],
+                          (const char(*)[IP_TABLE_NAME_LEN])s->groups, s->n_sub, s->seconds, ", while training");
     }
 }
 

@@ -35,16 +35,17 @@ int cli_analyze(const char *run_path, const ip_analyze_options *opt)
     }
     if (rc != IP_OK) return cli_error("%s", ip_error_message());
     ip_analyze_dir(run_path, dir, sizeof dir);
-    /* One line per setting: where its results are and what it cost. */
-    for (int i = 0, g = 0; i < opt->n_settings; i++) {
-        const ip_estimator *e = &opt->settings[i];
-        int n_sub = e->kind == IP_EST_KDE ? 2 : 1;
-        printf("analyze: %s: %s in /analysis/%s%s%s and %s/%s.csv (%.2f s)\n", run_path, ip_estimator_names[e->kind],
-               rep.groups[g], n_sub > 1 ? " and /analysis/" : "", n_sub > 1 ? rep.groups[g + 1] : "", dir,
-               ip_estimator_names[e->kind], rep.seconds[i]);
-        g += n_sub;
-    }
+    for (int i = 0; i < opt->n_settings; i++)
+        cli_print_setting(run_path, dir, ip_estimator_names[opt->settings[i].kind], rep.groups[i], rep.n_groups[i],
+                          rep.seconds[i], "");
     return 0;
+}
+
+void cli_print_setting(const char *run_path, const char *dir, const char *name,
+                       const char (*groups)[IP_TABLE_NAME_LEN], int n_groups, double seconds, const char *how)
+{
+    printf("analyze: %s: %s in /analysis/%s%s%s and %s/%s.csv (%.2f s%s)\n", run_path, name, groups[0],
+           n_groups > 1 ? " and /analysis/" : "", n_groups > 1 ? groups[1] : "", dir, name, seconds, how);
 }
 
 static void print_report(const ip_plot_report *rep)

@@ -17,6 +17,12 @@ void cli_print_final(const ip_epoch_metrics *m);
  * (cli_interrupt_status() when stopped by a signal). */
 int cli_analyze(const char *run_path, const ip_analyze_options *opt);
 
+/* The line analyze and the online analysis print per setting on stdout: where its results are
+ * (its n_groups run-file table groups and DIR/NAME.csv) and what it cost; `how` is appended to the
+ * seconds (e.g. ", while training"). */
+void cli_print_setting(const char *run_path, const char *dir, const char *name,
+                       const char (*groups)[IP_TABLE_NAME_LEN], int n_groups, double seconds, const char *how);
+
 /* Figures of each run (opt->out_dir then names the comparison's directory when n > 1) and, for
  * several runs, the comparison, its runs grouped by configuration (compare_groups.h). Lists what
  * was written on stdout and what was skipped on stderr. Returns the exit status (as cli_analyze

@@ -161,7 +161,8 @@ int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_r
     if (rc == IP_OK && report)
         for (int i = 0; i < n; i++) {
             report->seconds[i] = s[i].seconds;
-            for (int q = 0; q < s[i].n_sub; q++) memcpy(report->groups[report->n_groups++], s[i].groups[q], IP_TABLE_NAME_LEN);
+            report->n_groups[i] = s[i].n_sub;
+            memcpy(report->groups[i], s[i].groups, sizeof report->groups[i]);
         }
 out:
     for (int i = 0; i < n; i++) ip_results_free(&s[i]);

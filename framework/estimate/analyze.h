@@ -17,11 +17,12 @@ typedef struct {
                                    * every tenth of the epochs (a log; only when it all takes 10 s or more) */
 } ip_analyze_options;
 
-/* What an analysis wrote: the run-file table groups (under /analysis) and the seconds each
- * setting took (preparation and every epoch). */
+/* What an analysis wrote, per setting (in the order of opt->settings): its run-file table groups
+ * under /analysis (KDE two: the upper and the lower bound) and the seconds it took (preparation
+ * and every epoch). */
 typedef struct {
-    int n_groups;
-    char groups[2 * IP_EST_MAX_SETTINGS][IP_TABLE_NAME_LEN];
+    int n_groups[IP_EST_MAX_SETTINGS];
+    char groups[IP_EST_MAX_SETTINGS][2][IP_TABLE_NAME_LEN];
     double seconds[IP_EST_MAX_SETTINGS];
 } ip_analyze_report;
 

@@ -8,6 +8,7 @@
 #include "core/status.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,19 +22,13 @@ struct ip_plane {
     double *gx, *gy;   /* renyi: the normalised Grams of X and Y (m x m) */
     double *dx;        /* ksg: the max-norm distances of X (m x m) */
     double *g, *work;  /* renyi: a layer's Gram and scratch; ksg: a layer's distances (g) */
+    double *edges;     /* binning: lo and hi of every unit of the widest layer (2 max_units) */
+    char mode[IP_PLANE_MAX_SETTINGS][64]; /* ip_plane_setting_mode's texts */
 };
 
 int ip_plane_n_settings(const ip_plane *p) { return p->e.kind == IP_EST_KDE ? 2 : 1; }
 
-const char *ip_plane_setting_mode(const ip_plane *p, int s)
-{
-    static const char *const kde_modes[] = {"upper", "lower"};
-    static _Thread_local char mode[64];
-    if (p->e.kind == IP_EST_KDE) return kde_modes[s ? 1 : 0];
-    double param;
-    ip_estimator_setting(&p->e, mode, sizeof mode, &param);
-    return mode;
-}
+const char *ip_plane_setting_mode(const ip_plane *p, int s) { return p->mode[s > 0 && s < ip_plane_n_settings(p) ? s : 0]; }
 
 double ip_plane_param(const ip_plane *p)
 {
@@ -59,6 +54,7 @@ void ip_plane_free(ip_plane *p)
     free(p->dx);
     free(p->g);
     free(p->work);
+    free(p->edges);
     free(p);
 }
 
@@ -96,6 +92,12 @@ int ip_plane_create(ip_plane **out, const ip_estimator *e, const double *x, int 
     memcpy(p->units, units, (size_t)n_layers * sizeof *units);
     memcpy(p->y, y, (size_t)m * sizeof *y);
     for (int l = 0; l < n_layers; l++) p->max_units = units[l] > p->max_units ? units[l] : p->max_units;
+    if (e->kind == IP_EST_KDE) { /* both bounds from one plane */
+        for (int s = 0; s < 2; s++) snprintf(p->mode[s], sizeof p->mode[s], "%s", ip_kde_bound_names[s]);
+    } else {
+        double param;
+        ip_estimator_setting(e, p->mode[0], sizeof p->mode[0], &param);
+    }
     switch (e->kind) {
     case IP_EST_LOGDET: {
         ip_logdet_run_settings s = {e->logdet.mode, e->logdet.beta, e->logdet.layer_beta, IP_LOGDET_X_AUTO};
@@ -103,13 +105,17 @@ int ip_plane_create(ip_plane **out, const ip_estimator *e, const double *x, int 
         break;
     }
     case IP_EST_RENYI: rc = prepare_renyi(p, x, d_x); break;
+    case IP_EST_BINNING: /* nothing of X; a buffer for the bin edges of a layer */
+        if (!(p->edges = ip_malloc(2 * (size_t)p->max_units * sizeof *p->edges))) goto fail;
+        rc = IP_OK;
+        break;
     case IP_EST_KSG:
         if (!(p->dx = ip_aligned_alloc((size_t)m * m * sizeof *p->dx)) ||
             !(p->g = ip_aligned_alloc((size_t)m * m * sizeof *p->g)))
             goto fail;
         rc = ip_ksg_distances(x, m, d_x, d_x, p->dx);
         break;
-    default: rc = IP_OK; /* binning and KDE need nothing of X */
+    default: rc = IP_OK; /* KDE needs nothing of X */
     }
     if (rc != IP_OK) goto fail;
     *out = p;
@@ -145,15 +151,12 @@ int ip_plane_epoch(ip_plane *p, const double *const *layers, double *i_xt, doubl
         int d = p->units[l];
         switch (p->e.kind) {
         case IP_EST_BINNING: {
-            double lo_min = INFINITY, hi_max = -INFINITY, *lo = NULL, *hi = NULL;
-            if (extra && !(lo = ip_malloc(2 * (size_t)d * sizeof *lo))) return IP_ERR_NOMEM;
-            if (lo) hi = lo + d;
+            double lo_min = INFINITY, hi_max = -INFINITY, *lo = extra ? p->edges : NULL, *hi = extra ? p->edges + d : NULL;
             rc = ip_binning_plane(t, p->m, d, d, p->y, p->n_classes, &p->e.binning, &i_xt[l], &i_ty[l], lo, hi);
             if (rc == IP_OK && lo) {
                 for (int j = 0; j < d; j++) lo_min = fmin(lo_min, lo[j]), hi_max = fmax(hi_max, hi[j]);
                 extra[2 * l] = lo_min, extra[2 * l + 1] = hi_max;
             }
-            free(lo);
             break;
         }
         case IP_EST_KDE: {
