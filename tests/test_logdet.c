@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "core/blas.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "core/csv.h"
@@ -423,6 +424,57 @@ static void test_bad_arguments(void **state)
     assert_int_equal(md, IP_MODE_PEARSON);
 }
 
+/* The blocked Cholesky LogDet uses (ip_dpotrf_upper_inplace) against LAPACK's dpotrf
+ * (ip_dpotrf_upper, the plain reference): the same factor to 1e-12 relative on an SPD matrix of
+ * several blocks; the same bits on 1 and 2 BLAS threads; a matrix that stops being positive
+ * definite at row 200 named at its leading minor 201. */
+static void test_cholesky_blocked(void **state)
+{
+    (void)state;
+    int n = ip_test_slow_env() ? 300 : 700, k = n + 20;
+    double *z = malloc(sizeof(double) * (size_t)k * n), *a = malloc(sizeof(double) * (size_t)n * n);
+    double *f1 = malloc(sizeof(double) * (size_t)n * n), *f2 = malloc(sizeof(double) * (size_t)n * n);
+    double *ref = malloc(sizeof(double) * (size_t)n * n);
+    assert_true(z && a && f1 && f2 && ref);
+    ip_rng rng;
+    ip_rng_seed(&rng, 11);
+    for (size_t i = 0; i < (size_t)k * n; i++) z[i] = ip_rng_normal(&rng);
+    ip_dsyrk(1, n, k, 1.0 / k, z, n, 0.0, a, n); /* upper triangle of Z^T Z / k, well conditioned */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++) a[(size_t)i * n + j] = a[(size_t)j * n + i];
+    int before = ip_blas_threads();
+    memcpy(ref, a, sizeof(double) * (size_t)n * n);
+    assert_int_equal(ip_dpotrf_upper(n, ref, n, "reference"), IP_OK);
+    ip_blas_set_threads(1);
+    memcpy(f1, a, sizeof(double) * (size_t)n * n);
+    assert_int_equal(ip_dpotrf_upper_inplace(n, f1, n, "blocked"), IP_OK);
+    ip_blas_set_threads(2);
+    memcpy(f2, a, sizeof(double) * (size_t)n * n);
+    assert_int_equal(ip_dpotrf_upper_inplace(n, f2, n, "blocked"), IP_OK);
+    double worst = 0, scale = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            size_t at = (size_t)i * n + j;
+            assert_true(f1[at] == f2[at]); /* bit for bit, whatever the thread count */
+            double d = fabs(f1[at] - ref[at]);
+            worst = d > worst ? d : worst;
+            scale = fabs(ref[at]) > scale ? fabs(ref[at]) : scale;
+        }
+    assert_true(worst <= 1e-12 * scale);
+
+    /* Not positive definite from row 200: the diagonal there made negative. */
+    memcpy(f1, a, sizeof(double) * (size_t)n * n);
+    f1[(size_t)200 * n + 200] = -1.0;
+    assert_int_equal(ip_dpotrf_upper_inplace(n, f1, n, "broken"), IP_ERR_NUMERIC);
+    assert_non_null(strstr(ip_error_message(), "leading minor 201"));
+    ip_blas_set_threads(before);
+    free(z);
+    free(a);
+    free(f1);
+    free(f2);
+    free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_mi_symmetry_and_labels),
         cmocka_unit_test(test_numpy_reference),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_cholesky_blocked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

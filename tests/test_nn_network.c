@@ -4,6 +4,7 @@
  * and the error paths (batch too large, bad labels). */
 #include "testutil.h"
 
+#include "core/blas.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "nn/network.h"
@@ -354,6 +355,56 @@ static void test_determinism(void **state)
     }
 }
 
+/* The trained weights do not depend on the thread count: an MLP whose dense layers are large
+ * enough for the pooled sgemm blocks (batch 256 x 300 -> 200 -> 64 -> 10: over 2^22 multiply-adds)
+ * trains three SGD steps on 1 and on 2 threads to the same bits. */
+static void train_threads(float *out, size_t *n_out, int threads)
+{
+    ip_blas_set_threads(threads);
+    ip_rng rng;
+    ip_rng_seed(&rng, 7);
+    ip_layer_spec specs[] = {dense(200), act(IP_ACT_TANH), dense(64), act(IP_ACT_RELU), dense(10)};
+    ip_network *net;
+    int batch = 256, d = 300;
+    assert_int_equal(ip_network_create(&net, specs, 5, (ip_shape){d, 1, 1}, batch), IP_OK);
+    ip_network_init(net, IP_INIT_PYTORCH, &rng);
+    ip_optimizer_settings tc = {.optimizer = IP_OPT_SGD, .lr = 0.05, .momentum = 0.9};
+    ip_optimizer opt;
+    assert_int_equal(ip_optimizer_create(&opt, &tc, net->n_params), IP_OK);
+    float *x = malloc((size_t)batch * d * sizeof *x);
+    int *y = malloc((size_t)batch * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int step = 0; step < 3; step++) {
+        make_batch(x, y, (size_t)batch * d, batch, 10, &rng);
+        assert_true(isfinite(ip_network_train_step_grads(net, x, y, batch, NULL)));
+        ip_optimizer_step(&opt, net->params, net->grads);
+    }
+    memcpy(out, net->params, net->n_params * sizeof *out);
+    *n_out = net->n_params;
+    free(x);
+    free(y);
+    ip_optimizer_free(&opt);
+    ip_network_free(net);
+}
+
+static void test_thread_count_independent(void **state)
+{
+    (void)state;
+    size_t cap = 300 * 200 + 200 + 200 * 64 + 64 + 64 * 10 + 10, na = 0, nb = 0;
+    float *a = malloc(cap * sizeof *a), *b = malloc(cap * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    int before = ip_blas_threads();
+    train_threads(a, &na, 1);
+    train_threads(b, &nb, 2);
+    ip_blas_set_threads(before);
+    assert_true(na == cap && nb == cap);
+    assert_memory_equal(a, b, cap * sizeof *a);
+    free(a);
+    free(b);
+}
+
 /* A linearly separable toy problem: a few hundred SGD steps bring the loss down and the
  * accuracy up. */
 static void test_learns(void **state)
@@ -415,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_cnn_gradient),  cmocka_unit_test(test_grads_overwritten),
         cmocka_unit_test(test_init),          cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_learns),        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_thread_count_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

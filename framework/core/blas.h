@@ -26,8 +26,11 @@ void ip_dtrsm_upper_trans_left(int n, int nrhs, const double *u, int ldu, double
 /* Same contract as ip_dpotrf_upper, without LAPACKE's row-major path, which copies the matrix
  * to column-major and back (up to half the time of a 1500 x 1500 factorisation): the upper
  * triangle of a row-major matrix is the lower triangle of the column-major one in the same
- * memory, so LAPACK's column-major 'L' factor L = U^T is written exactly where U belongs.
- * No NaN scan either (the LogDet code checks its inputs). Added for the LogDet estimator. */
+ * memory, so a column-major 'L' factor L = U^T is written exactly where U belongs.
+ * No NaN scan either (the LogDet code checks its inputs). Unlike OpenBLAS's dpotrf, the factor is
+ * bit-identical on any BLAS thread count (a blocked factorisation of our own over dpotf2, dtrsm
+ * and dsyrk; ip_dpotrf_upper is the plain LAPACK reference it is tested against). Added for the
+ * LogDet estimator. */
 int ip_dpotrf_upper_inplace(int n, double *a, int lda, const char *what);
 
 /* Solve X U = B for X in place (B is m x n), U (n x n) upper triangular from ip_dpotrf_upper:

@@ -17,8 +17,8 @@
 #define SPARSE_MIN_INPUTS 256
 /* Products of fewer multiply-adds than this run with BLAS on one thread (see blas_serial_begin). */
 #define SERIAL_MAX_MACS ((size_t)1 << 22)
-/* The fewest rows (or columns) of the output that sgemm_pool hands a worker at a time. */
-#define POOL_MIN_BLOCK 32
+/* sgemm_pool's blocks: this many rows (or columns) of the output each, whatever the thread count. */
+#define POOL_BLOCK 64
 
 /* BLAS never runs its own threads here. Once woken, OpenBLAS's threads spin for about 2^28
  * cycles waiting for more work, taking the cores from the thread pool's workers in the layers
@@ -26,7 +26,9 @@
  * +-20 ms. So a large product is cut into blocks of the output that the pool's workers multiply
  * with single-threaded BLAS (sgemm_pool), and a small one (the conv net's 128 -> 10) runs on the
  * caller alone (blas_serial_begin). Either way each output element is one sgemm's sum over the
- * whole inner dimension, which is never split. */
+ * whole inner dimension, which is never split, and the blocks have the same shapes on any number
+ * of threads (sgemm picks its kernels by shape, so blocks cut per worker gave other last bits):
+ * the trained weights do not depend on the thread count. */
 
 /* For a small layer switches BLAS (and with it the pool) to one thread and returns the previous
  * count to restore, else returns 0: handing out a few microseconds of work costs more than it
@@ -44,8 +46,8 @@ static void blas_serial_end(int t)
     if (t > 0) ip_blas_set_threads(t);
 }
 
-/* C (m x n) <- alpha op(A) op(B) + beta C, row-major, in blocks of C's rows, or of its columns
- * when it has more of those, one block per pool_gemm_block call. */
+/* C (m x n) <- alpha op(A) op(B) + beta C, row-major, in blocks of POOL_BLOCK of C's rows, or of
+ * its columns when it has more of those; pool_gemm_block multiplies blocks [begin, end) one by one. */
 typedef struct {
     int ta, tb, m, n, k, lda, ldb, ldc, by_cols;
     float alpha, beta;
@@ -57,14 +59,17 @@ static void pool_gemm_block(void *ctx, int begin, int end, int worker)
 {
     const pool_gemm *g = ctx;
     (void)worker;
-    if (g->by_cols) {
-        const float *b = g->tb ? g->b + (size_t)begin * g->ldb : g->b + begin;
-        ip_sgemm(g->ta, g->tb, g->m, end - begin, g->k, g->alpha, g->a, g->lda, b, g->ldb, g->beta, g->c + begin,
-                 g->ldc);
-    } else {
-        const float *a = g->ta ? g->a + begin : g->a + (size_t)begin * g->lda;
-        ip_sgemm(g->ta, g->tb, end - begin, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta,
-                 g->c + (size_t)begin * g->ldc, g->ldc);
+    for (int blk = begin; blk < end; blk++) {
+        int r0 = blk * POOL_BLOCK, len = (g->by_cols ? g->n : g->m) - r0;
+        if (len > POOL_BLOCK) len = POOL_BLOCK;
+        if (g->by_cols) {
+            const float *b = g->tb ? g->b + (size_t)r0 * g->ldb : g->b + r0;
+            ip_sgemm(g->ta, g->tb, g->m, len, g->k, g->alpha, g->a, g->lda, b, g->ldb, g->beta, g->c + r0, g->ldc);
+        } else {
+            const float *a = g->ta ? g->a + r0 : g->a + (size_t)r0 * g->lda;
+            ip_sgemm(g->ta, g->tb, len, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta,
+                     g->c + (size_t)r0 * g->ldc, g->ldc);
+        }
     }
 }
 
@@ -73,7 +78,8 @@ static void sgemm_pool(int ta, int tb, int m, int n, int k, float alpha, const f
                        int ldb, float beta, float *c, int ldc)
 {
     pool_gemm g = {ta, tb, m, n, k, lda, ldb, ldc, n > m, alpha, beta, a, b, c};
-    ip_parallel_for_blas(g.by_cols ? n : m, POOL_MIN_BLOCK, pool_gemm_block, &g);
+    int rows = g.by_cols ? n : m;
+    ip_parallel_for_blas((rows + POOL_BLOCK - 1) / POOL_BLOCK, 1, pool_gemm_block, &g);
 }
 
 /* out (B, O) <- in (B, I) W^T + b; params = W (O, I) then b (O). */
