@@ -21,6 +21,7 @@ static const char *const csv_cols[] = {"estimator", "mode", "beta", "epoch", "la
 static const char *const pair_cols[] = {"estimator", "mode", "beta", "epoch", "layer_a", "layer_b", "mi", "layer_beta",
                                         "unit"};
 #define N_CSV_COLS 8
+#define CSV_DIGITS 12 /* significant digits of i_xt and i_ty in NAME.csv */
 #define N_PAIR_COLS 9
 
 static double now(void)
@@ -203,8 +204,19 @@ static int setting_attrs(const ip_results *s, int q, const char *uname, const ch
     return n + 1;
 }
 
+/* v as NAME.csv writes it (CSV_DIGITS significant digits) and reads back. */
+static double as_in_csv(double v)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.*g", CSV_DIGITS, v);
+    return strtod(text, NULL);
+}
+
 /* Row set q's compression summary (compression.h), a row per layer: layer, then peak epoch, peak,
- * final and drop of I(X;T) and of I(T;Y) (ip_compression_columns). *out: L x IP_COMPRESSION_COLS,
+ * final and drop of I(X;T) and of I(T;Y) (ip_compression_columns). It is taken from the values as
+ * NAME.csv holds them, so that the table, analysis/compression.csv (built from NAME.csv) and anyone
+ * recomputing from NAME.csv agree exactly: at full precision a saturated estimate (binning's I(T;Y))
+ * can peak at another epoch by a difference in the 15th digit. *out: L x IP_COMPRESSION_COLS,
  * malloc'd, owned by the caller (NULL after a failure). */
 static int compression_rows(const ip_results *s, int q, double **out)
 {
@@ -222,7 +234,7 @@ static int compression_rows(const ip_results *s, int q, double **out)
     for (int l = 0; l < L; l++) {
         for (int k = 0; k < n; k++) {
             const double *r = s->rows[q] + ((size_t)k * L + l) * width;
-            epochs[k] = (int)r[0], v[k] = r[2], v[n + k] = r[3];
+            epochs[k] = (int)r[0], v[k] = as_in_csv(r[2]), v[n + k] = as_in_csv(r[3]);
         }
         ip_compression_series x, y;
         ip_compression_of(epochs, v, n, &x);
@@ -313,7 +325,7 @@ static void put_epoch(const ip_results *s, int k, ip_csv_writer *w, ip_csv_write
             const double *r = s->rows[q] + ((size_t)k * L + l) * width;
             ip_csv_put_text(w, name), ip_csv_put_text(w, s->mode[q]), ip_csv_put_text(w, s->param);
             ip_csv_put_int(w, (long long)r[0]), ip_csv_put_int(w, l + 1);
-            ip_csv_put_real(w, r[2], 12), ip_csv_put_real(w, r[3], 12), ip_csv_put_text(w, uname);
+            ip_csv_put_real(w, r[2], CSV_DIGITS), ip_csv_put_real(w, r[3], CSV_DIGITS), ip_csv_put_text(w, uname);
         }
     if (s->e->kind != IP_EST_LOGDET) return;
     for (int l = 0; l + 1 < L; l++) {
