@@ -22,8 +22,8 @@ static const char *const out_cols[] = {"estimator", "mode",     "beta",         
 #define N_IN 8
 #define N_OUT 13
 
-/* One parsed row of NAME.csv: its setting (index of its first row with the same mode and beta),
- * layer, epoch and values. */
+/* One parsed row of NAME.csv: its setting and its layer (each the index of the first row with the
+ * same estimator, mode and beta, and also the same layer), epoch and values. */
 typedef struct {
     int setting, layer, epoch, row;
     double ixt, ity;
@@ -37,7 +37,7 @@ static int by_setting_layer(const void *a, const void *b)
     return (x->row > y->row) - (x->row < y->row);
 }
 
-/* A whole integer in cell s (the epoch and layer columns). */
+/* A whole integer in cell s (the epoch column). */
 static int int_cell(const char *s, int *v)
 {
     char *end;
@@ -55,35 +55,40 @@ static int real_cell(const char *s, double *v)
     return end != s && !*end;
 }
 
-/* Row i's setting: the first row with the same mode and beta (linear in the settings seen). */
-static int setting_of(const ip_csv *t, int i, int *first, int *n_first)
+/* The first row among first[0..*n) whose cells in cols[0..n_cols) are row i's; i itself (added)
+ * when there is none. Linear in the settings (or layers) seen. */
+static int first_like(const ip_csv *t, int i, const int *cols, int n_cols, int *first, int *n)
 {
-    for (int k = 0; k < *n_first; k++)
-        if (!strcmp(ip_csv_cell(t, first[k], 1), ip_csv_cell(t, i, 1)) &&
-            !strcmp(ip_csv_cell(t, first[k], 2), ip_csv_cell(t, i, 2)))
-            return first[k];
-    first[(*n_first)++] = i;
+    for (int k = 0; k < *n; k++) {
+        int same = 1;
+        for (int c = 0; same && c < n_cols; c++)
+            same = !strcmp(ip_csv_cell(t, first[k], cols[c]), ip_csv_cell(t, i, cols[c]));
+        if (same) return first[k];
+    }
+    first[(*n)++] = i;
     return i;
 }
 
 /* The rows of DIR/NAME.csv (read into t) summarized into w: settings in the order they first
- * appear, each its layers in ascending order. */
+ * appear, each its layers in the order they first appear (NAME.csv writes them ascending). */
 static int summarize(const ip_csv *t, ip_csv_writer *w)
 {
-    int n = t->n_rows, rc = IP_OK, n_first = 0;
+    int n = t->n_rows, rc = IP_OK, n_settings = 0, n_layers = 0;
     in_row *rows = ip_malloc(sizeof *rows * (size_t)(n + 1));
-    int *first = ip_malloc(sizeof *first * (size_t)(n + 1)), *epochs = ip_malloc(sizeof *epochs * (size_t)(n + 1));
+    int *settings = ip_malloc(sizeof(int) * (size_t)(n + 1)), *layers = ip_malloc(sizeof(int) * (size_t)(n + 1));
+    int *epochs = ip_malloc(sizeof *epochs * (size_t)(n + 1));
     double *v = ip_malloc(sizeof *v * (size_t)(2 * n + 1));
-    if (!rows || !first || !epochs || !v) {
+    if (!rows || !settings || !layers || !epochs || !v) {
         rc = IP_ERR_NOMEM;
         goto out;
     }
     for (int i = 0; i < n; i++) {
         in_row *r = &rows[i];
         r->row = i;
-        r->setting = setting_of(t, i, first, &n_first);
+        static const int key[] = {0, 1, 2, 4}; /* estimator, mode, beta: the setting; and the layer */
+        r->setting = first_like(t, i, key, 3, settings, &n_settings);
+        r->layer = first_like(t, i, key, 4, layers, &n_layers);
         if (!int_cell(ip_csv_cell(t, i, 3), &r->epoch)) rc = ip_csv_fail(t, i, 3, "expected an epoch number");
-        else if (!int_cell(ip_csv_cell(t, i, 4), &r->layer)) rc = ip_csv_fail(t, i, 4, "expected a layer number");
         else if (!real_cell(ip_csv_cell(t, i, 5), &r->ixt)) rc = ip_csv_fail(t, i, 5, "expected a number");
         else if (!real_cell(ip_csv_cell(t, i, 6), &r->ity)) rc = ip_csv_fail(t, i, 6, "expected a number");
         if (rc != IP_OK) goto out;
@@ -98,8 +103,8 @@ static int summarize(const ip_csv *t, ip_csv_writer *w)
         ip_compression_of(epochs, v, b - a, &x);
         ip_compression_of(epochs, v + n, b - a, &y);
         int r0 = rows[a].row;
-        for (int c = 0; c < 3; c++) ip_csv_put_text(w, ip_csv_cell(t, r0, c)); /* estimator, mode, beta as they are */
-        ip_csv_put_int(w, rows[a].layer);
+        static const int as_is[] = {0, 1, 2, 4}; /* estimator, mode, beta, layer: NAME.csv's text */
+        for (int c = 0; c < 4; c++) ip_csv_put_text(w, ip_csv_cell(t, r0, as_is[c]));
         /* Peak and final with NAME.csv's 12 digits (the same text as its cells), the drop with all 17. */
         const ip_compression_series *s[2] = {&x, &y};
         for (int q = 0; q < 2; q++) {
@@ -111,7 +116,8 @@ static int summarize(const ip_csv *t, ip_csv_writer *w)
     }
 out:
     free(rows);
-    free(first);
+    free(settings);
+    free(layers);
     free(epochs);
     free(v);
     return rc;
