@@ -268,7 +268,7 @@ int ip_results_write_tables(ip_run *run, const ip_results *s, const char *layers
             rc = ip_run_write_table(run, tname, L > 1 ? n_rec * (L - 1) : 0, 4, pcols, s->pair_rows, n_attrs, keys,
                                     cvals);
         }
-        /* The compression summary beside the rows it comes from, at full precision. */
+        /* The compression summary beside the rows it comes from (of their values as NAME.csv holds them). */
         double *comp = NULL;
         if (rc == IP_OK && (rc = compression_rows(s, q, &comp)) == IP_OK) {
             snprintf(tname, sizeof tname, "%s/compression", s->groups[q]);

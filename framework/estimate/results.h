@@ -63,12 +63,12 @@ int ip_results_write_csv(const char *dir, const ip_results *s, int n);
  * the header
  *   estimator,mode,beta,layer,ixt_peak_epoch,ixt_peak,ixt_final,ixt_drop,ity_peak_epoch,ity_peak,
  *   ity_final,ity_drop,unit
- * estimator, mode, beta and unit copied from NAME.csv (rows join on them), files in estimator
- * order, settings in the order they first appear, layers ascending; peak and final with NAME.csv's
- * 12 significant digits (the same text as its cells), drops with 17. ip_results_write_csv calls
- * it after writing the NAME.csv files. A NAME.csv of another header is left out; one whose epoch,
- * layer or values do not parse fails, naming the file and line (DIR/compression.csv keeps its old
- * contents then). */
+ * estimator, mode, beta, layer and unit copied from NAME.csv (rows join on them), files in
+ * estimator order, settings and each setting's layers in the order they first appear there (layers
+ * ascending, as NAME.csv is written); peak and final with NAME.csv's 12 significant digits (the
+ * same text as its cells), drops with 17. ip_results_write_csv calls it after writing the NAME.csv
+ * files. A NAME.csv of another header is left out; one whose epoch or values do not parse fails,
+ * naming the file and line (DIR/compression.csv keeps its old contents then). */
 int ip_compression_write_csv(const char *dir);
 
 /* The row sets as exact text (hex floats), to be kept beside a run and read back by
