@@ -2,7 +2,8 @@
  * and the run-file tables hold, for every recorded epoch and layer, the library's direct values,
  * for LogDet and for every other estimator (the run-level planes, which cache the input side,
  * agree with the plain calls); a parameter sweep is one command; other settings' rows survive a
- * second analysis; bad options fail.
+ * second analysis; bad options fail; the compression summary (analysis/compression.csv, the
+ * /analysis/GROUP/compression tables, `info`) agrees with the NAME.csv rows it summarizes.
  * Also `entropy FILE.h5:/dataset` and its errors (the HDF5 side of DATA). */
 #include "testutil.h"
 
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/csv.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "estimate/estimator.h"
@@ -365,6 +367,142 @@ static void test_analyze_sweep(void **state)
     assert_int_equal(ip_run_close(r), IP_OK);
 }
 
+/* ---- the compression summary, after the analyses above (every estimator, several settings) ---- */
+
+static const char *const comp_header = "estimator,mode,beta,layer,ixt_peak_epoch,ixt_peak,ixt_final,ixt_drop,"
+                                       "ity_peak_epoch,ity_peak,ity_final,ity_drop,unit";
+
+/* The row of compression.csv (read into c) for estimator, mode, beta and layer (text); -1 if none. */
+static int comp_row(const ip_csv *c, const char *e, const char *mode, const char *beta, const char *layer)
+{
+    int found = -1;
+    for (int r = 0; r < c->n_rows; r++)
+        if (!strcmp(ip_csv_cell(c, r, 0), e) && !strcmp(ip_csv_cell(c, r, 1), mode) &&
+            !strcmp(ip_csv_cell(c, r, 2), beta) && !strcmp(ip_csv_cell(c, r, 3), layer)) {
+            if (found >= 0) fail_msg("compression.csv: two rows for %s %s %s layer %s", e, mode, beta, layer);
+            found = r;
+        }
+    return found;
+}
+
+static double num(const ip_csv *t, int r, int c) { return strtod(ip_csv_cell(t, r, c), NULL); }
+
+/* Recompute, from the rows of NAME.csv, every (setting, layer) summary and find it in c: the
+ * peak (largest value, first epoch of a tie), the value at the last epoch, the relative drop.
+ * Returns the summaries checked. */
+static int check_comp_against(const ip_csv *c, const char *name)
+{
+    char path[1300];
+    snprintf(path, sizeof path, "%s/analysis/%s.csv", dir, name);
+    ip_csv t;
+    if (ip_csv_read(&t, path, IP_CSV_HEADER) != IP_OK) fail_msg("%s", ip_error_message());
+    int *done = calloc((size_t)t.n_rows, sizeof *done), n = 0;
+    for (int a = 0; a < t.n_rows; a++) {
+        if (done[a]) continue;
+        int pe[2] = {-1, -1}, last_epoch = -1;
+        double peak[2] = {0, 0}, final[2] = {0, 0};
+        for (int b = a; b < t.n_rows; b++) {
+            int same = 1;
+            for (int k = 0; k < 5 && same; k++)
+                if (k != 3) same = !strcmp(ip_csv_cell(&t, a, k), ip_csv_cell(&t, b, k));
+            if (!same) continue;
+            done[b] = 1;
+            int epoch = atoi(ip_csv_cell(&t, b, 3));
+            for (int q = 0; q < 2; q++) {
+                double v = num(&t, b, 5 + q);
+                if (pe[q] < 0 || v > peak[q] || (v == peak[q] && epoch < pe[q])) pe[q] = epoch, peak[q] = v;
+                if (epoch > last_epoch) final[q] = v;
+            }
+            if (epoch > last_epoch) last_epoch = epoch;
+        }
+        int r = comp_row(c, name, ip_csv_cell(&t, a, 1), ip_csv_cell(&t, a, 2), ip_csv_cell(&t, a, 4));
+        if (r < 0)
+            fail_msg("compression.csv has no row for %s %s %s layer %s", name, ip_csv_cell(&t, a, 1),
+                     ip_csv_cell(&t, a, 2), ip_csv_cell(&t, a, 4));
+        for (int q = 0; q < 2; q++) {
+            double drop = peak[q] == 0 ? 0 : (peak[q] - final[q]) / fabs(peak[q]);
+            assert_int_equal(atoi(ip_csv_cell(c, r, 4 + 4 * q)), pe[q]);
+            assert_true(num(c, r, 5 + 4 * q) == peak[q]); /* the very cells of NAME.csv */
+            assert_true(num(c, r, 6 + 4 * q) == final[q]);
+            assert_true(num(c, r, 7 + 4 * q) == drop); /* 17 digits: the same double */
+        }
+        assert_string_equal(ip_csv_cell(c, r, 12), ip_csv_cell(&t, a, 7));
+        n++;
+    }
+    free(done);
+    ip_csv_free(&t);
+    return n;
+}
+
+/* The run file's GROUP/compression table equals the setting's rows of compression.csv. */
+static void check_comp_table(ip_run *r, const ip_csv *c, const char *group, const char *e, const char *mode,
+                             const char *beta)
+{
+    char name[256], layer[16];
+    int rows, cols;
+    double *t;
+    char **names;
+    snprintf(name, sizeof name, "%s/compression", group);
+    if (ip_run_read_table(r, name, &rows, &cols, &t, &names) != IP_OK) fail_msg("%s", ip_error_message());
+    assert_int_equal(rows, L);
+    assert_int_equal(cols, 9);
+    static const char *const want[] = {"layer",          "ixt_peak_epoch", "ixt_peak", "ixt_final", "ixt_drop",
+                                       "ity_peak_epoch", "ity_peak",       "ity_final", "ity_drop"};
+    for (int k = 0; k < 9; k++) assert_string_equal(names[k], want[k]);
+    for (int i = 0; i < rows; i++) {
+        const double *v = t + i * 9;
+        snprintf(layer, sizeof layer, "%d", (int)v[0]);
+        int row = comp_row(c, e, mode, beta, layer);
+        if (row < 0) fail_msg("compression.csv lacks %s layer %s", group, layer);
+        for (int k = 1; k < 9; k++)
+            if (!(v[k] == num(c, row, 3 + k)))
+                fail_msg("/analysis/%s row %d column %s: %.17g, compression.csv %s", name, i, names[k], v[k],
+                         ip_csv_cell(c, row, 3 + k));
+    }
+    char *unit = NULL;
+    assert_int_equal(ip_run_read_table_attr(r, name, "estimator", &unit), IP_OK);
+    assert_string_equal(unit, e);
+    free(unit);
+    free(t);
+    ip_run_strings_free(names, cols);
+}
+
+static void test_analyze_compression(void **state)
+{
+    (void)state;
+    char path[1300], text[512];
+    snprintf(path, sizeof path, "%s/analysis/compression.csv", dir);
+    slurp(path, text, sizeof text);
+    if (strncmp(text, comp_header, strlen(comp_header)) || text[strlen(comp_header)] != '\n')
+        fail_msg("%s: bad header: %.200s", path, text);
+    ip_csv c;
+    if (ip_csv_read(&c, path, IP_CSV_HEADER) != IP_OK) fail_msg("%s", ip_error_message());
+    /* The analyses above left logdet cov 3000 + pearson 77, binning layer/30 + fixed[-1:1]/5,10,20,
+     * kde upper + lower, renyi and ksg: 10 settings of L layers. */
+    int n = 0;
+    for (const char *p = "logdet\0binning\0kde\0renyi\0ksg\0"; *p; p += strlen(p) + 1) n += check_comp_against(&c, p);
+    assert_int_equal(n, 10 * L);
+    assert_int_equal(c.n_rows, n);
+    ip_run *r = NULL;
+    assert_int_equal(ip_run_open_read(&r, run_path, 0), IP_OK);
+    check_comp_table(r, &c, "logdet_cov_beta3000", "logdet", "cov", "3000");
+    check_comp_table(r, &c, "binning_fixed[-1:1]_bins20", "binning", "fixed[-1:1]", "20");
+    check_comp_table(r, &c, "kde_lower_noise0.10000000000000001", "kde", "lower", "0.10000000000000001");
+    check_comp_table(r, &c, "ksg_ksg1_k3", "ksg", "ksg1", "3");
+    assert_int_equal(ip_run_close(r), IP_OK);
+    /* info shows each setting's summary, its layers by name. */
+    if (run("info run.h5") != 0) fail_msg("info failed: %s", err_text);
+    for (const char *p = "compression (docs/compression.md)\0logdet_cov_beta3000 (nats)\0logdet_pearson_beta77 (nats)\0"
+                         "ksg_ksg1_k3 (nats)\0I(X;T) peak\0dense1 \0logits \0";
+         *p; p += strlen(p) + 1)
+        if (!strstr(out_text, p)) fail_msg("info lacks '%s':\n%s", p, out_text);
+    int row = comp_row(&c, "logdet", "cov", "3000", "2");
+    char want[128];
+    snprintf(want, sizeof want, "%.1f%%", 100 * num(&c, row, 7)); /* layer 2's I(X;T) drop in per cent */
+    if (!strstr(out_text, want)) fail_msg("info lacks the drop %s:\n%s", want, out_text);
+    ip_csv_free(&c);
+}
+
 static void expect_failure(const char *args, const char *fragment)
 {
     if (run(args) == 0) fail_msg("`infoplane %s` succeeded; expected '%s'", args, fragment);
@@ -419,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_analyze_other_settings_kept),
         cmocka_unit_test(test_analyze_every_estimator),
         cmocka_unit_test(test_analyze_sweep),
+        cmocka_unit_test(test_analyze_compression),
         cmocka_unit_test(test_analyze_bad_options),
         cmocka_unit_test(test_entropy_from_hdf5),
     };

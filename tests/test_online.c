@@ -19,8 +19,8 @@
     "--set analysis.estimators=[logdet,binning,kde,renyi,ksg]"
 #define EPOCHS "--set train.epochs=25"
 
-static const char *const csv_files[] = {"logdet.csv", "logdet_layers.csv", "binning.csv", "kde.csv",
-                                        "renyi.csv",  "ksg.csv",           NULL};
+static const char *const csv_files[] = {"logdet.csv", "logdet_layers.csv", "binning.csv",     "kde.csv",
+                                        "renyi.csv",  "ksg.csv",           "compression.csv", NULL};
 
 static char *slurp_all(const char *path, size_t *len)
 {

@@ -289,6 +289,50 @@ static void test_bad_table(void **state)
     rm_tree(dir);
 }
 
+/* index.html shows analysis/compression.csv as a table, which discovering the estimators skips
+ * (it is no estimator table); without it, a note says how to get one. */
+static void test_compression_html(void **state)
+{
+    (void)state;
+    const char *fx[] = {"one_epoch"};
+    char *dir = scratch_with(fx, 1), run[512], p[1024];
+    path_in(run, sizeof run, dir, "one_epoch", "");
+    path_in(p, sizeof p, dir, "one_epoch", "analysis/compression.csv");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("estimator,mode,beta,layer,ixt_peak_epoch,ixt_peak,ixt_final,ixt_drop,ity_peak_epoch,ity_peak,ity_final,"
+          "ity_drop,unit\n"
+          "logdet,cov,78400,layer1,50,21.0388828373,17.1203645598,0.18625125239790918,940,0.7045,0.7001,"
+          "0.0062230022687643407,bits\n"
+          "logdet,cov,78400,layer2,35,11.898922504,11.6,0.025,980,0.73,0.72,0.01,bits\n",
+          f);
+    fclose(f);
+    ip_plot_options o = opts(IP_FIG_HTML);
+    o.estimators = NULL;
+    int rc = ip_plot_run(run, &o, NULL);
+    if (rc) fail_msg("%s", ip_error_message());
+    path_in(p, sizeof p, dir, "one_epoch", "index.html");
+    char *html = (char *)slurp(p, NULL);
+    assert_non_null(html);
+    const char *want[] = {"<h3 id=\"compression\">", "href=\"analysis/compression.csv\"",
+                          "<td class=\"l\">LogDet (cov, β = 78400)</td><td class=\"l\">layer1</td><td>21.04 (50)</td>"
+                          "<td>17.12</td><td>18.6 %</td><td class=\"l\">compressed</td><td>0.7045 (940)</td>",
+                          "<td class=\"l\">layer2</td><td>11.9 (35)</td><td>11.6</td><td>2.5 %</td><td class=\"l\"></td>",
+                          "more than 5 % of its"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(html, want[i])) fail_msg("index.html lacks %s", want[i]);
+    assert_null(strstr(html, "LogDet (compression")); /* not taken for an estimator */
+    free(html);
+    path_in(p, sizeof p, dir, "one_epoch", "analysis/compression.csv");
+    unlink(p);
+    if (ip_plot_run(run, &o, NULL)) fail_msg("%s", ip_error_message());
+    path_in(p, sizeof p, dir, "one_epoch", "index.html");
+    html = (char *)slurp(p, NULL);
+    if (!strstr(html, "No compression summary")) fail_msg("index.html lacks the note on a missing compression.csv");
+    free(html);
+    rm_tree(dir);
+}
+
 static void test_compare(void **state)
 {
     (void)state;
@@ -389,7 +433,8 @@ int main(void)
         cmocka_unit_test(test_size_pdf_svg),    cmocka_unit_test(test_animation),
         cmocka_unit_test(test_missing_gnuplot), cmocka_unit_test(test_gnuplot_failure),
         cmocka_unit_test(test_without_analysis), cmocka_unit_test(test_one_epoch),
-        cmocka_unit_test(test_bad_table),       cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_bad_table),       cmocka_unit_test(test_compression_html),
+        cmocka_unit_test(test_compare),
         cmocka_unit_test(test_not_a_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,13 +1,16 @@
 /* `infoplane info RUN.h5` (or a run directory): what a run holds, in words -- config,
- * seed, versions, layers and shapes, recorded epochs, final metrics, analysis tables.
- * Reads only through record/run.h; the config summary was stored at creation, so no YAML here. */
+ * seed, versions, layers and shapes, recorded epochs, final metrics, analysis tables and their
+ * compression summaries. Reads only through record/run.h; the config summary was stored at
+ * creation, so no YAML here. */
 #include "commands.h"
 
 #include "core/fsutil.h"
 #include "core/status.h"
+#include "estimate/compression.h"
 #include "record/run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Overrides are stored one "key=value" per line; show them on one line. */
@@ -60,6 +63,59 @@ static void print_metrics(const ip_run_description *d)
            d->n_metrics > 1 ? (total - d->metrics[0].seconds) / (d->n_metrics - 1) : total);
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), k = strlen(tail);
+    return n >= k && !strcmp(s + n - k, tail);
+}
+
+/* Every GROUP/compression table (a row per layer, ip_compression_columns) as a short table. */
+static int print_compression(ip_run *run, const char *path, const ip_run_description *d)
+{
+    int n_summaries = 0, n_layer_tables = 0;
+    for (int i = 0; i < d->n_tables; i++) {
+        const char *name = d->table_names[i];
+        n_layer_tables += ends_with(name, "/layers");
+        if (!ends_with(name, "/compression")) continue;
+        int rows, cols, rc;
+        double *t = NULL;
+        char *unit = NULL;
+        if ((rc = ip_run_read_table(run, name, &rows, &cols, &t, NULL)) != IP_OK ||
+            (rc = ip_run_read_table_attr(run, name, "unit", &unit)) != IP_OK) {
+            free(t);
+            return rc;
+        }
+        if (cols != IP_COMPRESSION_COLS) {
+            free(t);
+            free(unit);
+            return ip_fail(IP_ERR_FORMAT, "%s: /analysis/%s has %d columns, expected %d", path, name, cols,
+                           IP_COMPRESSION_COLS);
+        }
+        if (!n_summaries++)
+            printf("  compression (docs/compression.md): peak of the estimate, its epoch, its final value and the drop "
+                   "after the peak;\n  \"compressed\": I(X;T) fell by more than %g%% of its peak\n",
+                   100 * IP_COMPRESSION_THRESHOLD);
+        printf("    %.*s (%s)\n", (int)(strlen(name) - strlen("/compression")), name, unit);
+        printf("      %-10s %11s %6s %10s %8s   %11s %6s %10s %8s\n", "layer", "I(X;T) peak", "epoch", "final", "drop",
+               "I(T;Y) peak", "epoch", "final", "drop");
+        for (int r = 0; r < rows; r++) {
+            const double *v = t + (size_t)r * cols;
+            int l = (int)v[0];
+            char layer[IP_LAYER_NAME_LEN + 16];
+            if (l >= 1 && l <= d->n_layers) snprintf(layer, sizeof layer, "%s", d->layer_names[l - 1]);
+            else snprintf(layer, sizeof layer, "%d", l);
+            printf("      %-10s %11.5g %6d %10.5g %7.1f%%   %11.5g %6d %10.5g %7.1f%%%s\n", layer, v[2], (int)v[1],
+                   v[3], 100 * v[4], v[6], (int)v[5], v[7], 100 * v[8],
+                   ip_compressed(v[4], IP_COMPRESSION_THRESHOLD) ? "  compressed" : "");
+        }
+        free(t);
+        free(unit);
+    }
+    if (!n_summaries && n_layer_tables)
+        printf("  compression: no summary in this file (analysed by an older infoplane; analyze it again)\n");
+    return IP_OK;
+}
+
 int cmd_info(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
@@ -100,7 +156,12 @@ int cmd_info(int argc, char **argv)
         for (int i = 0; i < d.n_tables; i++) printf(" /analysis/%s", d.table_names[i]);
         printf("\n");
     }
+    int rc = print_compression(run, path, &d);
     ip_run_describe_free(&d);
+    if (rc != IP_OK) {
+        ip_run_close(run);
+        return cli_error("%s", ip_error_message());
+    }
     if (ip_run_close(run) != IP_OK) return cli_error("%s", ip_error_message());
     return 0;
 }

@@ -1,6 +1,7 @@
 /* One estimator setting's results and how they are written (see results.h): the code analyze.c
  * and the analysis while training share, so their tables and CSV files are the same bytes. */
 #include "results.h"
+#include "compression.h"
 #include "estimators.h"
 
 #include "core/csv.h"
@@ -20,6 +21,7 @@ static const char *const csv_cols[] = {"estimator", "mode", "beta", "epoch", "la
 static const char *const pair_cols[] = {"estimator", "mode", "beta", "epoch", "layer_a", "layer_b", "mi", "layer_beta",
                                         "unit"};
 #define N_CSV_COLS 8
+#define CSV_DIGITS 12 /* significant digits of i_xt and i_ty in NAME.csv */
 #define N_PAIR_COLS 9
 
 static double now(void)
@@ -202,6 +204,50 @@ static int setting_attrs(const ip_results *s, int q, const char *uname, const ch
     return n + 1;
 }
 
+/* v as NAME.csv writes it (CSV_DIGITS significant digits) and reads back. */
+static double as_in_csv(double v)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.*g", CSV_DIGITS, v);
+    return strtod(text, NULL);
+}
+
+/* Row set q's compression summary (compression.h), a row per layer: layer, then peak epoch, peak,
+ * final and drop of I(X;T) and of I(T;Y) (ip_compression_columns). It is taken from the values as
+ * NAME.csv holds them, so that the table, analysis/compression.csv (built from NAME.csv) and anyone
+ * recomputing from NAME.csv agree exactly: at full precision a saturated estimate (binning's I(T;Y))
+ * can peak at another epoch by a difference in the 15th digit. *out: L x IP_COMPRESSION_COLS,
+ * malloc'd, owned by the caller (NULL after a failure). */
+static int compression_rows(const ip_results *s, int q, double **out)
+{
+    int n = s->n_epochs, L = s->L, width = width_of(s);
+    int *epochs = ip_malloc(sizeof(int) * (size_t)(n + 1));
+    double *v = ip_malloc(sizeof(double) * (size_t)(2 * n + 1));
+    *out = ip_malloc(sizeof(double) * (size_t)L * IP_COMPRESSION_COLS);
+    if (!epochs || !v || !*out) {
+        free(epochs);
+        free(v);
+        free(*out);
+        *out = NULL;
+        return IP_ERR_NOMEM;
+    }
+    for (int l = 0; l < L; l++) {
+        for (int k = 0; k < n; k++) {
+            const double *r = s->rows[q] + ((size_t)k * L + l) * width;
+            epochs[k] = (int)r[0], v[k] = as_in_csv(r[2]), v[n + k] = as_in_csv(r[3]);
+        }
+        ip_compression_series x, y;
+        ip_compression_of(epochs, v, n, &x);
+        ip_compression_of(epochs, v + n, n, &y);
+        double row[IP_COMPRESSION_COLS] = {l + 1, x.peak_epoch, x.peak, x.final, x.drop,
+                                           y.peak_epoch, y.peak, y.final, y.drop};
+        memcpy(*out + (size_t)l * IP_COMPRESSION_COLS, row, sizeof row);
+    }
+    free(epochs);
+    free(v);
+    return IP_OK;
+}
+
 int ip_results_write_tables(ip_run *run, const ip_results *s, const char *layers)
 {
     static const char *const extra_cols[IP_EST_COUNT][IP_RESULTS_MAX_EXTRA] = {
@@ -222,6 +268,14 @@ int ip_results_write_tables(ip_run *run, const ip_results *s, const char *layers
             rc = ip_run_write_table(run, tname, L > 1 ? n_rec * (L - 1) : 0, 4, pcols, s->pair_rows, n_attrs, keys,
                                     cvals);
         }
+        /* The compression summary beside the rows it comes from (of their values as NAME.csv holds them). */
+        double *comp = NULL;
+        if (rc == IP_OK && (rc = compression_rows(s, q, &comp)) == IP_OK) {
+            snprintf(tname, sizeof tname, "%s/compression", s->groups[q]);
+            rc = ip_run_write_table(run, tname, n_rec > 0 ? L : 0, IP_COMPRESSION_COLS, ip_compression_columns, comp,
+                                    n_attrs, keys, cvals);
+        }
+        free(comp);
     }
     return rc;
 }
@@ -271,7 +325,7 @@ static void put_epoch(const ip_results *s, int k, ip_csv_writer *w, ip_csv_write
             const double *r = s->rows[q] + ((size_t)k * L + l) * width;
             ip_csv_put_text(w, name), ip_csv_put_text(w, s->mode[q]), ip_csv_put_text(w, s->param);
             ip_csv_put_int(w, (long long)r[0]), ip_csv_put_int(w, l + 1);
-            ip_csv_put_real(w, r[2], 12), ip_csv_put_real(w, r[3], 12), ip_csv_put_text(w, uname);
+            ip_csv_put_real(w, r[2], CSV_DIGITS), ip_csv_put_real(w, r[3], CSV_DIGITS), ip_csv_put_text(w, uname);
         }
     if (s->e->kind != IP_EST_LOGDET) return;
     for (int l = 0; l + 1 < L; l++) {
@@ -304,6 +358,7 @@ int ip_results_write_csv(const char *dir, const ip_results *s, int n)
     if (rc == IP_OK && want[IP_EST_LOGDET]) rc = ip_csv_writer_commit(&w_pairs);
     for (int k = 0; k < IP_EST_COUNT; k++) ip_csv_writer_abandon(&w[k]);
     ip_csv_writer_abandon(&w_pairs);
+    if (rc == IP_OK) rc = ip_compression_write_csv(dir);
     return rc;
 }
 

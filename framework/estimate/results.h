@@ -45,15 +45,31 @@ void ip_results_truncate(ip_results *s, int last_epoch);
 /* The epoch of held row set k. */
 int ip_results_epoch_at(const ip_results *s, int k);
 
-/* Write the setting's tables into run (writable; committed by ip_run_commit_tables or at close).
- * layers: the layer names, comma-separated. */
+/* Write the setting's tables into run (writable; committed by ip_run_commit_tables or at close):
+ * GROUP/layers (GROUP/pairs for LogDet) and GROUP/compression, the compression summary of its
+ * rows (compression.h; a row per layer, columns ip_compression_columns, no rows before an epoch
+ * is held), each with the setting's attributes. layers: the layer names, comma-separated. */
 int ip_results_write_tables(ip_run *run, const ip_results *s, const char *layers);
 
 /* DIR/analysis/NAME.csv (and logdet_layers.csv) for the n settings, all holding the same epochs:
  * each file starts with the rows of the present file (same header) that are not of these
  * settings, then these settings' rows epoch by epoch, setting after setting. Each file is
- * written to a temporary name and renamed into place (after a failure none is renamed). */
+ * written to a temporary name and renamed into place (after a failure none is renamed). Then
+ * DIR/compression.csv is rebuilt from them (ip_compression_write_csv). */
 int ip_results_write_csv(const char *dir, const ip_results *s, int n);
+
+/* DIR/compression.csv (through a temporary and a rename): the compression summary (compression.h)
+ * of every setting and layer in the estimator files DIR/NAME.csv as they are, one row each, with
+ * the header
+ *   estimator,mode,beta,layer,ixt_peak_epoch,ixt_peak,ixt_final,ixt_drop,ity_peak_epoch,ity_peak,
+ *   ity_final,ity_drop,unit
+ * estimator, mode, beta, layer and unit copied from NAME.csv (rows join on them), files in
+ * estimator order, settings and each setting's layers in the order they first appear there (layers
+ * ascending, as NAME.csv is written); peak and final with NAME.csv's 12 significant digits (the
+ * same text as its cells), drops with 17. ip_results_write_csv calls it after writing the NAME.csv
+ * files. A NAME.csv of another header is left out; one whose epoch or values do not parse fails,
+ * naming the file and line (DIR/compression.csv keeps its old contents then). */
+int ip_compression_write_csv(const char *dir);
 
 /* The row sets as exact text (hex floats), to be kept beside a run and read back by
  * ip_results_load: what the analysis while training restores its rows from on a resume. */

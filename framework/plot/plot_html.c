@@ -4,7 +4,9 @@
  * the page reads the same without it. */
 #include "plot_internal.h"
 
+#include "core/csv.h"
 #include "core/fsutil.h"
+#include "estimate/compression.h"
 
 #include <libgen.h>
 #include <math.h>
@@ -191,7 +193,8 @@ static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
     sb_html(b, csv_rel);
     sb_puts(b, "\">");
     sb_html(b, csv_rel);
-    sb_puts(b, "</a>. <em>Compression</em> is the peak of I(X;T) minus its final value.");
+    sb_puts(b, "</a>. <em>peak − final</em>: how far I(X;T) fell after its peak (the "
+               "<a href=\"#compression\">compression summary</a> gives it relative to the peak, for every setting).");
     if (m->n_variants > 1) {
         char label[256];
         plot_setting_label(label, sizeof label, m);
@@ -201,7 +204,7 @@ static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
     }
     sb_puts(b, "</p>\n<table>\n"
                "<tr><th class=\"l\">layer</th><th>I(X;T) first</th><th>I(X;T) peak (epoch)</th>"
-               "<th>I(X;T) final</th><th>compression</th><th>I(T;Y) first</th><th>I(T;Y) final</th></tr>\n");
+               "<th>I(X;T) final</th><th>peak − final</th><th>I(T;Y) first</th><th>I(T;Y) final</th></tr>\n");
     for (int l = 0; l < m->n_layers; l++) {
         const double *x = m->i_xt + (size_t)l * m->n_epochs, *y = m->i_ty + (size_t)l * m->n_epochs;
         int first = -1, last = -1, peak = -1;
@@ -221,6 +224,76 @@ static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
                   x[first], x[peak], m->epochs[peak], x[last], x[peak] - x[last], y[first], y[last]);
     }
     sb_puts(b, "</table>\n");
+}
+
+/* The compression summary, run_dir/analysis/compression.csv (estimate/results.h: a row per
+ * setting and layer), as a table. A missing or unreadable file is a note, not a failure: the
+ * page is still worth having. csv_rel: the file as seen from index.html. */
+static void compression_table(sbuf *b, const char *run_dir, const char *csv_rel)
+{
+    static const char *const cols[] = {"estimator", "mode",     "beta",           "layer",    "ixt_peak_epoch",
+                                       "ixt_peak",  "ixt_final", "ixt_drop",      "ity_peak_epoch", "ity_peak",
+                                       "ity_final", "ity_drop",  "unit"};
+    enum { N = sizeof cols / sizeof cols[0] };
+    char path[PATH_MAX];
+    int c[N];
+    ip_csv t;
+    snprintf(path, sizeof path, "%s/analysis/compression.csv", run_dir);
+    sb_puts(b, "<h3 id=\"compression\">Compression</h3>\n");
+    if (!ip_is_file(path)) {
+        sb_puts(b, "<p>No compression summary (analysis/compression.csv): the run was analysed by an older "
+                   "infoplane; <code>infoplane analyze</code> it again.</p>\n");
+        return;
+    }
+    if (ip_csv_read(&t, path, IP_CSV_HEADER) != IP_OK) {
+        sb_puts(b, "<p class=\"note\">");
+        sb_html(b, ip_error_message());
+        sb_puts(b, "</p>\n");
+        return;
+    }
+    for (int k = 0; k < N; k++)
+        if ((c[k] = ip_csv_column(&t, cols[k])) < 0) {
+            sb_puts(b, "<p class=\"note\">");
+            sb_html(b, path);
+            sb_printf(b, " has no column %s.</p>\n", cols[k]);
+            ip_csv_free(&t);
+            return;
+        }
+    sb_printf(b, "<p>For every estimator setting and layer: the epoch at which the estimate of I(X;T) peaks, the "
+                 "peak, its final value and the <em>drop</em> after the peak, (peak − final) / |peak|; the same for "
+                 "I(T;Y). A layer is marked <em>compressed</em> when its I(X;T) dropped by more than %g %% of its "
+                 "peak. These are estimates, not the true mutual information, and a drop within the estimator's own "
+                 "spread (over seeds, over its parameter) means nothing: see docs/compression.md. Table: <a href=\"",
+              100 * IP_COMPRESSION_THRESHOLD);
+    sb_html(b, csv_rel);
+    sb_puts(b, "\">");
+    sb_html(b, csv_rel);
+    sb_puts(b, "</a>.</p>\n<table>\n<tr><th class=\"l\">estimator</th><th class=\"l\">layer</th>"
+               "<th>I(X;T) peak (epoch)</th><th>I(X;T) final</th><th>drop</th><th class=\"l\"></th>"
+               "<th>I(T;Y) peak (epoch)</th><th>I(T;Y) final</th><th>drop</th><th class=\"l\">unit</th></tr>\n");
+    for (int r = 0; r < t.n_rows; r++) {
+        plot_mi m; /* only the names, for the setting's label */
+        char title[320];
+        memset(&m, 0, sizeof m);
+        snprintf(m.estimator, sizeof m.estimator, "%s", ip_csv_cell(&t, r, c[0]));
+        snprintf(m.mode, sizeof m.mode, "%s", ip_csv_cell(&t, r, c[1]));
+        m.beta = strtod(ip_csv_cell(&t, r, c[2]), NULL);
+        plot_estimator_title(title, sizeof title, &m);
+        double v[8];
+        for (int k = 0; k < 8; k++) v[k] = strtod(ip_csv_cell(&t, r, c[4 + k]), NULL);
+        sb_puts(b, "<tr><td class=\"l\">");
+        sb_html(b, title);
+        sb_puts(b, "</td><td class=\"l\">");
+        sb_html(b, ip_csv_cell(&t, r, c[3]));
+        sb_printf(b, "</td><td>%.4g (%d)</td><td>%.4g</td><td>%.1f %%</td><td class=\"l\">%s</td>"
+                     "<td>%.4g (%d)</td><td>%.4g</td><td>%.1f %%</td><td class=\"l\">",
+                  v[1], (int)v[0], v[2], 100 * v[3], ip_compressed(v[3], IP_COMPRESSION_THRESHOLD) ? "compressed" : "",
+                  v[5], (int)v[4], v[6], 100 * v[7]);
+        sb_html(b, ip_csv_cell(&t, r, c[12]));
+        sb_puts(b, "</td></tr>\n");
+    }
+    sb_puts(b, "</table>\n");
+    ip_csv_free(&t);
 }
 
 static int finish(plot_ctx *c, sbuf *b, const char *out_dir)
@@ -265,6 +338,12 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
     for (int e = 0; e < n_est && !rc; e++) {
         rc = plot_relpath(out_dir, est_csv[e], rel, sizeof rel);
         if (!rc) analysis_table(&b, mi[e], rel);
+    }
+    if (n_est && !rc) {
+        snprintf(path, sizeof path, "%s/analysis", run_dir);
+        rc = plot_relpath(out_dir, path, rel, sizeof rel);
+        if (!rc && strlen(rel) + 20 < sizeof rel) strcat(rel, "/compression.csv");
+        if (!rc) compression_table(&b, run_dir, rel);
     }
 
     sb_puts(&b, "<h2 id=\"config\">Configuration</h2>\n");

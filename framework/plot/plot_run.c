@@ -375,7 +375,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-/* Estimators to draw: the requested list, or every analysis/NAME.csv (not NAME_layers.csv). */
+/* Estimators to draw: the requested list, or every analysis/NAME.csv (not NAME_layers.csv, not
+ * compression.csv: the compression summary, shown by index.html). */
 static int list_estimators(const char *run_dir, const char *requested, char (*names)[PLOT_NAME_LEN], int *n)
 {
     *n = 0;
@@ -401,6 +402,7 @@ static int list_estimators(const char *run_dir, const char *requested, char (*na
         size_t len = strlen(e->d_name);
         if (len < 5 || len >= PLOT_NAME_LEN + 4 || strcmp(e->d_name + len - 4, ".csv")) continue;
         if (len > 11 && !strcmp(e->d_name + len - 11, "_layers.csv")) continue;
+        if (!strcmp(e->d_name, "compression.csv")) continue;
         snprintf(names[*n], PLOT_NAME_LEN, "%.*s", (int)(len - 4), e->d_name);
         (*n)++;
     }
