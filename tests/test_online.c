@@ -196,6 +196,28 @@ static void test_store_none(void **state)
     expect_text(run_out, "no activations kept (record.store: none)");
 }
 
+/* Beside training (train.threads 2: the analysis on a thread of its own; Renyi left out, which
+ * analyses on the training thread): the same bytes as the offline route for every other estimator,
+ * and the same trained weights. */
+static void test_beside_equals_offline(void **state)
+{
+    (void)state;
+    need_offline();
+    char beside[1300], a[1400], b[1400];
+    snprintf(beside, sizeof beside, "%s/beside", run_dir);
+    int rc = run_cli("run " BASE " " EPOCHS " --set train.threads=2 --set analysis.estimators=[logdet,binning,kde,ksg] "
+                     "--set record.store=none --online --out %s",
+                     beside);
+    if (rc != 0) fail_msg("online run beside training: exit %d:\n%s", rc, run_err);
+    static const char *const files[] = {"logdet.csv", "logdet_layers.csv", "binning.csv", "kde.csv", "ksg.csv", NULL};
+    for (int i = 0; files[i]; i++) {
+        snprintf(a, sizeof a, "%s/analysis/%s", offline, files[i]);
+        snprintf(b, sizeof b, "%s/analysis/%s", beside, files[i]);
+        same_file(a, b);
+    }
+    same_training(offline, beside);
+}
+
 static void test_store_none_needs_online(void **state)
 {
     (void)state;
@@ -270,6 +292,39 @@ static void stop_then_resume(int sig, const char *name, const char *store)
     same_training(dir, whole);
 }
 
+/* Killed while an epoch it had committed was still being analysed beside training (the analysis
+ * slowed down to make that the likely moment): the resume records that epoch again from the
+ * restored weights and ends with the uninterrupted run's results. */
+#define SLOW                                                                                                      \
+    "configs/demo_tishby.yaml --set record.samples=300 --set record.test_samples=0 --set plot.format=svg "      \
+    "--set analysis.estimators=[logdet] --set train.epochs=60 --set train.threads=2 --set record.store=none --online"
+
+static void test_sigkill_unfinished_analysis(void **state)
+{
+    (void)state;
+    char dir[1300], whole[1300], err[1 << 16], args[2000];
+    snprintf(dir, sizeof dir, "%s/unfinished", run_dir);
+    snprintf(whole, sizeof whole, "%s/unfinished_whole", run_dir);
+    snprintf(args, sizeof args, "run " SLOW " --out %s", dir);
+    setenv("IP_ONLINE_TEST_DELAY_MS", "150", 1);
+    pid_t pid = start("unfinished", args);
+    unsetenv("IP_ONLINE_TEST_DELAY_MS");
+    run_wait_for("unfinished", "epoch 8/60", err, sizeof err, 120);
+    kill(pid, SIGKILL);
+    assert_int_equal(run_finish(pid), -SIGKILL);
+    int rc = run_cli("run " SLOW " --out %s --resume", dir);
+    if (rc != 0) fail_msg("resume: exit %d:\n%s", rc, run_err);
+    expect_text(run_err, "was not finished at the stop: its layers are recorded again");
+    rc = run_cli("run " SLOW " --quiet --out %s", whole);
+    if (rc != 0) fail_msg("uninterrupted: exit %d:\n%s", rc, run_err);
+    char a[1400], b[1400];
+    snprintf(a, sizeof a, "%s/analysis/logdet.csv", dir);
+    snprintf(b, sizeof b, "%s/analysis/logdet.csv", whole);
+    same_file(a, b);
+    same_tables(dir, whole);
+    same_training(dir, whole);
+}
+
 static void test_sigterm_then_resume(void **state)
 {
     (void)state;
@@ -288,6 +343,8 @@ int main(void)
         cmocka_unit_test(test_online_equals_offline),
         cmocka_unit_test(test_store_none),
         cmocka_unit_test(test_store_none_needs_online),
+        cmocka_unit_test(test_beside_equals_offline),
+        cmocka_unit_test(test_sigkill_unfinished_analysis),
         cmocka_unit_test(test_sigterm_then_resume),
         cmocka_unit_test(test_sigkill_then_resume_store_none),
     };

@@ -9,9 +9,14 @@
 #include "estimate/estimators.h"
 #include "estimate/results.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/blas.h"
+#include "core/parallel.h"
 
 struct cli_online {
     ip_estimator settings[IP_EST_MAX_SETTINGS];
@@ -23,7 +28,22 @@ struct cli_online {
     double *t[IP_RUN_MAX_LAYERS];      /* one epoch's layers in double */
     char run_path[IP_PATH_LEN + 16], dir[IP_PATH_LEN + 16], state[IP_PATH_LEN + 32];
     char layers[2048];                 /* the layer names, comma-separated (a table attribute) */
+
+    /* Beside training (beside): one analysis thread and a one-epoch slot. The trainer's epoch call
+     * waits for the slot, copies the layers in and goes on training; before_commit waits for every
+     * earlier epoch, so a kill leaves at most the committed epoch in the slot unanalysed. */
+    int beside, thread_started, quit;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int busy, slot_epoch;              /* an epoch is in the slot (being analysed) */
+    float *slot;                       /* its layers, one after another */
+    int error;                         /* the thread's first failure (IP_OK: none) */
+    long test_delay_ms;                /* IP_ONLINE_TEST_DELAY_MS: a slow analysis, for tests */
+    char message[2048];
 };
+
+static int start_thread(cli_online *o);
 
 static void release(cli_online *o)
 {
@@ -68,6 +88,7 @@ static int on_start(void *ctx, const ip_train_record_info *in)
         rc = ip_results_create(&o->res[i], &o->settings[i], o->bits, x, in->m, in->d_x, in->y, in->n_classes, o->L,
                                o->units, 16, in->run_path);
     free(x); /* the planes keep what they need */
+    if (rc == IP_OK && o->beside) rc = start_thread(o);
     if (rc != IP_OK || !in->resumed) return rc;
 
     /* Resumed: the rows of the epochs analysed before the stop, exactly as they were. */
@@ -79,7 +100,10 @@ static int on_start(void *ctx, const ip_train_record_info *in)
     }
     for (int i = 0; i < o->n; i++) {
         const ip_results *r = &o->res[i];
-        int same = r->n_epochs == in->n_recorded;
+        /* every recorded epoch, or all but the last committed one (in the slot at the stop) */
+        int last_missing = in->n_recorded > 0 && in->recorded[in->n_recorded - 1] == in->last_epoch &&
+                           r->n_epochs == in->n_recorded - 1;
+        int same = r->n_epochs == in->n_recorded || last_missing;
         for (int k = 0; same && k < r->n_epochs; k++) same = ip_results_epoch_at(r, k) == in->recorded[k];
         if (!same)
             return ip_fail(IP_ERR, "%s: cannot continue the analysis while training: %s holds %d analysed epochs of "
@@ -89,9 +113,9 @@ static int on_start(void *ctx, const ip_train_record_info *in)
     return IP_OK;
 }
 
-static int on_epoch(void *ctx, int epoch, const float *const *layers)
+/* Every setting's rows of one epoch, then the files. */
+static int analyse(cli_online *o, int epoch, const float *const *layers)
 {
-    cli_online *o = ctx;
     int rc = IP_OK;
     for (int l = 0; l < o->L; l++) {
         size_t n = (size_t)o->m * o->units[l];
@@ -103,6 +127,108 @@ static int on_epoch(void *ctx, int epoch, const float *const *layers)
     return rc;
 }
 
+/* The slot's layers as analyse takes them. */
+static void slot_layers(const cli_online *o, const float **layers)
+{
+    size_t off = 0;
+    for (int l = 0; l < o->L; l++) {
+        layers[l] = o->slot + off;
+        off += (size_t)o->m * o->units[l];
+    }
+}
+
+/* The analysis thread: takes the slot's epoch, analyses it, frees the slot; after a failure it
+ * only frees the slot (the trainer stops at its next call). Never uses the thread pool, which
+ * belongs to training (ip_parallel_serial_thread). */
+static void *analysis_main(void *arg)
+{
+    cli_online *o = arg;
+    const float *layers[IP_RUN_MAX_LAYERS];
+    ip_parallel_serial_thread();
+    slot_layers(o, layers);
+    pthread_mutex_lock(&o->mu);
+    for (;;) {
+        while (!o->busy && !o->quit) pthread_cond_wait(&o->cv, &o->mu);
+        if (!o->busy) break;
+        int epoch = o->slot_epoch, failed = o->error != IP_OK;
+        pthread_mutex_unlock(&o->mu);
+        if (o->test_delay_ms > 0) nanosleep(&(struct timespec){o->test_delay_ms / 1000, o->test_delay_ms % 1000 * 1000000L}, NULL);
+        int rc = failed ? IP_OK : analyse(o, epoch, layers);
+        pthread_mutex_lock(&o->mu);
+        if (rc != IP_OK) {
+            o->error = rc;
+            snprintf(o->message, sizeof o->message, "%s", ip_error_message());
+        }
+        o->busy = 0;
+        pthread_cond_broadcast(&o->cv);
+    }
+    pthread_mutex_unlock(&o->mu);
+    return NULL;
+}
+
+/* Waits until the slot is free (when `before` >= 0: only for an epoch before it); then the
+ * thread's failure, if any, with its message. */
+static int wait_slot(cli_online *o, int before)
+{
+    if (!o->thread_started) return IP_OK;
+    pthread_mutex_lock(&o->mu);
+    while (o->busy && (before < 0 || o->slot_epoch < before)) pthread_cond_wait(&o->cv, &o->mu);
+    int rc = o->error;
+    pthread_mutex_unlock(&o->mu);
+    return rc == IP_OK ? IP_OK : ip_fail(rc, "%s", o->message);
+}
+
+static void stop_thread(cli_online *o)
+{
+    if (!o->thread_started) return;
+    pthread_mutex_lock(&o->mu);
+    o->quit = 1;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    pthread_join(o->thread, NULL);
+    o->thread_started = 0;
+}
+
+static int start_thread(cli_online *o)
+{
+    size_t floats = 0;
+    for (int l = 0; l < o->L; l++) floats += (size_t)o->m * o->units[l];
+    if (!(o->slot = ip_malloc(floats * sizeof *o->slot))) return IP_ERR_NOMEM;
+    if (pthread_create(&o->thread, NULL, analysis_main, o) != 0)
+        return ip_fail(IP_ERR, "the analysis while training: cannot start its thread");
+    o->thread_started = 1;
+    return IP_OK;
+}
+
+static int on_epoch(void *ctx, int epoch, const float *const *layers)
+{
+    cli_online *o = ctx;
+    if (!o->thread_started) return analyse(o, epoch, layers);
+    int rc = wait_slot(o, -1);
+    if (rc != IP_OK) return rc;
+    size_t off = 0;
+    for (int l = 0; l < o->L; l++) {
+        size_t n = (size_t)o->m * o->units[l];
+        memcpy(o->slot + off, layers[l], n * sizeof *o->slot);
+        off += n;
+    }
+    pthread_mutex_lock(&o->mu);
+    o->slot_epoch = epoch;
+    o->busy = 1;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+    return IP_OK;
+}
+
+static int before_commit(void *ctx, int epoch) { return wait_slot(ctx, epoch); }
+
+/* Resumed: whether the rows of `epoch` are not there (it was in the slot when the run stopped). */
+static int missing(void *ctx, int epoch)
+{
+    const ip_results *r = &((cli_online *)ctx)->res[0];
+    return r->n_epochs == 0 || ip_results_epoch_at(r, r->n_epochs - 1) < epoch;
+}
+
 /* The run file is closed: its tables from every row of the epochs it holds (a failed or stopped
  * session too), then the files again without rows of epochs it does not hold. */
 static int on_finish(void *ctx, int status, int last_epoch)
@@ -112,6 +238,12 @@ static int on_finish(void *ctx, int status, int last_epoch)
     ip_run_description d;
     memset(&d, 0, sizeof d);
     if (!o->started) return IP_OK;
+    int failed = wait_slot(o, -1); /* the last epoch's analysis, or the thread's failure */
+    stop_thread(o);
+    if (failed != IP_OK) {
+        release(o);
+        return failed;
+    }
     if (!ip_path_exists(o->run_path)) { /* killed before epoch 0 was complete: no run */
         release(o);
         return IP_OK;
@@ -149,7 +281,26 @@ int cli_online_create(cli_online **out, const ip_config *cfg, ip_train_hook *hoo
         return rc;
     }
     o->bits = cfg->analysis.bits;
-    *hook = (ip_train_hook){.ctx = o, .start = on_start, .epoch = on_epoch, .finish = on_finish};
+    /* Beside training on a thread of its own when there are two threads or more to share. */
+    int threads = cfg->train.threads > 0 ? cfg->train.threads : ip_blas_threads();
+    o->beside = threads >= 2;
+    /* Except with Renyi: LAPACK's eigensolvers give other last bits on one BLAS thread than on
+     * two, so its values would differ from `analyze`'s; it analyses on the training thread. */
+    for (int i = 0; i < o->n; i++)
+        if (o->settings[i].kind == IP_EST_RENYI) o->beside = 0;
+    /* Tests make the analysis slower than training with it, so that a kill finds an epoch
+     * committed but not analysed (the case `missing` repairs). */
+    const char *delay = getenv("IP_ONLINE_TEST_DELAY_MS");
+    o->test_delay_ms = delay ? atol(delay) : 0;
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_cond_init(&o->cv, NULL);
+    *hook = (ip_train_hook){.ctx = o,
+                            .beside = o->beside,
+                            .start = on_start,
+                            .epoch = on_epoch,
+                            .before_commit = before_commit,
+                            .missing = missing,
+                            .finish = on_finish};
     *out = o;
     return IP_OK;
 }
@@ -166,6 +317,10 @@ void cli_online_report(const cli_online *o)
 void cli_online_free(cli_online *o)
 {
     if (!o) return;
+    stop_thread(o);
     release(o);
+    free(o->slot);
+    pthread_mutex_destroy(&o->mu);
+    pthread_cond_destroy(&o->cv);
     free(o);
 }

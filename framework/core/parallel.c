@@ -29,6 +29,7 @@ static struct {
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 static _Thread_local int in_body;
+static int threads_override; /* ip_parallel_set_threads; 0: follow BLAS */
 
 /* Takes chunks of the current job until none is left: chunk i is [n i / c, n (i+1) / c). */
 static void run_block(int worker)
@@ -73,9 +74,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+void ip_parallel_set_threads(int n) { threads_override = n > 0 ? n : 0; }
+
+void ip_parallel_serial_thread(void) { in_body = 1; }
+
 int ip_parallel_threads(void)
 {
-    int t = ip_blas_threads();
+    int t = threads_override > 0 ? threads_override : ip_blas_threads();
     if (t < 1) t = 1;
     return t > IP_PAR_MAX_THREADS ? IP_PAR_MAX_THREADS : t;
 }

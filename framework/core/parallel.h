@@ -29,6 +29,16 @@ void ip_parallel_for(int n, int min_per_worker, ip_par_fn fn, void *ctx);
  * splitting the work between them beats splitting each product. */
 void ip_parallel_for_blas(int n, int min_per_worker, ip_par_fn fn, void *ctx);
 
+/* Sets the pool's thread count apart from BLAS's (0: follow ip_blas_threads again). For training
+ * beside an analysis thread: BLAS on one thread for both, the pool with the training's share. */
+void ip_parallel_set_threads(int n);
+
+/* Marks the calling thread as one that never uses the pool: every ip_parallel_for it calls runs
+ * on it alone, with BLAS as it is (as inside a body). For a thread that works beside the one
+ * that uses the pool (the analysis while training), since the pool takes one job at a time.
+ * Results are the same: bodies do not depend on how the range is cut. */
+void ip_parallel_serial_thread(void);
+
 /* The number of workers ip_parallel_for would use for a large n. */
 int ip_parallel_threads(void);
 

@@ -7,6 +7,7 @@
 #include "../config/config_compare.h"
 #include "../config/config_summary.h"
 #include "../core/blas.h"
+#include "../core/parallel.h"
 #include "../core/dirlock.h"
 #include "../core/fsutil.h"
 #include "../core/interrupt.h"
@@ -110,13 +111,14 @@ static int build_analysis_set(trainer *t, const ip_record_config *rc)
 /* Forward the analysis set and gather every recorded layer's output (layer after layer, each
  * n x units) straight into the run writer's buffer, or into rec_buf when the run writes
  * synchronously; then append them to the run. */
-static int record_epoch(trainer *t, int epoch)
+static int record_epoch(trainer *t, int epoch, int to_run)
 {
     ip_network *net = t->net;
     const ip_dataset *a = &t->analysis;
     int feat = ip_dataset_features(a);
     const float *layer_out[IP_MAX_LAYERS];
-    float *room = t->store_none ? NULL : ip_run_activation_room(t->run), *base = room ? room : t->rec_buf;
+    float *room = t->store_none || !to_run ? NULL : ip_run_activation_room(t->run);
+    float *base = room ? room : t->rec_buf;
     size_t off = 0;
     for (int l = 0; l < t->n_rec; l++) {
         layer_out[l] = base + off;
@@ -131,7 +133,7 @@ static int record_epoch(trainer *t, int epoch)
         if (!ip_network_forward(net, a->x + (size_t)i * feat, b, &opts))
             return IP_ERR; /* message set */
     }
-    int rc = t->store_none ? IP_OK : ip_run_append_activations(t->run, epoch, layer_out);
+    int rc = t->store_none || !to_run ? IP_OK : ip_run_append_activations(t->run, epoch, layer_out);
     /* The hook sees the epoch before it is committed (finish_epoch): the buffer is the run's job
      * being filled, which its writer does not touch before then. */
     if (rc == IP_OK && t->hook && t->hook->epoch) rc = t->hook->epoch(t->hook->ctx, epoch, layer_out);
@@ -186,6 +188,10 @@ static int write_metrics_csv(const trainer *t, const char *dir)
 
 static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
 {
+    if (t->hook && t->hook->before_commit) {
+        int rc = t->hook->before_commit(t->hook->ctx, m->epoch);
+        if (rc != IP_OK) return rc;
+    }
     t->history[t->n_history++] = *m;
     const float *v = t->opt.v ? t->opt.v : t->opt.m; /* SGD keeps no second moment */
     return ip_run_append_epoch(t->run, m, t->net->params, t->net->n_params, t->opt.m, v, t->opt.n,
@@ -352,6 +358,20 @@ static int check_same_config(const char *path, const ip_config *cfg)
     return rc;
 }
 
+/* train.threads (0: OpenBLAS's default) for BLAS and the thread pool; with a hook working beside
+ * training on `beside` of them, the pool gets the rest (at least one) and BLAS one thread (the
+ * layers call it on one thread anyway: layer_dense.c). Returns the thread count the run states. */
+static int set_threads(int configured, int beside)
+{
+    ip_blas_set_threads(configured);
+    int threads = ip_blas_threads();
+    if (beside > 0) {
+        ip_parallel_set_threads(threads - beside > 1 ? threads - beside : 1);
+        ip_blas_set_threads(1);
+    }
+    return threads;
+}
+
 int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *final)
 {
     trainer t;
@@ -365,7 +385,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     t.store_none = cfg->record.store_none;
     t.hook = o->on_record;
     ip_dir_lock *dir_lock = NULL;
-    ip_blas_set_threads(cfg->train.threads);
+    const int threads = set_threads(cfg->train.threads, t.hook ? t.hook->beside : 0);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
     if (t.store_none && !t.hook) {
@@ -455,6 +475,14 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         if (!o->quiet)
             fprintf(stderr, "infoplane: resuming %s after epoch %d of %d\n", run_path, last, epochs);
         if ((rc = start_hook(&t, cfg, o, 1, last)) != IP_OK) goto out;
+        /* The hook may not have finished the last committed epoch (it works beside training): the
+         * weights restored are that epoch's, so its layers are recorded again, to the hook only. */
+        if (t.hook && t.hook->missing && ip_schedule_records(&cfg->record, last) && t.hook->missing(t.hook->ctx, last)) {
+            if (!o->quiet)
+                fprintf(stderr, "infoplane: the analysis of epoch %d was not finished at the stop: its layers are "
+                                "recorded again from the restored weights\n", last);
+            if ((rc = record_epoch(&t, last, 0)) != IP_OK) goto out;
+        }
     } else {
         if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
         /* The run keeps the config as text, with a summary made here (record/ knows no schema). */
@@ -465,7 +493,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
                                         cfg->record.samples, cfg->record.test_samples, cfg->record.store_none};
         if ((rc = ip_run_create(&t.run, run_path, &prov, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
                                 t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
-                                t.data.description, ip_blas_threads())) != IP_OK ||
+                                t.data.description, threads)) != IP_OK ||
             (rc = ip_run_set_analysis_rows(t.run, t.n_analysis_train, t.analysis.n - t.n_analysis_train)) != IP_OK)
             goto out;
         if ((rc = start_hook(&t, cfg, o, 0, -1)) != IP_OK) goto out;
@@ -473,7 +501,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         ip_epoch_metrics m0 = {0};
         evaluate(t.net, tr, NULL, &m0.train_loss, &m0.train_acc);
         evaluate(t.net, &t.data.test, t.test_rows, &m0.test_loss, &m0.test_acc);
-        if ((rc = record_epoch(&t, 0)) != IP_OK) goto out;
+        if ((rc = record_epoch(&t, 0, 1)) != IP_OK) goto out;
         m0.seconds = now_seconds() - t0;
         if ((rc = finish_epoch(&t, &m0)) != IP_OK) goto out;
         print_progress(o, &m0, epochs, 1);
@@ -488,7 +516,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         ip_epoch_metrics m = {0};
         if ((rc = train_one_epoch(&t, cfg, epoch, &m)) != IP_OK) goto out;
         int recorded = ip_schedule_records(&cfg->record, epoch);
-        if (recorded && (rc = record_epoch(&t, epoch)) != IP_OK) goto out;
+        if (recorded && (rc = record_epoch(&t, epoch, 1)) != IP_OK) goto out;
         m.seconds = now_seconds() - t0;
         if ((rc = finish_epoch(&t, &m)) != IP_OK) goto out;
         if ((recorded || epoch == epochs) && (rc = write_metrics_csv(&t, o->out_dir)) != IP_OK) goto out;
@@ -513,5 +541,9 @@ out:
         else if (rc != IP_OK) ip_fail(rc, "%s", msg);
     }
     ip_dir_lock_release(dir_lock); /* after the run file is closed */
+    if (t.hook && t.hook->beside > 0) { /* back to the configured threads for what follows */
+        ip_parallel_set_threads(0);
+        ip_blas_set_threads(threads);
+    }
     return rc;
 }

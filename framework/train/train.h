@@ -27,16 +27,28 @@ typedef struct {
  * cli/online.c; train/ knows nothing of what it does). All callbacks run on the training thread.
  *   start: once, when the run is open (created or resumed), before epoch 0 or the next epoch.
  *   epoch: for every recorded epoch (0 included), right after its layers were handed to the run
- *     file and before the epoch is committed: a kill never leaves a committed epoch the hook did
- *     not see. layers[l] is m x units[l] float32, valid during the call only.
+ *     file and before the epoch is committed. layers[l] is m x units[l] float32, valid during the
+ *     call only (a hook working beside training copies them).
+ *   before_commit (may be NULL): before every epoch is committed (recorded or not). A hook that
+ *     works beside training finishes here every recorded epoch before this one, so a kill leaves
+ *     at most the last committed epoch unfinished by the hook.
+ *   missing (may be NULL): resumed, after start: whether the hook has not finished the run's last
+ *     committed epoch (a recorded one); the trainer then records it again from the restored
+ *     weights (the same bits) and hands it to epoch before training on.
  *   finish: once after start, whatever happened, after the run file is closed (the run directory
  *     still locked): status is the training's (IP_OK, IP_ERR_INTERRUPTED, ...), last_epoch the last
  *     epoch the run holds. Its error fails a training that succeeded (or was interrupted).
- * A non-IP_OK status from start or epoch stops the training with that error (message set). */
+ * beside: how many of train.threads the hook's own thread takes while training runs (0: it
+ *   works within the callbacks). Training then runs its thread pool on the rest (at least one)
+ *   and BLAS on one thread; the weights are the same bits on any thread count.
+ * A non-IP_OK status from start, epoch or before_commit stops the training with that error. */
 typedef struct {
     void *ctx;
+    int beside;
     int (*start)(void *ctx, const ip_train_record_info *info);
     int (*epoch)(void *ctx, int epoch, const float *const *layers);
+    int (*before_commit)(void *ctx, int epoch);
+    int (*missing)(void *ctx, int epoch);
     int (*finish)(void *ctx, int status, int last_epoch);
 } ip_train_hook;
 
