@@ -3,12 +3,21 @@
  * information plane per estimator setting of the config as training goes on. cli/ wires it, so
  * train/ and estimate/ stay apart.
  *
+ * With two threads or more (train.threads, or OpenBLAS's default) and no Renyi among the settings,
+ * the analysis runs beside training on a thread of its own: the trainer copies each recorded
+ * epoch's layers into a one-epoch slot and trains on while the thread analyses them; before the
+ * trainer commits an epoch, every earlier recorded epoch is analysed (train.h, before_commit).
+ * Training then uses the other threads; its weights are the same bits on any thread count, and
+ * the analysis' values too (LogDet, binning, KDE, KSG; Renyi's eigensolvers are not, so a config
+ * with Renyi analyses on the training thread, as with one thread).
+ *
  * What it writes, the same bytes `infoplane analyze` would write for the whole run
  * (estimate/results.h is the code both use):
- *   DIR/analysis/NAME.csv, logdet_layers.csv: rewritten (through a temporary) after every recorded
- *     epoch, before the trainer commits that epoch;
- *   DIR/analysis/online.state: the rows so far as exact text, written just before the CSV files,
- *     from which a resumed run restores the epochs analysed before its stop;
+ *   DIR/analysis/online.state: the rows so far as exact text, after every analysed epoch, from
+ *     which a resumed run restores the epochs analysed before its stop; a run stopped while its
+ *     last committed epoch was being analysed records that epoch again on resume (train.h, missing);
+ *   DIR/analysis/NAME.csv, logdet_layers.csv, compression.csv: rewritten (through a temporary)
+ *     after an analysed epoch when a second has passed since the last time, and at the end;
  *   the run file's /analysis tables: at the end of every training session (completed, stopped by
  *     a signal, or failed), once the trainer has closed the run file. They cannot be written
  *     during training: the trainer writes in HDF5's SWMR mode, which creates no new objects, and
