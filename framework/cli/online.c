@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "core/blas.h"
@@ -41,6 +42,7 @@ struct cli_online {
     int error;                         /* the thread's first failure (IP_OK: none) */
     long test_delay_ms;                /* IP_ONLINE_TEST_DELAY_MS: a slow analysis, for tests */
     double csv_written;                /* when the CSV files were last written (monotonic s) */
+    double thread_cpu;                 /* CPU seconds the analysis thread used (when it ended) */
     char message[2048];
 };
 
@@ -179,6 +181,8 @@ static void *analysis_main(void *arg)
         pthread_cond_broadcast(&o->cv);
     }
     pthread_mutex_unlock(&o->mu);
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0) o->thread_cpu = cpu.tv_sec + cpu.tv_nsec * 1e-9;
     return NULL;
 }
 
@@ -327,6 +331,14 @@ void cli_online_report(const cli_online *o)
         const ip_results *s = &o->res[i];
         cli_print_setting(o->run_path, o->dir, ip_estimator_names[o->settings[i].kind],
                           (const char(*)[IP_TABLE_NAME_LEN])s->groups, s->n_sub, s->seconds, ", while training");
+    }
+    /* The split of the process's CPU time so far between the analysis thread and the rest
+     * (training, recording, startup). */
+    struct rusage ru;
+    if (o->beside && o->thread_cpu > 0 && getrusage(RUSAGE_SELF, &ru) == 0) {
+        double all = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+        printf("analysis beside training: %.1f s of CPU on its own thread, the rest of the run %.1f s (%.0f%% / %.0f%%)\n",
+               o->thread_cpu, all - o->thread_cpu, 100 * o->thread_cpu / all, 100 * (all - o->thread_cpu) / all);
     }
 }
 
