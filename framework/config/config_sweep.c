@@ -5,6 +5,7 @@
  * so a value that would mean something else on its way to a run is refused, not passed on. */
 #include "config_sweep.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,7 @@ static int find_base(ip_sweep_spec *s, const cfg_node *v, const char *dir)
         return cfg_node_fail(v, "base: %s: no such file%s", name, ip_is_dir(name) ? " (it is a directory)" : "");
     }
     if (strlen(found) >= sizeof s->base) return cfg_node_fail(v, "base: path longer than %zu characters", sizeof s->base - 1);
-    snprintf(s->base, sizeof s->base, "%s", found);
+    memcpy(s->base, found, strlen(found) + 1);
     return IP_OK;
 }
 
@@ -296,7 +297,7 @@ static int convert(ip_sweep_spec *s, const cfg_node *root, const char *dir)
         else if (!strcmp(k, "grid")) has_grid = 1, rc = load_grid(s, v, set);
         else if (!strcmp(k, "seeds")) rc = load_seeds(s, v);
         else if (!strcmp(k, "threshold")) {
-            static const cfg_field f = {"threshold", F_REAL, 0, 0, 1e300, 0, 0, NULL, 0, NULL, 0};
+            static const cfg_field f = {"threshold", F_REAL, 0, 0, HUGE_VAL, 0, 0, NULL, 0, NULL, 0};
             rc = cfg_convert_field(&s->threshold, &f, v, "threshold");
             s->has_threshold = 1;
         } else {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/csv.h"
+#include "core/dirlock.h"
 #include "core/fsutil.h"
 #include "core/mem.h"
 #include "core/names.h"
@@ -398,8 +399,17 @@ int ip_sweep_aggregate(const ip_sweep_plan *p, double threshold, ip_sweep_aggreg
 int ip_sweep_collect(const ip_sweep_plan *p, double threshold, int quiet)
 {
     ip_sweep_aggregate_report ar;
-    int rc = ip_sweep_aggregate(p, threshold, &ar);
-    if (rc) return rc;
+    ip_dir_lock *lock = NULL; /* one sweep at a time writes the tables (this process may hold it already) */
+    int rc = ip_dir_lock_take(p->dir, 1, &lock);
+    if (rc) {
+        ip_error_prefix("the sweep directory");
+        return rc;
+    }
+    rc = ip_sweep_aggregate(p, threshold, &ar);
+    if (rc) {
+        ip_dir_lock_release(lock);
+        return rc;
+    }
     if (ar.runs && !quiet) {
         printf("wrote %s/aggregate/results.csv\nwrote %s/aggregate/aggregate.csv\n", p->dir, p->dir);
         if (ar.with_compression) printf("wrote %s/aggregate/compression.csv\n", p->dir);
@@ -430,5 +440,6 @@ int ip_sweep_collect(const ip_sweep_plan *p, double threshold, int quiet)
     free(runs);
     free(st);
     free(pnames);
+    ip_dir_lock_release(lock);
     return rc;
 }

@@ -395,7 +395,9 @@ int ip_sweep_execute(const ip_sweep_plan *p, const ip_sweep_options *o, ip_sweep
                 p->n_runs / p->n_points == 1 ? "" : "s", p->dir, jobs);
         if (p->auto_threads) fprintf(stderr, ", train.threads=%d each (%d cores)", sum->threads, cores);
         fputc('\n', stderr);
-        if (sum->skipped) fprintf(stderr, "sweep: %d runs are complete already and are skipped\n", sum->skipped);
+        if (sum->skipped)
+            fprintf(stderr, "sweep: %d run%s complete already and %s skipped\n", sum->skipped,
+                    sum->skipped == 1 ? " is" : "s are", sum->skipped == 1 ? "is" : "are");
     }
     int next = 0, signalled = 0;
     while (s.running > 0 || (next < n_todo && !sum->stopped)) {
