@@ -141,7 +141,8 @@ static int same_meaning(const cfg_node *a, const cfg_node *b)
     return 1;
 }
 
-/* Fill v from node n (key `key`): its flow text, its words and its position. */
+/* Fill v from node n (key `key`): its flow text, its words and its position. The two texts are
+ * malloc'd into v (also on failure), owned by the spec and released by ip_sweep_spec_free. */
 static int take_value(ip_sweep_value *v, const char *key, const cfg_node *n)
 {
     text_buf val = {0}, words = {0};

@@ -46,7 +46,8 @@ static int srow_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* aggregate.csv into *t, its rows sorted by setting, point, layer and epoch. */
+/* aggregate.csv into *t, its rows sorted by setting, point, layer and epoch. *t owns its arrays
+ * (also after a failure), released with table_free. */
 static int read_table(const char *path, const ip_plot_sweep_info *info, stable *t)
 {
     static const char *const need[] = {"point", "estimator", "mode", "beta", "layer", "epoch", "runs",
@@ -117,7 +118,8 @@ static void table_free(stable *t)
 }
 
 /* The data of one setting: a block per (point, layer) that has rows, blk[g * n_layers + l] its
- * index or -1; shared ranges in r (x: I(X;T), y: I(T;Y), bars included); the epochs' extent. */
+ * index or -1; shared ranges in r (x: I(X;T), y: I(T;Y), bars included); the epochs' extent.
+ * setting_data allocates blk and runs, which sdata_free releases (also after a failure). */
 typedef struct {
     int *blk, *runs, e0, e1, log_spaced;
     double lo[2], hi[2];
@@ -360,7 +362,6 @@ int ip_plot_sweep(const char *sweep_dir, const ip_plot_sweep_info *info, const i
     if (!rc && t.n_settings == MAX_SETTINGS)
         plot_report_skipped(rep, "figures of the first %d estimator settings only (aggregate.csv holds them all)",
                             MAX_SETTINGS);
-    if (!rc && !ip_is_file(path)) rc = plot_ctx_init(&c, &opt, fig_dir, rep);
     if (!rc && (!opt.figures || (opt.figures & IP_FIG_HTML))) {
         snprintf(c.dir, sizeof c.dir, "%s", sweep_dir); /* the page sits in the sweep directory */
         rc = plot_html_sweep(&c, sweep_dir, info, figs, n_figs, caps);

@@ -49,7 +49,7 @@ typedef struct {
     ip_csv_writer results;
 } agg;
 
-/* The index of s in t, added when missing; -1 when out of memory. */
+/* The index of s in t, added (a copy, owned by t: names_free) when missing; -1 when out of memory. */
 static int name_id(names *t, const char *s)
 {
     for (int i = 0; i < t->n; i++)
@@ -72,6 +72,7 @@ static void names_free(names *t)
     free(t->name);
 }
 
+/* Append r to v, growing v->r (the caller frees it). */
 static int rec_add(recs *v, rec r)
 {
     if (v->n == v->cap) {

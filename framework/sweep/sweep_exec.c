@@ -56,7 +56,8 @@ static char *slurp(const char *path)
 }
 
 /* A run's --set values, one a line: what sweep.args and sweep.done hold, train.threads aside
- * when the sweep chooses it (a run keeps the thread count it started with). malloc'd. */
+ * when the sweep chooses it (a run keeps the thread count it started with). malloc'd: the caller
+ * frees it; NULL when out of memory. */
 static char *identity(const ip_sweep_plan *p, int i)
 {
     size_t n = 1;

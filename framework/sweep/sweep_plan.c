@@ -78,7 +78,8 @@ static char *set_text(const ip_sweep_value *v)
     return s;
 }
 
-/* The grid points: choices, names (unique) and labels. */
+/* The grid points: choices, names (unique) and labels, allocated into p (ip_sweep_plan_free
+ * releases them, also after a failure half-way). */
 static int make_points(ip_sweep_plan *p)
 {
     const ip_sweep_spec *s = &p->spec;
@@ -127,6 +128,7 @@ static int make_points(ip_sweep_plan *p)
     return IP_OK;
 }
 
+/* The runs and their --set strings, allocated into p as make_points does. */
 static int make_runs(ip_sweep_plan *p)
 {
     const ip_sweep_spec *s = &p->spec;
