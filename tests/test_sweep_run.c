@@ -89,6 +89,12 @@ static void test_sweep_aggregate(void **state)
     assert_close(q3, fmin(a, b) + 0.75 * fabs(a - b), 1e-11, 0);
     assert_close(lo, fmin(a, b), 0, 0);
     assert_close(hi, fmax(a, b), 0, 0);
+    /* every run wrote its compression summary (analysis/compression.csv): counted over the seeds */
+    char comp[1 << 14];
+    slurp2(one, "aggregate/compression.csv", comp, sizeof comp);
+    expect_text(comp, "point,model.activation,estimator,mode,beta,layer,runs,compressed,threshold,ixt_drop_median,"
+                      "ixt_drop_min,ixt_drop_max\nactivation=tanh,tanh,logdet,cov,1200,1,2,");
+    expect_text(comp, "\nactivation=relu,relu,logdet,cov,1200,6,2,");
     /* --status from the directories; --collect makes the same bytes again */
     rc = run_cli("sweep %s/s.yaml --out %s/one --status", run_dir, run_dir);
     assert_int_equal(rc, 0);
@@ -163,8 +169,8 @@ static void test_kill_and_resume(void **state)
         rc = run_cli("sweep %s -j 2 --out %s --quiet", sweep, one);
         if (rc != 0) fail_msg("exit %d:\n%s", rc, run_err);
     }
-    static const char *const files[] = {"aggregate/aggregate.csv", "aggregate/results.csv"};
-    for (int f = 0; f < 2; f++) {
+    static const char *const files[] = {"aggregate/aggregate.csv", "aggregate/results.csv", "aggregate/compression.csv"};
+    for (int f = 0; f < 3; f++) {
         slurp2(one, files[f], a, sizeof a);
         slurp2(out, files[f], b, sizeof b);
         assert_true(strlen(a) > 100);

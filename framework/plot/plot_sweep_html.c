@@ -93,8 +93,11 @@ static void compression_table(sbuf *b, const char *sweep_dir, const ip_plot_swee
             sb_html(b, ip_csv_cell(&t, r, c[6]));
             sb_puts(b, " of ");
             sb_html(b, ip_csv_cell(&t, r, c[5]));
+            char *end; /* 3 digits are what a reader compares; compression.csv keeps all of them */
+            double drop = strtod(ip_csv_cell(&t, r, c[7]), &end);
             sb_puts(b, "</td><td>");
-            sb_html(b, ip_csv_cell(&t, r, c[7]));
+            if (*end || end == ip_csv_cell(&t, r, c[7])) sb_html(b, ip_csv_cell(&t, r, c[7]));
+            else sb_printf(b, "%.3g", drop);
             sb_puts(b, "</td></tr>\n");
         }
         sb_puts(b, "</table>\n");

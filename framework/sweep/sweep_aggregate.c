@@ -387,8 +387,8 @@ int ip_sweep_aggregate(const ip_sweep_plan *p, double threshold, ip_sweep_aggreg
     } else if (!rc) {
         unlink(path); /* none of these runs has one: a table from other runs would mislead */
         if (rep->runs)
-            snprintf(rep->note, sizeof rep->note, "no compression counts: no run has analysis/compression.csv (the "
-                     "compression summary of each run; this build does not write it yet)");
+            snprintf(rep->note, sizeof rep->note, "no compression counts: no run has analysis/compression.csv (each "
+                     "run's compression summary, docs/compression.md; analyse older runs again to make it)");
     }
     names_free(&A.settings);
     names_free(&A.layers);
