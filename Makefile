@@ -39,7 +39,8 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) -Iframework -MMD -
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard framework/core/*.c framework/config/*.c framework/data/*.c framework/nn/*.c \
-             framework/train/*.c framework/record/*.c framework/estimate/*.c framework/plot/*.c models/*.c)
+             framework/train/*.c framework/record/*.c framework/estimate/*.c framework/plot/*.c \
+             framework/sweep/*.c models/*.c)
 CLI_SRC := $(wildcard framework/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

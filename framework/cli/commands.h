@@ -10,6 +10,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_entropy(int argc, char **argv);
 int cmd_mi(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Print "infoplane: MESSAGE" to stderr (for the library's ip_error_message()) and return 1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

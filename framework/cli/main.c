@@ -20,6 +20,9 @@ static const struct {
            "  infoplane mi SAMPLES.csv DIM_X DIM_Y [...]                      the same, bmi's convention",
      cmd_mi},
     {"info", "info RUN.h5                                           what a run holds", cmd_info},
+    {"sweep", "sweep SWEEP.yaml [-j N] [--out DIR] [--status] [--collect] [--threshold T]\n"
+              "                                                        a grid of runs over seeds, aggregated",
+     cmd_sweep},
 };
 
 int cli_error(const char *fmt, ...)

@@ -177,6 +177,44 @@ static int map_set(cfg_node *map, const char *name, cfg_node *v, const char *ori
     return cfg_map_append(map, key, v);
 }
 
+/* Split `path` ("section.key" or "seed", cut in place) into its section (*s, NULL for seed) and
+ * key (*key_name, pointing into path), failing at `at` when the run config has no such key: the
+ * same messages for --set and for the keys of a sweep file (cfg_check_key). */
+static int resolve_key(const cfg_node *at, char *path, const cfg_section **s, char **key_name)
+{
+    char *dot = strchr(path, '.');
+    const char *sec_name = path;
+    *key_name = dot ? dot + 1 : NULL;
+    *s = NULL;
+    if (dot) *dot = '\0';
+    if (strcmp(sec_name, "seed") == 0) {
+        if (*key_name) return cfg_node_fail(at, "'seed' is a value, not a section: write seed=N");
+        return IP_OK;
+    }
+    if (!(*s = find_section(sec_name)))
+        return cfg_node_fail(at, "unknown key '%s' at the top level (allowed: " TOP_KEYS ")", sec_name);
+    if (!*key_name)
+        return cfg_node_fail(at, "give a key inside section '%s', e.g. %s.%s", (*s)->name, (*s)->name,
+                             (*s)->fields[0].name);
+    if (strchr(*key_name, '.')) {
+        *strchr(*key_name, '.') = '\0';
+        return cfg_node_fail(at, "only section.key can be set; give the whole value of %s.%s, e.g. "
+                                 "record.epochs={every: 5}", sec_name, *key_name);
+    }
+    if (!cfg_find_field((*s)->fields, (*s)->n, *key_name)) return unknown_key(at, *key_name, *s);
+    return IP_OK;
+}
+
+int cfg_check_key(const cfg_node *at, const char *key)
+{
+    char path[256];
+    const cfg_section *s;
+    char *key_name;
+    if (strlen(key) >= sizeof path) return cfg_node_fail(at, "key '%.64s...' is too long", key);
+    snprintf(path, sizeof path, "%s", key);
+    return resolve_key(at, path, &s, &key_name);
+}
+
 /* Apply one "section.key=value" to the tree. `origin` is "--set <text>", used in messages and
  * stored in the new nodes (it outlives the tree). Unknown keys fail here, with the same list of
  * allowed keys a file would get; the value itself is checked with the rest, by convert_root. */
@@ -194,26 +232,9 @@ static int apply_override(cfg_node *root, const char *text, const char *origin)
     memcpy(path, text, klen);
     path[klen] = '\0';
 
-    char *dot = strchr(path, '.');
-    const char *sec_name = path;
-    char *key_name = dot ? dot + 1 : NULL;
-    if (dot) *dot = '\0';
     const cfg_section *s = NULL;
-    if (strcmp(sec_name, "seed") == 0) {
-        if (key_name) return cfg_node_fail(&at, "'seed' is a value, not a section: write --set seed=N");
-    } else {
-        s = find_section(sec_name);
-        if (!s) return cfg_node_fail(&at, "unknown key '%s' at the top level (allowed: " TOP_KEYS ")", sec_name);
-        if (!key_name)
-            return cfg_node_fail(&at, "give a key inside section '%s', e.g. --set %s.%s=...", s->name, s->name,
-                                 s->fields[0].name);
-        if (strchr(key_name, '.')) {
-            *strchr(key_name, '.') = '\0';
-            return cfg_node_fail(&at, "only section.key can be set; give the whole value of %s.%s, e.g. "
-                                      "--set record.epochs={every: 5}", sec_name, key_name);
-        }
-        if (!cfg_find_field(s->fields, s->n, key_name)) return unknown_key(&at, key_name, s);
-    }
+    char *key_name = NULL;
+    if ((rc = resolve_key(&at, path, &s, &key_name)) != IP_OK) return rc;
 
     const char *vtext = eq + 1;
     if ((rc = cfg_tree_parse(&value, vtext, strlen(vtext), origin, 0)) != IP_OK) return rc;

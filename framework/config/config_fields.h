@@ -76,6 +76,11 @@ int cfg_convert_field(void *base, const cfg_field *f, const cfg_node *v, const c
 /* The field called name in fields[0..n), or NULL. */
 const cfg_field *cfg_find_field(const cfg_field *fields, int n, const char *name);
 
+/* IP_OK when `key` ("section.key", or "seed") is a key of the run config that --set can set;
+ * else the message --set would give (unknown section or key, with the allowed ones), at `at`.
+ * Defined in config.c, which holds the table of sections. */
+int cfg_check_key(const cfg_node *at, const char *key);
+
 /* "a, b, c" of the keys in a table (all of them when kinds is 0, else those for that kind). */
 const char *cfg_field_list(char *buf, size_t size, const cfg_field *fields, int n, unsigned kinds);
 

@@ -143,3 +143,28 @@ void ip_dir_lock_release(ip_dir_lock *lock)
     }
     pthread_mutex_unlock(&held_mu);
 }
+
+int ip_dir_lock_probe(const char *dir, long *pid)
+{
+    char path[4096];
+    *pid = 0;
+    if (snprintf(path, sizeof path, "%s/%s", dir, LOCK_NAME) >= (int)sizeof path) return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0; /* no lock file: nobody ever locked DIR */
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int held_by_other;
+    if (fcntl(fd, F_OFD_GETLK, &fl) == 0) {
+        held_by_other = fl.l_type != F_UNLCK;
+    } else if (flock(fd, LOCK_SH | LOCK_NB) == 0) { /* no OFD locks here: the flock fallback */
+        flock(fd, LOCK_UN);
+        held_by_other = 0;
+    } else {
+        held_by_other = errno == EWOULDBLOCK;
+    }
+    if (held_by_other) *pid = holder_pid(fd);
+    close(fd);
+    return held_by_other;
+}

@@ -15,6 +15,12 @@ typedef struct ip_dir_lock ip_dir_lock; /* opaque */
  * changed (the lock file aside, when the refused process created it). */
 int ip_dir_lock_take(const char *dir, int create, ip_dir_lock **lock);
 
+/* Whether another holder has DIR's lock, without taking it or writing anything: 1 (with *pid the
+ * holder's pid when its lock file tells, else 0) or 0 when DIR is free or was never locked. For
+ * reports (`infoplane sweep --status`); a writer still takes the lock itself. A lock this process
+ * holds counts as held too. */
+int ip_dir_lock_probe(const char *dir, long *pid);
+
 /* Releases one count of the lock (the last one lets other processes in); NULL is ignored. */
 void ip_dir_lock_release(ip_dir_lock *lock);
 

@@ -79,6 +79,36 @@ typedef struct {
 int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *groups, const ip_plot_options *opt,
                     ip_plot_report *report);
 
+/* A sweep's runs and grid points, for its figures and page (ip_plot_sweep). Plain data from the
+ * caller (framework/sweep/); the numbers come from the sweep's result tables. */
+typedef struct {
+    const char *name;  /* the run directory's name, under the sweep directory */
+    const char *state; /* "done", "running", "failed", "waiting" */
+    const char *why;   /* failed: why (or NULL) */
+    int point;         /* its grid point */
+} ip_plot_sweep_run;
+
+typedef struct {
+    const char *title;               /* the sweep file */
+    int n_points;
+    const char *const *point_names;  /* as aggregate.csv's point column has them */
+    const char *const *point_labels; /* "activation: tanh, optimizer: sgd" */
+    int n_runs;
+    const ip_plot_sweep_run *runs;
+    double threshold;                /* of the compression counts */
+    const char *note;                /* shown on the page when not NULL or "" */
+} ip_plot_sweep_info;
+
+/* A sweep's figures from SWEEP_DIR/aggregate/aggregate.csv, for every estimator setting: the
+ * information plane with one panel per grid point on shared axes (the median over the seeds per
+ * layer and epoch, the interquartile range as bars), and I(X;T) and I(T;Y) against epoch (the
+ * median as a line, the interquartile range as a band), into SWEEP_DIR/figures/; then
+ * SWEEP_DIR/index.html with the runs (state, link to each run's index.html), the figures and the
+ * compression counts (SWEEP_DIR/aggregate/compression.csv) when present. Without aggregate.csv
+ * only the page is made. Errors as ip_plot_run's. */
+int ip_plot_sweep(const char *sweep_dir, const ip_plot_sweep_info *info, const ip_plot_options *opt,
+                  ip_plot_report *report);
+
 /* The gnuplot program that would be run: $IP_GNUPLOT if set (a path or a name looked up in
  * PATH), else "gnuplot" in PATH. Fails with a message naming the Debian package to install. */
 int ip_plot_find_gnuplot(char *path, unsigned long cap);

@@ -405,3 +405,7 @@ int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int
     sb_free(&b);
     return rc;
 }
+
+/* For the other pages of this module (the sweep's, plot_sweep_html.c): the same head and end. */
+void plot_html_head(sbuf *b, const char *title) { head(b, title); }
+int plot_html_finish(plot_ctx *c, sbuf *b, const char *out_dir) { return finish(c, b, out_dir); }

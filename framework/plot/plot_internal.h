@@ -160,6 +160,16 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
 int plot_html_compare(plot_ctx *c, int n, const char *const *run_dirs, const int *group,
                       int n_groups, char (*group_label)[256], const char *estimator);
 
+/* The start of every page (doctype, title, the shared CSS, <body>) and its end (the footer, the
+ * image-count script), written as DIR/index.html through plot_write_file (plot_html.c). */
+void plot_html_head(sbuf *b, const char *title);
+int plot_html_finish(plot_ctx *c, sbuf *b, const char *out_dir);
+
+/* The sweep's page (plot_sweep_html.c): its runs, the figures listed in figs[0..n_figs), the
+ * compression counts of DIR/aggregate/compression.csv when present. */
+int plot_html_sweep(plot_ctx *c, const char *sweep_dir, const ip_plot_sweep_info *info, char (*figs)[192], int n_figs,
+                    char (*captions)[512]);
+
 int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_plot_report *rep);
 
 #endif
