@@ -2,6 +2,7 @@
  * figures when several runs are given. Parses the arguments; cli_plot (steps.c, which `run` calls
  * too) calls plot/plot.h and reports. */
 #include "commands.h"
+#include "estimate/compression.h"
 #include "steps.h"
 
 #include <stdio.h>
@@ -40,6 +41,7 @@ int cmd_plot(int argc, char **argv)
 {
     ip_plot_options opt;
     ip_plot_options_default(&opt);
+    opt.compression_threshold = IP_COMPRESSION_THRESHOLD;
     const char **runs = calloc((size_t)argc, sizeof *runs);
     if (!runs) return cli_error("out of memory");
     int n_runs = 0;

@@ -5,6 +5,7 @@
  * as running the three commands one after the other with the config's settings. Stopped by Ctrl-C
  * or SIGTERM in any step, it says what is complete and the command that finishes the run. */
 #include "commands.h"
+#include "estimate/compression.h"
 #include "online.h"
 #include "run_args.h"
 #include "steps.h"
@@ -102,6 +103,7 @@ int cmd_run(int argc, char **argv)
 
     ip_plot_options popt;
     ip_plot_options_default(&popt);
+    popt.compression_threshold = IP_COMPRESSION_THRESHOLD;
     if (cli_plot_format("plot.format", cfg.plot.format, &popt.format)) goto out;
     popt.width = cfg.plot.width;
     popt.height = cfg.plot.height;

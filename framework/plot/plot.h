@@ -38,6 +38,10 @@ typedef struct {
                                0 = 900 x 700 */
     unsigned figures;       /* IP_FIG_* bits; 0 = all */
     int max_frames;         /* frames of the animation; 0 = 60 */
+    double compression_threshold; /* the report marks a layer "compressed" when its I(X;T) fell by
+                               more than this fraction after its peak (analysis/compression.csv);
+                               the default is estimate/compression.h's, set by cli/ (plot/ sees
+                               result tables, not estimators) */
 } ip_plot_options;
 
 /* Defaults: PNG, every estimator, 900 x 700, all figures, 60 frames. */

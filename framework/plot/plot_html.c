@@ -6,7 +6,6 @@
 
 #include "core/csv.h"
 #include "core/fsutil.h"
-#include "estimate/compression.h"
 
 #include <libgen.h>
 #include <math.h>
@@ -229,7 +228,7 @@ static void analysis_table(sbuf *b, const plot_mi *m, const char *csv_rel)
 /* The compression summary, run_dir/analysis/compression.csv (estimate/results.h: a row per
  * setting and layer), as a table. A missing or unreadable file is a note, not a failure: the
  * page is still worth having. csv_rel: the file as seen from index.html. */
-static void compression_table(sbuf *b, const char *run_dir, const char *csv_rel)
+static void compression_table(sbuf *b, const char *run_dir, const char *csv_rel, double threshold)
 {
     static const char *const cols[] = {"estimator", "mode",     "beta",           "layer",    "ixt_peak_epoch",
                                        "ixt_peak",  "ixt_final", "ixt_drop",      "ity_peak_epoch", "ity_peak",
@@ -264,7 +263,7 @@ static void compression_table(sbuf *b, const char *run_dir, const char *csv_rel)
                  "I(T;Y). A layer is marked <em>compressed</em> when its I(X;T) dropped by more than %g %% of its "
                  "peak. These are estimates, not the true mutual information, and a drop within the estimator's own "
                  "spread (over seeds, over its parameter) means nothing: see docs/compression.md. Table: <a href=\"",
-              100 * IP_COMPRESSION_THRESHOLD);
+              100 * threshold);
     sb_html(b, csv_rel);
     sb_puts(b, "\">");
     sb_html(b, csv_rel);
@@ -287,7 +286,7 @@ static void compression_table(sbuf *b, const char *run_dir, const char *csv_rel)
         sb_html(b, ip_csv_cell(&t, r, c[3]));
         sb_printf(b, "</td><td>%.4g (%d)</td><td>%.4g</td><td>%.1f %%</td><td class=\"l\">%s</td>"
                      "<td>%.4g (%d)</td><td>%.4g</td><td>%.1f %%</td><td class=\"l\">",
-                  v[1], (int)v[0], v[2], 100 * v[3], ip_compressed(v[3], IP_COMPRESSION_THRESHOLD) ? "compressed" : "",
+                  v[1], (int)v[0], v[2], 100 * v[3], v[3] > threshold ? "compressed" : "" /* a NaN drop never counts */,
                   v[5], (int)v[4], v[6], 100 * v[7]);
         sb_html(b, ip_csv_cell(&t, r, c[12]));
         sb_puts(b, "</td></tr>\n");
@@ -343,7 +342,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
         snprintf(path, sizeof path, "%s/analysis", run_dir);
         rc = plot_relpath(out_dir, path, rel, sizeof rel);
         if (!rc && strlen(rel) + 20 < sizeof rel) strcat(rel, "/compression.csv");
-        if (!rc) compression_table(&b, run_dir, rel);
+        if (!rc) compression_table(&b, run_dir, rel, c->opt->compression_threshold);
     }
 
     sb_puts(&b, "<h2 id=\"config\">Configuration</h2>\n");

@@ -530,4 +530,5 @@ void ip_plot_options_default(ip_plot_options *opt)
     opt->height = 700;
     opt->figures = IP_FIG_ALL;
     opt->max_frames = 60;
+    opt->compression_threshold = 0.05; /* cli/ sets estimate/compression.h's, the same */
 }
