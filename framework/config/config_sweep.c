@@ -18,7 +18,7 @@
 #include "core/mem.h"
 #include "core/status.h"
 
-#define TOP_KEYS "base, set, grid, seeds, threshold"
+#define TOP_KEYS "base, set, grid, seeds, threshold, slurm"
 
 /* ---- values as flow text ------------------------------------------------------------- */
 
@@ -265,6 +265,45 @@ static int load_seeds(ip_sweep_spec *s, const cfg_node *v)
     return IP_OK;
 }
 
+/* slurm: {options: ["--account=x", ...]}: extra sbatch options for `sweep --slurm` (docs/cluster.md).
+ * Each one option of sbatch's long form, written into the job script as an #SBATCH line; the
+ * options the sweep sets itself (the array, the output, the directory) are refused. */
+static int load_slurm(ip_sweep_spec *s, const cfg_node *v)
+{
+    static const char *const ours[] = {"--array", "--output", "--error", "--chdir", "--parsable", "--wrap", "--wait", NULL};
+    if (cfg_node_is_null(v)) return IP_OK;
+    int rc = expect_map(v, "slurm", "a mapping with options (e.g. options: [\"--account=lab\"])");
+    if (rc) return rc;
+    for (int i = 0; i < v->n; i++) {
+        const cfg_node *k = v->keys[i], *list = v->items[i];
+        if (strcmp(k->value, "options"))
+            return cfg_node_fail(k, "unknown key '%.64s' in section 'slurm' (allowed: options)", k->value);
+        if (list->kind != CFG_SEQ)
+            return cfg_fail_expected(list, "slurm.options", "a list of sbatch options, e.g. [\"--account=lab\", \"--qos=short\"]");
+        if (list->n > IP_SWEEP_MAX_SLURM_OPTIONS)
+            return cfg_node_fail(list, "slurm.options: at most %d, got %d", IP_SWEEP_MAX_SLURM_OPTIONS, list->n);
+        if (list->n && !(s->slurm_options = ip_calloc((size_t)list->n, sizeof *s->slurm_options))) return IP_ERR_NOMEM;
+        for (int j = 0; j < list->n; j++) {
+            const cfg_node *o = list->items[j];
+            if (o->kind != CFG_SCALAR || cfg_node_is_null(o))
+                return cfg_fail_expected(o, "slurm.options", "an sbatch option such as \"--account=lab\"");
+            const char *t = o->value;
+            if (strncmp(t, "--", 2) || !t[2] || strlen(t) > 512 || strpbrk(t, "\n\r\t #'\"\\"))
+                return cfg_node_fail(o, "slurm.options: '%.80s': expected one sbatch option in its long form, "
+                                        "without blanks, quotes or '#' (e.g. --account=lab, --qos=short)", t);
+            for (int q = 0; ours[q]; q++) {
+                size_t n = strlen(ours[q]);
+                if (!strncmp(t, ours[q], n) && (t[n] == '\0' || t[n] == '='))
+                    return cfg_node_fail(o, "slurm.options: %s is set by infoplane sweep --slurm itself "
+                                            "(docs/cluster.md)", ours[q]);
+            }
+            if (!(s->slurm_options[s->n_slurm_options] = ip_malloc(strlen(t) + 1))) return IP_ERR_NOMEM;
+            memcpy(s->slurm_options[s->n_slurm_options++], t, strlen(t) + 1);
+        }
+    }
+    return IP_OK;
+}
+
 /* base: relative to the sweep file's directory when the file is there, else to the current one. */
 static int find_base(ip_sweep_spec *s, const cfg_node *v, const char *dir)
 {
@@ -301,6 +340,8 @@ static int convert(ip_sweep_spec *s, const cfg_node *root, const char *dir)
             static const cfg_field f = {"threshold", F_REAL, 0, 0, HUGE_VAL, 0, 0, NULL, 0, NULL, 0};
             rc = cfg_convert_field(&s->threshold, &f, v, "threshold");
             s->has_threshold = 1;
+        } else if (!strcmp(k, "slurm")) {
+            rc = load_slurm(s, v);
         } else {
             rc = cfg_node_fail(root->keys[i], "unknown key '%.64s' in a sweep file (allowed: " TOP_KEYS ")", k);
         }
@@ -332,6 +373,8 @@ void ip_sweep_spec_free(ip_sweep_spec *s)
     free(s->set);
     free(s->axes);
     free(s->seeds);
+    for (int i = 0; s->slurm_options && i < s->n_slurm_options; i++) free(s->slurm_options[i]);
+    free(s->slurm_options);
     free(s->text);
     memset(s, 0, sizeof *s);
 }

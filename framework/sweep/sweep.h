@@ -77,6 +77,8 @@ typedef struct {
     int jobs;         /* runs at a time, >= 1 */
     int cores;        /* to split between them; 0 = the CPUs this process may use */
     int quiet;        /* 1: no progress lines on stderr */
+    const char *only; /* a run's name: that run alone, without the sweep directory's lock (an array
+                       * task of `sweep --slurm`, sweep_slurm.c; its run directory's lock still holds) */
 } ip_sweep_options;
 
 typedef struct {
@@ -91,6 +93,34 @@ typedef struct {
  * stderr. Returns IP_OK when the runs could be attempted (sum says how they went), or a negative
  * status when the sweep directory cannot be used (another sweep holds it, no space ...). */
 int ip_sweep_execute(const ip_sweep_plan *p, const ip_sweep_options *o, ip_sweep_summary *sum);
+
+/* ---- on Slurm (sweep_slurm.c, docs/cluster.md) ---- */
+typedef struct {
+    const char *exe;        /* the infoplane the tasks run: an absolute path every node can reach */
+    const char *partition, *time, *mem; /* sbatch's --partition, --time, --mem; NULL: not given */
+    int cpus;               /* --cpus-per-task; 0: not given (then 1) */
+    int max_running;        /* the array's %K throttle; 0: none */
+    int quiet;
+} ip_sweep_slurm_options;
+
+typedef struct {
+    long job;               /* the array job's id; 0 when nothing was submitted */
+    int submitted;          /* array tasks submitted now */
+    int done, queued;       /* runs complete already; runs queued or running under an earlier job */
+    char script[4224], points[4224], logs[4224]; /* PATH_MAX and a file name */
+} ip_sweep_slurm_result;
+
+/* 1 when sbatch is on PATH. */
+int ip_sweep_slurm_available(void);
+
+/* Write DIR/slurm/array-N.sh (an sbatch array script, one task per run neither complete nor
+ * queued or running under a job recorded in DIR/slurm/jobs) and array-N.points (task index i is
+ * line i+1), submit it with sbatch and record the job id in DIR/slurm/jobs. Nothing to submit:
+ * r->job is 0. */
+int ip_sweep_slurm_submit(const ip_sweep_plan *p, const ip_sweep_slurm_options *o, ip_sweep_slurm_result *r);
+
+/* The jobs recorded in DIR/slurm/jobs, a line for --status ("" when none). */
+void ip_sweep_slurm_status(const ip_sweep_plan *p, FILE *f);
 
 /* ---- the aggregate (sweep_aggregate.c) ---- */
 typedef struct {

@@ -364,8 +364,13 @@ int ip_sweep_execute(const ip_sweep_plan *p, const ip_sweep_options *o, ip_sweep
 {
     memset(sum, 0, sizeof *sum);
     ip_dir_lock *lock = NULL;
-    int rc = ip_dir_lock_take(p->dir, 1, &lock);
-    if (rc) {
+    int rc = IP_OK, only = -1;
+    if (o->only) { /* one run, beside others of the same sweep (a Slurm array task): no sweep lock */
+        for (int i = 0; i < p->n_runs && only < 0; i++)
+            if (!strcmp(p->runs[i].name, o->only)) only = i;
+        if (only < 0) return ip_fail(IP_ERR, "%s: no run named '%s' in the sweep file (was it changed since the "
+                                             "job was submitted?)", p->spec.path, o->only);
+    } else if ((rc = ip_dir_lock_take(p->dir, 1, &lock)) != IP_OK) {
         ip_error_prefix("the sweep directory");
         return rc;
     }
@@ -383,6 +388,7 @@ int ip_sweep_execute(const ip_sweep_plan *p, const ip_sweep_options *o, ip_sweep
     if (!todo || !tries || !not_before || !slots) rc = IP_ERR_NOMEM;
     if (!rc) rc = ip_mkdir_p(logs);
     for (int i = 0; i < p->n_runs && !rc; i++) {
+        if (only >= 0 && i != only) continue;
         ip_sweep_run_state st;
         ip_sweep_state_of(p, i, &st);
         if (st.state == IP_SWEEP_DONE) sum->skipped++;

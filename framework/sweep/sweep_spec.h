@@ -14,6 +14,7 @@
 #define IP_SWEEP_MAX_AXES 16    /* keys in grid */
 #define IP_SWEEP_MAX_VALUES 256 /* values of one grid key, entries of set, seeds */
 #define IP_SWEEP_MAX_RUNS 10000 /* grid points x seeds */
+#define IP_SWEEP_MAX_SLURM_OPTIONS 64 /* slurm.options entries */
 
 /* One override: KEY=VALUE as `infoplane run --set` takes it. */
 typedef struct {
@@ -44,6 +45,8 @@ typedef struct {
     ip_sweep_value *seeds;      /* key "seed", value the seed in decimal; owned */
     double threshold;           /* compression threshold on ixt_drop (docs/sweep.md) */
     int has_threshold;          /* 1 when the file gives threshold (else 0.05 is used) */
+    int n_slurm_options;
+    char **slurm_options;       /* slurm.options: extra sbatch options ("--account=x"), owned (docs/cluster.md) */
     char *text;                 /* the file's text as read, owned */
 } ip_sweep_spec;
 
