@@ -4,7 +4,10 @@
 set -euo pipefail
 PACKAGES="build-essential pkg-config libopenblas-dev liblapacke-dev libyaml-dev libhdf5-dev hdf5-tools
 zlib1g-dev gnuplot-nox libcmocka-dev valgrind python3-numpy python3-scipy python3-torch python3-h5py
-chromium fonts-dejavu-core dataset-fashion-mnist"
+chromium fonts-dejavu-core dataset-fashion-mnist
+slurmctld slurmd slurm-client munge"
+# slurmctld slurmd slurm-client munge (what Debian 12's slurm-wlm pulls in): tests/slurm/slurm_sweep.py
+# starts a single-node Slurm of its own to test `infoplane sweep --slurm` (docs/cluster.md)
 # make fuzz: libFuzzer comes with clang's runtime
 [ "${FUZZ:-}" = 1 ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every cmocka test binary three ways: the release build, the ASan+UBSan build, and the
 # release build under valgrind (tests shrink their sizes when IP_UNDER_VALGRIND is set); and the
-# kill test tests/crash/kill_runs.py once, with the release build.
+# kill test tests/crash/kill_runs.py and the Slurm test tests/slurm/slurm_sweep.py once, with the
+# release build.
 # Prints each binary's cmocka report and ends with one line "N passed, N failed, N skipped";
 # exits non-zero when anything failed or crashed.
 set -u
@@ -28,6 +29,9 @@ done
 # Runs killed at random moments, 150 times (tests/crash/kill_runs.py): once, with the release
 # build -- what it tests is where the kills land, which sanitizers or valgrind would only slow.
 echo "=== tests/crash/kill_runs.py"; run_one "tests/crash/kill_runs.py" /usr/bin/python3 tests/crash/kill_runs.py build/infoplane
+# `sweep --slurm` on a real single-node Slurm it starts and stops itself (tests/slurm/slurm_sweep.py):
+# once, with the release build; it reports itself skipped where Slurm is not installed or cannot start.
+echo "=== tests/slurm/slurm_sweep.py"; run_one "tests/slurm/slurm_sweep.py" /usr/bin/python3 tests/slurm/slurm_sweep.py build/infoplane
 for t in build/san/tests/test_*; do
     [ -x "$t" ] || continue
     echo "=== [asan+ubsan] $t"

@@ -109,6 +109,27 @@ static void test_loader_errors(void **state)
     expect_fail(BASE "grid:\n  model.hidden: [[10, 0]]\n", "bad.yaml:3:18: model.hidden", NULL);
 }
 
+/* slurm: {options: [...]}: extra sbatch options for `sweep --slurm` (docs/cluster.md) */
+static void test_slurm_options(void **state)
+{
+    (void)state;
+    expect_fail(BASE "seeds: [1]\nslurm:\n  optons: [--qos=x]\n", "bad.yaml:4:3: unknown key 'optons' in section 'slurm'",
+                "allowed: options", NULL);
+    expect_fail(BASE "seeds: [1]\nslurm: [--qos=x]\n", "bad.yaml:3:8: slurm: expected a mapping", NULL);
+    expect_fail(BASE "seeds: [1]\nslurm:\n  options: --qos=x\n", "bad.yaml:4:12: slurm.options: expected a list", NULL);
+    expect_fail(BASE "seeds: [1]\nslurm:\n  options: [qos=x]\n", "bad.yaml:4:13: slurm.options: 'qos=x': expected one "
+                "sbatch option in its long form", NULL);
+    expect_fail(BASE "seeds: [1]\nslurm:\n  options: [\"--x y\"]\n", "bad.yaml:4:13: slurm.options: '--x y'", NULL);
+    expect_fail(BASE "seeds: [1]\nslurm:\n  options: [--qos=a, --array=1-3]\n",
+                "bad.yaml:4:22: slurm.options: --array is set by infoplane sweep --slurm itself", NULL);
+    ip_sweep_plan p;
+    const char *path = sweep_file("ok.yaml", BASE "seeds: [1]\nslurm:\n  options: [--account=lab, --qos=short]\n");
+    assert_int_equal(ip_sweep_plan_make(&p, path, NULL), IP_OK);
+    assert_int_equal(p.spec.n_slurm_options, 2);
+    assert_string_equal(p.spec.slurm_options[1], "--qos=short");
+    ip_sweep_plan_free(&p);
+}
+
 static void test_grid_and_names(void **state)
 {
     (void)state;
@@ -340,6 +361,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_errors),
+        cmocka_unit_test(test_slurm_options),
         cmocka_unit_test(test_grid_and_names),
         cmocka_unit_test(test_aggregate),
         cmocka_unit_test(test_execute),

@@ -218,6 +218,19 @@ static void test_bad_files(void **state)
     assert_int_equal(rc, 0);
     expect_text(run_out, "waiting  activation=relu_seed=2\n");
     expect_text(run_out, "/five: 4 runs: 0 done, 0 running, 0 failed, 4 waiting\n");
+    /* --slurm without sbatch on PATH: said clearly, -j N suggested, nothing written */
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd, "PATH=%s/no_slurm_here %s sweep %s/w.yaml --out %s/six --slurm", run_dir, ip_test_cli(),
+             run_dir, run_dir);
+    rc = ip_test_sh(run_repo, cmd, run_out, run_err, sizeof run_out);
+    assert_int_equal(rc, 2);
+    expect_text(run_err, "--slurm: sbatch is not on PATH");
+    expect_text(run_err, "with -j N instead");
+    snprintf(d, sizeof d, "%s/six", run_dir);
+    assert_false(ip_test_is_dir(d));
+    rc = run_cli("sweep %s/w.yaml --mem 1G", run_dir);
+    assert_int_equal(rc, 2);
+    expect_text(run_err, "go with --slurm");
 }
 
 int main(void)
