@@ -228,6 +228,9 @@ static void test_bad_files(void **state)
     expect_text(run_err, "with -j N instead");
     snprintf(d, sizeof d, "%s/six", run_dir);
     assert_false(ip_test_is_dir(d));
+    rc = run_cli("sweep %s/w.yaml --out %s/six --slurm-task activation=nope_seed=1", run_dir, run_dir);
+    assert_int_equal(rc, 1);
+    expect_text(run_err, "no run named 'activation=nope_seed=1' in the sweep file");
     rc = run_cli("sweep %s/w.yaml --mem 1G", run_dir);
     assert_int_equal(rc, 2);
     expect_text(run_err, "go with --slurm");

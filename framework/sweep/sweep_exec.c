@@ -396,7 +396,11 @@ int ip_sweep_execute(const ip_sweep_plan *p, const ip_sweep_options *o, ip_sweep
     }
     if (rc) goto out;
     s.waiting = n_todo;
-    if (!o->quiet) {
+    if (!o->quiet && only >= 0) {
+        fprintf(stderr, "sweep: %s: run %s, one of %d, in %s", p->spec.path, p->runs[only].name, p->n_runs, p->dir);
+        if (p->auto_threads) fprintf(stderr, ", train.threads=%d (%d cores)", sum->threads, cores);
+        fprintf(stderr, "%s\n", sum->skipped ? "; complete already" : "");
+    } else if (!o->quiet) {
         fprintf(stderr, "sweep: %s: %d runs (%d grid point%s x %d seed%s) in %s; %d at a time", p->spec.path,
                 p->n_runs, p->n_points, p->n_points == 1 ? "" : "s", p->n_runs / p->n_points,
                 p->n_runs / p->n_points == 1 ? "" : "s", p->dir, jobs);
