@@ -1,7 +1,9 @@
 /* `infoplane sweep SWEEP.yaml [-j N] [--out DIR] [--status] [--collect] [--threshold T] [--quiet]`:
  * every run of the sweep file not complete yet, N at a time, each an `infoplane run` of its own
  * (framework/sweep/), then the aggregate, figures and index.html. --status reports from the
- * directories only; --collect only aggregates what is complete. See docs/sweep.md. */
+ * directories only; --collect only aggregates what is complete. --slurm submits the runs not
+ * complete as one Slurm array job whose tasks are `sweep ... --slurm-task NAME` (sweep_slurm.c,
+ * docs/cluster.md). See docs/sweep.md. */
 #include "commands.h"
 
 #include "core/interrupt.h"
