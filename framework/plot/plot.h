@@ -83,4 +83,27 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *gr
  * PATH), else "gnuplot" in PATH. Fails with a message naming the Debian package to install. */
 int ip_plot_find_gnuplot(char *path, unsigned long cap);
 
+/* ---- the information plane as text (the live view of `infoplane run` on a terminal) ---- */
+typedef struct {
+    int width, height; /* the grid in characters, 16..200 x 4..100 (0: 64 x 16) */
+    const char *title; /* the first line (NULL: none) */
+    const char *unit;  /* "bits" or "nats", in the axis names (NULL: none) */
+    int ansi;          /* 1: each layer's newest point in bold reverse video (a terminal); 0: plain text */
+} ip_plot_text_options;
+
+/* Render a results table's rows as lines of text into buf (cap bytes, NUL-terminated, every line
+ * ending in '\n'): row k is rows[k * stride + 0..3] = epoch, layer (1, 2, ...), I(X;T), I(T;Y)
+ * (the layout of analysis/NAME.csv and of estimate/results.h's rows; stride >= 4), n rows.
+ * The lines: the title; "I(T;Y) [unit]"; `height` grid rows, each "LABEL |" and `width` cells,
+ * I(T;Y) rising upwards, ticks at the top, middle and bottom rows; a "+----" axis; the I(X;T)
+ * ticks (minimum, middle, maximum) under the first, middle and last columns; the legend and
+ * "I(X;T) [unit]". A point is drawn as its layer's number (1..9, then a..z), later rows on top of
+ * earlier ones and each layer's newest epoch on top of all. The axes span the points (a zero span
+ * becomes a unit one); rows with a NaN or infinite value or a layer below 1 are skipped; no rows:
+ * an empty grid on [0, 1] saying "no analysed epoch yet". Returns the number of lines, or -1 (buf
+ * then "") when buf is too small, the sizes are out of range or memory runs out. Allocates
+ * nothing that outlives the call; buf is the caller's. */
+int ip_plot_text_plane(char *buf, unsigned long cap, const double *rows, int n, int stride,
+                       const ip_plot_text_options *opt);
+
 #endif
