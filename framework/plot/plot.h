@@ -83,6 +83,30 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *gr
  * PATH), else "gnuplot" in PATH. Fails with a message naming the Debian package to install. */
 int ip_plot_find_gnuplot(char *path, unsigned long cap);
 
+/* ---- the report of a run in progress (`infoplane run` analysing while training) ----
+ * RUN_DIR/index.html as a page that reloads itself every few seconds, showing the information
+ * plane of RUN_DIR/analysis/ESTIMATOR.csv as the table is on disk (redrawn at most every 5 s, by
+ * one gnuplot at a time that nobody waits for), with the metrics so far. The figures go to
+ * RUN_DIR/figures/live/plane_ESTIMATOR.vN.png, N counting up: each is complete before the page
+ * names it, so a browser shows what is on disk, never a cached or half-written file. */
+typedef struct ip_plot_live ip_plot_live;
+
+/* Writes the first page (no figure yet). Without gnuplot the page says so and has no figure.
+ * opt: the figure size (format and figures are ignored: PNG); NULL for the defaults. On success
+ * *l is the caller's, released with ip_plot_live_free; IP_ERR_IO when the page cannot be written. */
+int ip_plot_live_create(ip_plot_live **l, const char *run_dir, const char *estimator, const ip_plot_options *opt);
+
+/* Call after the table was rewritten. Never waits: publishes a finished figure (and rewrites the
+ * page), and starts a new one when none is running and 5 s have passed since the last start.
+ * A failure is noted on the page and returned (the run may go on: a live figure is a view). */
+int ip_plot_live_update(ip_plot_live *l);
+
+/* The run is over: stops a figure in flight. When index.html is no longer the live page (the
+ * final report replaced it) the live figures are removed; when it still is (the run stopped or
+ * failed before its report), it is rewritten without reloading, keeping the newest figure.
+ * Frees l; safe on NULL. */
+void ip_plot_live_free(ip_plot_live *l);
+
 /* ---- the information plane as text (the live view of `infoplane run` on a terminal) ---- */
 typedef struct {
     int width, height; /* the grid in characters, 16..200 x 4..100 (0: 64 x 16) */
