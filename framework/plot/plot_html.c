@@ -164,9 +164,9 @@ static void skipped(sbuf *b, const ip_plot_report *rep)
     sb_puts(b, "</ul></div>\n");
 }
 
-/* The final epoch and the one of best test accuracy; a run without a test set has only the
- * final row and no test columns. */
-static void metrics_table(sbuf *b, const plot_metrics *m)
+/* The final (last_name: or latest) epoch and the one of best test accuracy; a run without a test
+ * set has only the final row and no test columns. */
+static void metrics_table(sbuf *b, const plot_metrics *m, const char *last_name)
 {
     int last = m->n - 1, best = 0;
     for (int i = 1; i < m->n; i++)
@@ -175,7 +175,7 @@ static void metrics_table(sbuf *b, const plot_metrics *m)
                  "%s<th>time [s]</th></tr>\n",
               m->has_test ? "<th>test loss</th><th>test accuracy</th>" : "");
     int rows[2] = {last, best};
-    const char *names[2] = {"final", "best test accuracy"};
+    const char *names[2] = {last_name, "best test accuracy"};
     for (int k = 0; k < (m->has_test ? 2 : 1); k++) {
         int i = rows[k];
         char test[128] = "";
@@ -330,7 +330,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
                 "<a href=\"#analysis\">Analysis</a><a href=\"#config\">Configuration</a></nav>\n");
 
     sb_puts(&b, "<h2 id=\"metrics\">Final metrics</h2>\n");
-    if (metrics) metrics_table(&b, metrics);
+    if (metrics) metrics_table(&b, metrics, "final");
     else sb_puts(&b, "<p>No metrics.csv in this run.</p>\n");
 
     sb_puts(&b, "<h2 id=\"figures\">Figures</h2>\n");
@@ -398,7 +398,7 @@ int plot_html_live(const char *out_dir, const char *run_name, const char *status
         sb_puts(&b, "<p>The information plane appears here once the first epochs are analysed.</p>\n");
     }
     sb_puts(&b, "<h2 id=\"metrics\">Metrics so far</h2>\n");
-    if (metrics && metrics->n > 0) metrics_table(&b, metrics);
+    if (metrics && metrics->n > 0) metrics_table(&b, metrics, "latest");
     else sb_puts(&b, "<p>No metrics yet.</p>\n");
     sb_printf(&b, "<p class=\"meta\">Made by infoplane %s while the run trains; the full report replaces this "
                   "page when the run ends.</p>\n", IP_VERSION);

@@ -254,7 +254,11 @@ static void draw_live(live_view *v, const char *bar, int force)
     if (fresh && n > 0 && width < cols && (n > v->lines ? n : v->lines) + 2 <= rows) {
         if (v->lines) fprintf(stderr, "\033[%dA", v->lines);
         for (int k = n; k < v->lines; k++) fputs("\033[2K\n", stderr); /* a shorter view: blank lines on top */
-        fputs(v->text, stderr);
+        const char *e;
+        for (const char *p = v->text; *p; p = *e ? e + 1 : e) {
+            screen_width(p, &e);
+            fprintf(stderr, "\033[2K%.*s\n", (int)(e - p), p);
+        }
         if (n > v->lines) v->lines = n;
     }
     if (v->lines) fprintf(stderr, "\033[2K%.*s", cols - 1, bar);
