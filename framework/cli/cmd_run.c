@@ -51,6 +51,16 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
         opt.on_record = &hook;
+        /* What the run shows meanwhile (live.h): the plane as text above the progress bar on a
+         * terminal, and DIR/index.html reloading itself until the report below replaces it. */
+        ip_plot_options live_popt;
+        ip_plot_options_default(&live_popt);
+        live_popt.width = cfg.plot.width;
+        live_popt.height = cfg.plot.height;
+        if (cli_online_live(online, &hook, opt.progress && !a.quiet, 1, &live_popt) != IP_OK) {
+            cli_error("%s", ip_error_message());
+            goto out;
+        }
     }
     ip_epoch_metrics m = {0};
     char resume[8192];

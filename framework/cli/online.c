@@ -1,4 +1,5 @@
 /* The analysis while training (see online.h). */
+#include "live.h"
 #include "online.h"
 #include "steps.h"
 
@@ -43,6 +44,7 @@ struct cli_online {
     long test_delay_ms;                /* IP_ONLINE_TEST_DELAY_MS: a slow analysis, for tests */
     double csv_written;                /* when the CSV files were last written (monotonic s) */
     double thread_cpu;                 /* CPU seconds the analysis thread used (when it ended) */
+    cli_live *live;                    /* the live view and report (cli_online_live; NULL: none) */
     char message[2048];
 };
 
@@ -106,6 +108,7 @@ static int on_start(void *ctx, const ip_train_record_info *in)
         rc = ip_results_create(&o->res[i], &o->settings[i], o->bits, x, in->m, in->d_x, in->y, in->n_classes, o->L,
                                o->units, 16, in->run_path);
     free(x); /* the planes keep what they need */
+    if (rc == IP_OK && o->live) cli_live_start(o->live, in->out_dir, o->res, o->n);
     if (rc == IP_OK && o->beside) rc = start_thread(o);
     if (rc != IP_OK || !in->resumed) return rc;
 
@@ -141,7 +144,9 @@ static int analyse(cli_online *o, int epoch, const float *const *layers)
     }
     for (int i = 0; i < o->n && rc == IP_OK; i++)
         rc = ip_results_epoch(&o->res[i], epoch, (const double *const *)o->t, o->run_path);
+    double csv_before = o->csv_written;
     if (rc == IP_OK) rc = write_files(o, 0);
+    if (rc == IP_OK && o->live) cli_live_epoch(o->live, o->res, o->n, o->csv_written != csv_before);
     return rc;
 }
 
@@ -342,10 +347,21 @@ void cli_online_report(const cli_online *o)
     }
 }
 
+static int view(void *ctx, char *buf, size_t cap) { return cli_live_view(((cli_online *)ctx)->live, buf, cap); }
+
+int cli_online_live(cli_online *o, ip_train_hook *hook, int show_view, int report, const ip_plot_options *popt)
+{
+    if (!show_view && !report) return IP_OK;
+    int rc = cli_live_create(&o->live, show_view, report, popt);
+    if (rc == IP_OK && show_view) hook->view = view;
+    return rc;
+}
+
 void cli_online_free(cli_online *o)
 {
     if (!o) return;
     stop_thread(o);
+    cli_live_free(o->live); /* after the thread: the report's last figure is reaped here */
     release(o);
     free(o->slot);
     pthread_mutex_destroy(&o->mu);

@@ -27,6 +27,7 @@
 #define IP_CLI_ONLINE_H
 
 #include "config/config.h"
+#include "plot/plot.h"
 #include "train/train.h"
 
 typedef struct cli_online cli_online; /* opaque */
@@ -34,6 +35,14 @@ typedef struct cli_online cli_online; /* opaque */
 /* The settings of cfg's analysis section (ip_estimator_choice_expand); *hook is filled with the
  * callbacks to pass as ip_train_options.on_record. IP_OK or IP_ERR with a message. */
 int cli_online_create(cli_online **o, const ip_config *cfg, ip_train_hook *hook);
+
+/* What the run shows while it trains (live.h), before training: show_view, the text plane drawn
+ * above the progress bar (hook->view is set; the trainer calls it on a terminal only); report,
+ * DIR/index.html reloading itself with the newest information-plane figure (sized by popt) until
+ * the run's report replaces it. The first setting is shown, LogDet's when there is one. The view
+ * is rendered after every analysed epoch on the thread that analysed it; the figure is redrawn
+ * after the CSV files are, at most every 5 s, by a gnuplot nobody waits for. */
+int cli_online_live(cli_online *o, ip_train_hook *hook, int show_view, int report, const ip_plot_options *popt);
 
 /* After training: one line per setting on stdout (as `analyze` prints), saying where the results
  * are and what the setting cost. */

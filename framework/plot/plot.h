@@ -117,4 +117,51 @@ int ip_plot_sweep(const char *sweep_dir, const ip_plot_sweep_info *info, const i
  * PATH), else "gnuplot" in PATH. Fails with a message naming the Debian package to install. */
 int ip_plot_find_gnuplot(char *path, unsigned long cap);
 
+/* ---- the report of a run in progress (`infoplane run` analysing while training) ----
+ * RUN_DIR/index.html as a page that reloads itself every few seconds, showing the information
+ * plane of RUN_DIR/analysis/ESTIMATOR.csv as the table is on disk (redrawn at most every 5 s, by
+ * one gnuplot at a time that nobody waits for), with the metrics so far. The figures go to
+ * RUN_DIR/figures/live/plane_ESTIMATOR.vN.png, N counting up: each is complete before the page
+ * names it, so a browser shows what is on disk, never a cached or half-written file. */
+typedef struct ip_plot_live ip_plot_live;
+
+/* Writes the first page (no figure yet). Without gnuplot the page says so and has no figure.
+ * opt: the figure size (format and figures are ignored: PNG); NULL for the defaults. On success
+ * *l is the caller's, released with ip_plot_live_free; IP_ERR_IO when the page cannot be written. */
+int ip_plot_live_create(ip_plot_live **l, const char *run_dir, const char *estimator, const ip_plot_options *opt);
+
+/* Call after the table was rewritten. Never waits: publishes a finished figure (and rewrites the
+ * page), and starts a new one when none is running and 5 s have passed since the last start.
+ * A failure is noted on the page and returned (the run may go on: a live figure is a view). */
+int ip_plot_live_update(ip_plot_live *l);
+
+/* The run is over: stops a figure in flight. When index.html is no longer the live page (the
+ * final report replaced it) the live figures are removed; when it still is (the run stopped or
+ * failed before its report), it is rewritten without reloading, keeping the newest figure.
+ * Frees l; safe on NULL. */
+void ip_plot_live_free(ip_plot_live *l);
+
+/* ---- the information plane as text (the live view of `infoplane run` on a terminal) ---- */
+typedef struct {
+    int width, height; /* the grid in characters, 16..200 x 4..100 (0: 64 x 16) */
+    const char *title; /* the first line (NULL: none) */
+    const char *unit;  /* "bits" or "nats", in the axis names (NULL: none) */
+    int ansi;          /* 1: each layer's newest point in bold reverse video (a terminal); 0: plain text */
+} ip_plot_text_options;
+
+/* Render a results table's rows as lines of text into buf (cap bytes, NUL-terminated, every line
+ * ending in '\n'): row k is rows[k * stride + 0..3] = epoch, layer (1, 2, ...), I(X;T), I(T;Y)
+ * (the layout of analysis/NAME.csv and of estimate/results.h's rows; stride >= 4), n rows.
+ * The lines: the title; "I(T;Y) [unit]"; `height` grid rows, each "LABEL |" and `width` cells,
+ * I(T;Y) rising upwards, ticks at the top, middle and bottom rows; a "+----" axis; the I(X;T)
+ * ticks (minimum, middle, maximum) under the first, middle and last columns; the legend and
+ * "I(X;T) [unit]". A point is drawn as its layer's number (1..9, then a..z), later rows on top of
+ * earlier ones and each layer's newest epoch on top of all. The axes span the points (a zero span
+ * becomes a unit one); rows with a NaN or infinite value or a layer below 1 are skipped; no rows:
+ * an empty grid on [0, 1] saying "no analysed epoch yet". Returns the number of lines, or -1 (buf
+ * then "") when buf is too small, the sizes are out of range or memory runs out. Allocates
+ * nothing that outlives the call; buf is the caller's. */
+int ip_plot_text_plane(char *buf, unsigned long cap, const double *rows, int n, int stride,
+                       const ip_plot_text_options *opt);
+
 #endif

@@ -41,12 +41,18 @@ static const char *SCRIPT =
     "  document.body.setAttribute('data-images-broken', bad);\n"
     "});\n</script>\n";
 
-static void head(sbuf *b, const char *title)
+/* The page's head; refresh > 0: it is the live page of a run in progress, reloading itself every
+ * `refresh` seconds (PLOT_LIVE_MARK says so). */
+static void head_refresh(sbuf *b, const char *title, int refresh)
 {
-    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    if (refresh > 0) sb_printf(b, "%s\n<meta http-equiv=\"refresh\" content=\"%d\">\n", PLOT_LIVE_MARK, refresh);
+    sb_puts(b, "<title>");
     sb_html(b, title);
     sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
 }
+
+static void head(sbuf *b, const char *title) { head_refresh(b, title, 0); }
 
 /* The settings in the table of estimator e (0 when unknown). */
 static int settings_of(const char *e, int n_est, const plot_mi *const *mi)
@@ -157,9 +163,9 @@ static void skipped(sbuf *b, const ip_plot_report *rep)
     sb_puts(b, "</ul></div>\n");
 }
 
-/* The final epoch and the one of best test accuracy; a run without a test set has only the
- * final row and no test columns. */
-static void metrics_table(sbuf *b, const plot_metrics *m)
+/* The final (last_name: or latest) epoch and the one of best test accuracy; a run without a test
+ * set has only the final row and no test columns. */
+static void metrics_table(sbuf *b, const plot_metrics *m, const char *last_name)
 {
     int last = m->n - 1, best = 0;
     for (int i = 1; i < m->n; i++)
@@ -168,7 +174,7 @@ static void metrics_table(sbuf *b, const plot_metrics *m)
                  "%s<th>time [s]</th></tr>\n",
               m->has_test ? "<th>test loss</th><th>test accuracy</th>" : "");
     int rows[2] = {last, best};
-    const char *names[2] = {"final", "best test accuracy"};
+    const char *names[2] = {last_name, "best test accuracy"};
     for (int k = 0; k < (m->has_test ? 2 : 1); k++) {
         int i = rows[k];
         char test[128] = "";
@@ -323,7 +329,7 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
                 "<a href=\"#analysis\">Analysis</a><a href=\"#config\">Configuration</a></nav>\n");
 
     sb_puts(&b, "<h2 id=\"metrics\">Final metrics</h2>\n");
-    if (metrics) metrics_table(&b, metrics);
+    if (metrics) metrics_table(&b, metrics, "final");
     else sb_puts(&b, "<p>No metrics.csv in this run.</p>\n");
 
     sb_puts(&b, "<h2 id=\"figures\">Figures</h2>\n");
@@ -357,6 +363,47 @@ int plot_html_run(plot_ctx *c, const char *run_dir, const char *out_dir, const c
         sb_puts(&b, "<p>No config.yaml in this run.</p>\n");
     }
     if (!rc) rc = finish(c, &b, out_dir);
+    sb_free(&b);
+    return rc;
+}
+
+int plot_html_live(const char *out_dir, const char *run_name, const char *status, const plot_metrics *metrics,
+                   const char *fig_rel, const char *caption, const char *note, int refresh)
+{
+    sbuf b = {0};
+    char title[512];
+    snprintf(title, sizeof title, "infoplane run %s%s", run_name, refresh > 0 ? " (in progress)" : "");
+    head_refresh(&b, title, refresh);
+    sb_puts(&b, "<h1>Run ");
+    sb_html(&b, run_name);
+    sb_puts(&b, "</h1>\n<p class=\"meta\">");
+    sb_html(&b, status);
+    sb_puts(&b, "</p>\n");
+    if (note && *note) {
+        sb_puts(&b, "<div class=\"note\">");
+        sb_html(&b, note);
+        sb_puts(&b, "</div>\n");
+    }
+    sb_puts(&b, "<h2 id=\"figures\">Information plane</h2>\n");
+    if (fig_rel) {
+        sb_puts(&b, "<figure>\n<a href=\"");
+        sb_html(&b, fig_rel);
+        sb_puts(&b, "\"><img src=\"");
+        sb_html(&b, fig_rel);
+        sb_puts(&b, "\" alt=\"the information plane so far\"></a>\n<figcaption>");
+        sb_html(&b, caption ? caption : "");
+        sb_puts(&b, "</figcaption>\n</figure>\n");
+    } else {
+        sb_puts(&b, "<p>The information plane appears here once the first epochs are analysed.</p>\n");
+    }
+    sb_puts(&b, "<h2 id=\"metrics\">Metrics so far</h2>\n");
+    if (metrics && metrics->n > 0) metrics_table(&b, metrics, "latest");
+    else sb_puts(&b, "<p>No metrics yet.</p>\n");
+    sb_printf(&b, "<p class=\"meta\">Made by infoplane %s while the run trains; the full report replaces this "
+                  "page when the run ends.</p>\n", IP_VERSION);
+    sb_puts(&b, SCRIPT);
+    sb_puts(&b, "</body>\n</html>\n");
+    int rc = b.failed ? IP_ERR_NOMEM : plot_write_file(out_dir, "index.html", b.s, b.len);
     sb_free(&b);
     return rc;
 }

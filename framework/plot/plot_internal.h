@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "plot.h"
 
@@ -34,6 +35,9 @@ int plot_relpath(const char *from, const char *to, char *out, size_t cap);
  * output, rename NAME.partial to NAME. Otherwise remove the partial file and fail with
  * gnuplot's stderr in the message. */
 int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, const char *output);
+/* Start `gnuplot -e 'outfile="OUTPUT"' SCRIPT` in `dir` without waiting (stdin, stdout and stderr
+ * on /dev/null); *pid is the caller's to reap (waitpid). Fails only when it cannot start. */
+int plot_gnuplot_spawn(const char *gnuplot, const char *dir, const char *script, const char *output, pid_t *pid);
 
 /* ---- result tables ---- */
 #define PLOT_NAME_LEN 64
@@ -94,6 +98,13 @@ typedef struct {
  * render BASE.EXT (ext NULL = ctx->ext; "gif" = animated GIF with `gif_delay` 1/100 s).
  * Frees gp and dat (which may be NULL), whatever happens: a figure ends with it. */
 int plot_render(plot_ctx *c, const char *base, const char *ext, sbuf *gp, sbuf *dat, int gif_delay);
+/* What plot_render writes before it runs gnuplot: BASE.dat and BASE.gp (whose default output is
+ * BASE.EXT) in ctx->dir. gp and dat stay the caller's. */
+int plot_script_write(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay);
+/* The information plane of one table (plane_EST of a run, every layer, points coloured by epoch):
+ * its script body into *g and data into *d (both the caller's to free), data file BASE.dat. */
+void plot_plane_build(const plot_ctx *c, const plot_mi *m, const char *run, const char *est_title, const char *base,
+                      sbuf *g, sbuf *d);
 
 /* The start of every script: encoding, fonts, grid, the viridis palette. */
 void plot_gp_style(sbuf *b);
@@ -171,5 +182,13 @@ int plot_html_sweep(plot_ctx *c, const char *sweep_dir, const ip_plot_sweep_info
                     char (*captions)[512]);
 
 int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_plot_report *rep);
+
+/* The page of a run in progress (plot_live.c): DIR/index.html with the live figure at fig_rel
+ * (relative to the page; NULL: none yet), `caption` under it, `note` (NULL: none) in a box, the
+ * metrics so far (NULL: none) and, when refresh > 0, a <meta http-equiv="refresh"> of that many
+ * seconds, then marked with PLOT_LIVE_MARK in its head, so the run can tell it from its final report. */
+#define PLOT_LIVE_MARK "<meta name=\"generator\" content=\"infoplane live report\">"
+int plot_html_live(const char *out_dir, const char *run_name, const char *status, const plot_metrics *metrics,
+                   const char *fig_rel, const char *caption, const char *note, int refresh);
 
 #endif

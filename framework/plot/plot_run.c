@@ -82,11 +82,10 @@ static void ranges(sbuf *b, const double r[4])
     sb_printf(b, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", r[0], r[1], r[2], r[3]);
 }
 
-static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char *est_title)
+void plot_plane_build(const plot_ctx *c, const plot_mi *m, const char *run, const char *est_title, const char *base,
+                      sbuf *g_out, sbuf *d_out)
 {
     int log_spaced = plot_epochs_log_spaced(m->epochs, m->n_epochs);
-    char base[128];
-    snprintf(base, sizeof base, "plane_%s", m->estimator);
     sbuf d = {0}, g = {0};
     plane_data(&d, m, log_spaced);
 
@@ -131,6 +130,15 @@ static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char 
     for (int l = 0; l < m->n_layers; l++)
         sb_printf(&g, "  '%s.dat' index %d every ::0::0 using 3:4 with points pt 6 ps 2 lc rgb \"#202020\" %s%s\n",
                   base, l, l == 0 ? "title \"first recorded epoch\"" : "notitle", l + 1 < m->n_layers ? ", \\" : "");
+    *g_out = g, *d_out = d;
+}
+
+static int fig_plane(plot_ctx *c, const plot_mi *m, const char *run, const char *est_title)
+{
+    char base[128];
+    snprintf(base, sizeof base, "plane_%s", m->estimator);
+    sbuf d = {0}, g = {0};
+    plot_plane_build(c, m, run, est_title, base, &g, &d);
     return plot_render(c, base, NULL, &g, &d, 0);
 }
 

@@ -246,6 +246,23 @@ int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *script, c
     return ip_publish_file(partial_path, final_path);
 }
 
+int plot_gnuplot_spawn(const char *gnuplot, const char *dir, const char *script, const char *output, pid_t *pid)
+{
+    char expr[PATH_MAX + 32];
+    snprintf(expr, sizeof expr, "outfile=\"%s\"", output);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addchdir_np(&fa, dir);
+    char *argv[] = {(char *)gnuplot, "-e", expr, (char *)script, NULL};
+    int rc = posix_spawn(pid, gnuplot, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return ip_fail(IP_ERR, "cannot run %s: %s (install gnuplot-nox)", gnuplot, strerror(rc));
+    return IP_OK;
+}
+
 /* ---- shared figure setup ---- */
 
 int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_plot_report *rep)
@@ -288,7 +305,7 @@ static void terminal(sbuf *b, const plot_ctx *c, const char *ext, int gif_delay)
                   gif_delay, c->width, c->height, fs - 1);
 }
 
-static int render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay)
+int plot_script_write(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay)
 {
     if (!ext) ext = c->ext;
     if (gp->failed || (dat && dat->failed)) return IP_ERR_NOMEM;
@@ -312,6 +329,16 @@ static int render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp
     int rc = dat ? plot_write_file(c->dir, data, dat->s ? dat->s : "", dat->len) : IP_OK;
     if (!rc) rc = plot_write_file(c->dir, script, s.s, s.len);
     sb_free(&s);
+    return rc;
+}
+
+static int render(plot_ctx *c, const char *base, const char *ext, const sbuf *gp, const sbuf *dat, int gif_delay)
+{
+    if (!ext) ext = c->ext;
+    char out[PATH_MAX], script[PATH_MAX];
+    snprintf(out, sizeof out, "%s.%s", base, ext);
+    snprintf(script, sizeof script, "%s.gp", base);
+    int rc = plot_script_write(c, base, ext, gp, dat, gif_delay);
     if (!rc) rc = plot_gnuplot_run(c->gnuplot, c->dir, script, out);
     if (!rc) plot_report_made(c->rep, c->dir, out);
     return rc;

@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Every layer of a network may be recorded. */
 _Static_assert(IP_MAX_LAYERS <= IP_RUN_MAX_LAYERS, "record/ takes fewer layers than a network has");
@@ -198,17 +200,96 @@ static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
                                t->opt.step, t->rng.s);
 }
 
-static void print_progress(const ip_train_options *o, const ip_epoch_metrics *m, int epochs, int recorded)
+/* The hook's view (train.h) above the progress bar on a terminal. */
+#define VIEW_CAP 16384
+typedef struct {
+    const ip_train_hook *hook; /* with a view callback, or NULL: the bar alone */
+    char *text;                /* the view as last fetched (VIEW_CAP bytes, owned; NULL: no view) */
+    int lines;                 /* screen lines above the bar that the view takes (0: none drawn) */
+    double fetched;            /* when the hook was last asked */
+    int ended;                 /* the final bar was drawn, with its newline */
+    char bar[320];
+} live_view;
+
+/* Width on the screen of s up to its end or a newline: ANSI sequences (ESC [ ... letter) take none. */
+static int screen_width(const char *s, const char **end)
+{
+    int w = 0;
+    while (*s && *s != '\n') {
+        if (*s == '\033' && s[1] == '[') {
+            s += 2;
+            while (*s && !(*s >= '@' && *s <= '~')) s++;
+            if (*s) s++;
+        } else {
+            w++, s++;
+        }
+    }
+    *end = s;
+    return w;
+}
+
+/* The bar at the start of its line, with the view redrawn above it when the hook has a new one
+ * (asked at most ten times a second, and always when `force`) and it fits the terminal: up to the
+ * view's first line, each line cleared and drawn, then the bar (cut to the terminal's width, so
+ * it takes one line). */
+static void draw_live(live_view *v, const char *bar, int force)
+{
+    int cols = 80, rows = 24;
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) cols = ws.ws_col, rows = ws.ws_row;
+    double now = now_seconds();
+    int fresh = 0, n = 0, width = 0;
+    if (v->text && (force || now - v->fetched >= 0.1)) {
+        v->fetched = now;
+        fresh = v->hook->view(v->hook->ctx, v->text, VIEW_CAP) == 1;
+    }
+    if (fresh) {
+        const char *e;
+        for (const char *p = v->text; *p; p = *e ? e + 1 : e, n++) {
+            int w = screen_width(p, &e);
+            width = w > width ? w : width;
+        }
+    }
+    fputc('\r', stderr);
+    if (fresh && n > 0 && width < cols && (n > v->lines ? n : v->lines) + 2 <= rows) {
+        if (v->lines) fprintf(stderr, "\033[%dA", v->lines);
+        for (int k = n; k < v->lines; k++) fputs("\033[2K\n", stderr); /* a shorter view: blank lines on top */
+        const char *e;
+        for (const char *p = v->text; *p; p = *e ? e + 1 : e) {
+            screen_width(p, &e);
+            fprintf(stderr, "\033[2K%.*s\n", (int)(e - p), p);
+        }
+        if (n > v->lines) v->lines = n;
+    }
+    if (v->lines) fprintf(stderr, "\033[2K%.*s", cols - 1, bar);
+    else fputs(bar, stderr);
+    snprintf(v->bar, sizeof v->bar, "%s", bar);
+}
+
+/* After the hook's finish, which may have seen the last epochs after the final bar: the view
+ * once more above that bar. */
+static void draw_live_final(live_view *v)
+{
+    if (!v->text || !v->lines || !v->ended) return;
+    fprintf(stderr, "\033[1A");
+    draw_live(v, v->bar, 1);
+    fputc('\n', stderr);
+}
+
+static void print_progress(const ip_train_options *o, live_view *v, const ip_epoch_metrics *m, int epochs,
+                           int recorded)
 {
     if (o->quiet) return;
     char test[64] = "  no test set";
     if (o->progress) {
         int width = 30, done = epochs ? (int)((double)m->epoch / epochs * width) : width;
         if (!isnan(m->test_loss)) snprintf(test, sizeof test, "  test %.4f/%.4f", m->test_loss, m->test_acc);
-        fprintf(stderr, "\r[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f%s  %.2fs%s ", done,
-                "==============================", width - done, "", m->epoch, epochs, m->train_loss,
-                m->train_acc, test, m->seconds, recorded ? " *" : "  ");
-        if (m->epoch == epochs) fputc('\n', stderr);
+        char bar[320];
+        snprintf(bar, sizeof bar, "[%.*s%*s] epoch %d/%d  loss %.4f  acc %.4f%s  %.2fs%s ", done,
+                 "==============================", width - done, "", m->epoch, epochs, m->train_loss,
+                 m->train_acc, test, m->seconds, recorded ? " *" : "  ");
+        draw_live(v, bar, m->epoch == epochs);
+        if (m->epoch == epochs) fputc('\n', stderr), v->ended = 1;
         return;
     }
     /* Plain lines: every epoch for short runs, about 100 lines for long ones. */
@@ -384,6 +465,12 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     t.run_path = run_path;
     t.store_none = cfg->record.store_none;
     t.hook = o->on_record;
+    /* The hook's view above the bar (on a terminal only); view.text is freed at the end. */
+    live_view view = {0};
+    if (o->progress && !o->quiet && t.hook && t.hook->view) {
+        view.hook = t.hook;
+        view.text = ip_calloc(VIEW_CAP, 1); /* NULL: the bar alone */
+    }
     ip_dir_lock *dir_lock = NULL;
     const int threads = set_threads(cfg->train.threads, t.hook ? t.hook->beside : 0);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
@@ -504,7 +591,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         if ((rc = record_epoch(&t, 0, 1)) != IP_OK) goto out;
         m0.seconds = now_seconds() - t0;
         if ((rc = finish_epoch(&t, &m0)) != IP_OK) goto out;
-        print_progress(o, &m0, epochs, 1);
+        print_progress(o, &view, &m0, epochs, 1);
     }
 
     for (int epoch = start_epoch; epoch <= epochs; epoch++) {
@@ -520,7 +607,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
         m.seconds = now_seconds() - t0;
         if ((rc = finish_epoch(&t, &m)) != IP_OK) goto out;
         if ((recorded || epoch == epochs) && (rc = write_metrics_csv(&t, o->out_dir)) != IP_OK) goto out;
-        print_progress(o, &m, epochs, recorded);
+        print_progress(o, &view, &m, epochs, recorded);
     }
     if ((rc = write_metrics_csv(&t, o->out_dir)) != IP_OK) goto out;
     if (final && t.n_history > 0) *final = t.history[t.n_history - 1];
@@ -540,6 +627,8 @@ out:
         if ((rc == IP_OK || rc == IP_ERR_INTERRUPTED) && fin != IP_OK) rc = fin;
         else if (rc != IP_OK) ip_fail(rc, "%s", msg);
     }
+    if (rc == IP_OK) draw_live_final(&view); /* the hook has seen every epoch now */
+    free(view.text);
     ip_dir_lock_release(dir_lock); /* after the run file is closed */
     if (t.hook && t.hook->beside > 0) { /* back to the configured threads for what follows */
         ip_parallel_set_threads(0);

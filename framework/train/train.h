@@ -4,6 +4,8 @@
 #ifndef IP_TRAIN_H
 #define IP_TRAIN_H
 
+#include <stddef.h>
+
 #include "../config/config.h"
 #include "../record/run.h"
 
@@ -38,6 +40,12 @@ typedef struct {
  *   finish: once after start, whatever happened, after the run file is closed (the run directory
  *     still locked): status is the training's (IP_OK, IP_ERR_INTERRUPTED, ...), last_epoch the last
  *     epoch the run holds. Its error fails a training that succeeded (or was interrupted).
+ *   view (may be NULL): a picture of what the hook has seen, which the trainer draws above its
+ *     progress bar when that is on a terminal (ip_train_options.progress) and fits it, redrawn
+ *     with ANSI cursor movements at most ten times a second and once more after finish. Called on
+ *     the training thread (the hook guards what another thread of its own writes): copies text
+ *     lines ('\n'-terminated, NUL-terminated, at most cap bytes) into buf and returns 1 when
+ *     they changed since its last call that returned 1, else returns 0 leaving buf alone.
  * beside: how many of train.threads the hook's own thread takes while training runs (0: it
  *   works within the callbacks). Training then runs its thread pool on the rest (at least one)
  *   and BLAS on one thread; the weights are the same bits on any thread count.
@@ -50,6 +58,7 @@ typedef struct {
     int (*before_commit)(void *ctx, int epoch);
     int (*missing)(void *ctx, int epoch);
     int (*finish)(void *ctx, int status, int last_epoch);
+    int (*view)(void *ctx, char *buf, size_t cap);
 } ip_train_hook;
 
 typedef struct {
