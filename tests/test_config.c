@@ -92,7 +92,7 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(cfg.train.batch_size, 256);
     assert_int_equal(cfg.train.epochs, 10000);
     assert_int_equal(cfg.record.samples, 0);
-    assert_int_equal(cfg.record.epochs, IP_SCHED_LOG);
+    assert_int_equal(cfg.record.epochs.kind, IP_SCHED_LOG);
     ip_config_free(&cfg);
 
     assert_int_equal(ip_config_load(&cfg, "configs/mnist_fnn_tanh.yaml", 0, NULL), IP_OK);
@@ -105,7 +105,7 @@ static void test_shipped_config_values(void **state)
     assert_close(cfg.train.optim.lr, 1e-4, 1e-12, 0);
     assert_int_equal(cfg.train.batch_size, 512);
     assert_int_equal(cfg.record.samples, 3000);
-    assert_int_equal(cfg.record.epochs, IP_SCHED_ALL);
+    assert_int_equal(cfg.record.epochs.kind, IP_SCHED_ALL);
     assert_int_equal(cfg.analysis.mode, IP_MODE_COV);
     assert_true(cfg.analysis.beta <= 0); /* auto */
     ip_config_free(&cfg);
@@ -126,7 +126,7 @@ static void test_shipped_config_values(void **state)
     assert_int_equal(cfg.train.optim.lr_schedule, IP_LR_COSINE);
     assert_int_equal(cfg.train.augment_shift, 1);
     assert_int_equal(cfg.record.samples, 3000);
-    assert_int_equal(cfg.record.epochs, IP_SCHED_ALL);
+    assert_int_equal(cfg.record.epochs.kind, IP_SCHED_ALL);
     ip_config_free(&cfg);
 }
 
@@ -166,7 +166,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.train.augment_shift, 0);
     assert_int_equal(c.record.samples, 3000);
     assert_int_equal(c.record.test_samples, 0);
-    assert_int_equal(c.record.epochs, IP_SCHED_ALL);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_ALL);
     assert_int_equal(c.record.compression, 0);
     assert_int_equal(c.analysis.n_estimators, 1);
     assert_string_equal(c.analysis.estimators[0], "logdet");
@@ -285,10 +285,10 @@ static void test_every_key(void **state)
     assert_int_equal(c.data.scale, IP_SCALE_STD);
     assert_int_equal(c.record.samples, 0);
     assert_int_equal(c.record.test_samples, 100);
-    assert_int_equal(c.record.epochs, IP_SCHED_LIST);
-    assert_int_equal(c.record.n_list, 4);
-    assert_int_equal(c.record.list[0], 0);
-    assert_int_equal(c.record.list[3], 100);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_LIST);
+    assert_int_equal(c.record.epochs.n_list, 4);
+    assert_int_equal(c.record.epochs.list[0], 0);
+    assert_int_equal(c.record.epochs.list[3], 100);
     assert_int_equal(c.record.compression, 9);
     assert_int_equal(c.analysis.n_estimators, 1);
     assert_string_equal(c.analysis.estimators[0], "logdet");
@@ -318,8 +318,8 @@ static void test_value_forms(void **state)
     assert_int_equal(c.analysis.n_estimators, 1);
     assert_string_equal(c.analysis.estimators[0], "logdet");
     assert_true(c.analysis.beta <= 0);
-    assert_int_equal(c.record.epochs, IP_SCHED_EVERY);
-    assert_int_equal(c.record.every, 5);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_EVERY);
+    assert_int_equal(c.record.epochs.every, 5);
     assert_string_equal(c.plot.format, "png");
     assert_int_equal(c.model.n_hidden, 1);
     assert_int_equal(c.model.hidden[0], 50);
@@ -340,14 +340,14 @@ static void test_value_forms(void **state)
     }
 
     must_load(&c, "record:\n  epochs: log\n", 0, NULL);
-    assert_int_equal(c.record.epochs, IP_SCHED_LOG);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_LOG);
     ip_config_free(&c);
     must_load(&c, "record:\n  epochs: all\n", 0, NULL);
-    assert_int_equal(c.record.epochs, IP_SCHED_ALL);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_ALL);
     ip_config_free(&c);
     must_load(&c, "record:\n  epochs: []\n", 0, NULL); /* only epoch 0, always recorded */
-    assert_int_equal(c.record.epochs, IP_SCHED_LIST);
-    assert_int_equal(c.record.n_list, 0);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_LIST);
+    assert_int_equal(c.record.epochs.n_list, 0);
     ip_config_free(&c);
     must_load(&c, "seed: 0\nmodel: {hidden: []}\n", 0, NULL);
     assert_true(c.seed == 0);
@@ -583,8 +583,8 @@ static void test_overrides(void **state)
     assert_int_equal(c.model.n_hidden, 3);
     assert_int_equal(c.model.hidden[0], 10);
     assert_int_equal(c.model.hidden[2], 5);
-    assert_int_equal(c.record.epochs, IP_SCHED_EVERY);
-    assert_int_equal(c.record.every, 5);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_EVERY);
+    assert_int_equal(c.record.epochs.every, 5);
     assert_int_equal(c.model.activation, IP_ACT_RELU);
     assert_true(c.seed == 42);
     assert_int_equal(c.analysis.n_estimators, 1);
@@ -603,8 +603,8 @@ static void test_overrides(void **state)
     const char *ov2[] = {"record.epochs=log", "model.arch=custom",
                          "model.layers=[{type: dense, units: 4}, {type: activation, activation: relu}]"};
     must_load(&c, "record:\n  epochs: [0, 2, 4]\n", 3, ov2);
-    assert_int_equal(c.record.epochs, IP_SCHED_LOG);
-    assert_int_equal(c.record.n_list, 0);
+    assert_int_equal(c.record.epochs.kind, IP_SCHED_LOG);
+    assert_int_equal(c.record.epochs.n_list, 0);
     assert_string_equal(c.model.arch, "custom");
     assert_int_equal(c.model.n_layers, 2);
     assert_int_equal(c.model.layers[0].units, 4);

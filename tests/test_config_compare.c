@@ -101,8 +101,8 @@ static void test_ignores_what_holds_no_setting(void **state)
     b.model.hidden[b.model.n_hidden] = 12345;
     b.model.layers[b.model.n_layers].units = 99;
     snprintf(b.analysis.estimators[1], sizeof b.analysis.estimators[1], "kde");
-    b.record.list[0] = 42;  /* the schedule is log: the list means nothing */
-    b.record.every = 3;
+    b.record.epochs.list[0] = 42;  /* the schedule is log: the list means nothing */
+    b.record.epochs.every = 3;
     snprintf(b.source, sizeof b.source, "elsewhere.yaml");
     assert_true(ip_config_same_but_seed(&a, &b));
     /* ... while every real setting does */

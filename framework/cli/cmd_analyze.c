@@ -19,12 +19,15 @@
 
 static const char usage_head[] =
     "usage: infoplane analyze RUN.h5 [--estimator NAME[,NAME...]] [parameters] [--layer-beta B]\n"
-    "                         [--units bits|nats] [--quiet]\n";
+    "                         [--units bits|nats] [--replace-online] [--quiet]\n";
 static const char usage_tail[] =
     "\n  A list of values (--bins 10,30,100) analyses each as a setting of its own: one command,\n"
     "  one results table per setting, one figure (infoplane plot) with a panel per setting.\n"
     "  --layer-beta: LogDet's beta for I(T_l;T_l+1); default (auto) 100 * (d_l + d_l+1)\n"
     "  --units: of the results (default bits)\n"
+    "  --replace-online: a run that keeps the activations of some recorded epochs only (record.store:\n"
+    "           a schedule) holds the results of every epoch from the analysis while training; analyze\n"
+    "           refuses to replace those with the stored epochs' results unless this is given\n"
     "  --quiet: no progress on stderr (else one line kept up to date on a terminal, or in a log a\n"
     "           line per tenth of the epochs when the analysis takes 10 s or more)\n"
     "  writes /analysis/GROUP tables in the run file and DIR/analysis/NAME.csv per estimator";
@@ -51,7 +54,7 @@ int cmd_analyze(int argc, char **argv)
     ip_estimator_choice choice;
     ip_estimator_choice_default(&choice);
     unsigned given = 0;
-    ip_analyze_options opt = {0, NULL, 1, isatty(2) ? 1 : 2};
+    ip_analyze_options opt = {0, NULL, 1, isatty(2) ? 1 : 2, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--beta") && v && !strcmp(v, "auto")) { /* auto: the paper's default */
@@ -73,6 +76,8 @@ int cmd_analyze(int argc, char **argv)
             opt.bits = !strcmp(v, "bits");
         } else if (!strcmp(a, "--quiet")) {
             opt.progress = 0;
+        } else if (!strcmp(a, "--replace-online")) {
+            opt.replace_online = 1;
         } else if (a[0] == '-' && a[1]) {
             cli_error("analyze: unknown or incomplete option '%s'", a);
             usage(stderr);

@@ -1,8 +1,10 @@
 /* `infoplane info RUN.h5` (or a run directory): what a run holds, in words -- config,
  * seed, versions, layers and shapes, recorded epochs, final metrics, analysis tables and their
  * compression summaries. Reads only through record/run.h; the config summary was stored at
- * creation, so no YAML here. */
+ * creation, so no YAML here, but for a run with a record.store schedule, whose recorded epochs
+ * are counted from its stored config (cli_run_partial_store). */
 #include "commands.h"
+#include "steps.h"
 
 #include "core/fsutil.h"
 #include "core/status.h"
@@ -29,6 +31,21 @@ static void print_overrides(const char *o)
 
 static void print_epochs(const ip_run_description *d)
 {
+    int n_recorded;
+    if (cli_run_partial_store(d, &n_recorded)) { /* record.store: a schedule */
+        char of[64] = "";
+        if (n_recorded >= 0) snprintf(of, sizeof of, " of the %d recorded", n_recorded);
+        printf("  epochs with activations: %d%s (record.store: %.200s; every recorded epoch was analysed while "
+               "training, results in /analysis and analysis/*.csv)", d->n_recorded, of, d->store);
+        if (d->n_recorded > 0 && d->n_recorded <= 64) {
+            printf(":");
+            for (int i = 0; i < d->n_recorded; i++) printf(" %d", d->recorded_epochs[i]);
+        } else if (d->n_recorded > 0) {
+            printf(", first %d, last %d", d->recorded_epochs[0], d->recorded_epochs[d->n_recorded - 1]);
+        }
+        printf("\n");
+        return;
+    }
     if (d->store_none) {
         printf("  recorded epochs: no activations kept (record.store: none); analysed while training, results "
                "in /analysis and analysis/*.csv\n");

@@ -3,7 +3,9 @@
 #include "commands.h"
 #include "compare_groups.h"
 
+#include "config/config.h"
 #include "core/fsutil.h"
+#include "core/mem.h"
 #include "core/interrupt.h"
 #include "core/names.h"
 #include "core/status.h"
@@ -11,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_print_final(const ip_epoch_metrics *m)
@@ -22,12 +25,60 @@ void cli_print_final(const ip_epoch_metrics *m)
                m->train_loss, m->train_acc, m->test_loss, m->test_acc);
 }
 
+int cli_run_partial_store(const ip_run_description *d, int *n_recorded)
+{
+    *n_recorded = -1;
+    if (!strcmp(d->store, "activations") || !strcmp(d->store, "none")) return 0;
+    /* The config as run: its text and the --set lines the run stores, one per line. */
+    const char *ov = d->overrides ? d->overrides : "";
+    size_t len = strlen(ov);
+    char *copy = ip_malloc(len + 1), **sets = ip_calloc(len / 2 + 2, sizeof *sets);
+    int n = 0;
+    if (copy && sets) {
+        memcpy(copy, ov, len + 1);
+        for (char *line = copy, *next; line && *line; line = next) {
+            if ((next = strchr(line, '\n'))) *next++ = '\0';
+            if (*line) sets[n++] = line;
+        }
+        ip_config cfg;
+        if (ip_config_load_text(&cfg, d->config_text ? d->config_text : "", d->config_source, n, sets) == IP_OK) {
+            *n_recorded = ip_schedule_count(&cfg.record.epochs, d->last_epoch);
+            ip_config_free(&cfg);
+        }
+    }
+    free(copy);
+    free(sets);
+    return 1;
+}
+
+/* Before analysing a run that keeps some recorded epochs only: says which, and where the results of
+ * every epoch are. */
+static void note_partial_store(const char *run_path)
+{
+    ip_run *r = NULL;
+    ip_run_description d;
+    memset(&d, 0, sizeof d);
+    int n_recorded;
+    if (ip_run_open_read(&r, run_path, 0) == IP_OK && ip_run_describe(r, &d) == IP_OK &&
+        cli_run_partial_store(&d, &n_recorded)) {
+        char dir[4096], of[48] = "";
+        ip_analyze_dir(run_path, dir, sizeof dir);
+        if (n_recorded >= 0) snprintf(of, sizeof of, " of the %d", n_recorded);
+        printf("analyze: %s holds the activations of %d%s analysed epochs (record.store: %.200s): only those "
+               "are analysed here; the online results of every epoch are in %s/ and the run's /analysis tables\n",
+               run_path, d.n_recorded, of, d.store, dir);
+    }
+    ip_run_describe_free(&d);
+    ip_run_close(r);
+}
+
 int cli_analyze(const char *run_path, const ip_analyze_options *opt)
 {
     char dir[4096];
     ip_analyze_report rep;
     if (ip_is_dir(run_path))
         return cli_error("analyze: %s is a directory, expected a run file (%s/run.h5?)", run_path, run_path);
+    note_partial_store(run_path);
     int rc = ip_analyze(run_path, opt, &rep);
     if (rc == IP_ERR_INTERRUPTED) {
         cli_error("%s", ip_error_message());

@@ -17,6 +17,12 @@ void cli_print_final(const ip_epoch_metrics *m);
  * (cli_interrupt_status() when stopped by a signal). */
 int cli_analyze(const char *run_path, const ip_analyze_options *opt);
 
+/* For a run that keeps the activations of some recorded epochs only (record.store: a schedule,
+ * d->store): 1, with *n_recorded the epochs its config records up to its last completed epoch
+ * (those analysed while training; -1 when the stored config no longer loads). 0 for every other
+ * run (activations, none). */
+int cli_run_partial_store(const ip_run_description *d, int *n_recorded);
+
 /* The line analyze and the online analysis print per setting on stdout: where its results are
  * (its n_groups run-file table groups and DIR/NAME.csv) and what it cost; `how` is appended to the
  * seconds (e.g. ", while training"). */

@@ -47,7 +47,8 @@ void ip_config_defaults(ip_config *cfg)
 
     cfg->record.samples = 3000;
     cfg->record.test_samples = 0;
-    cfg->record.epochs = IP_SCHED_ALL;
+    cfg->record.epochs.kind = IP_SCHED_ALL;
+    cfg->record.store = IP_STORE_ACTIVATIONS;
     cfg->record.compression = 0; /* zlib manages ~12 MB/s on activations: level 4 costs ~1 s per MLP epoch */
 
     cfg->analysis.n_estimators = 1;
@@ -131,13 +132,22 @@ static int convert_root(ip_config *cfg, const cfg_node *root)
         }
         if (rc != IP_OK) return rc;
     }
-    /* Across sections: without stored activations only the analysis while training has them. */
-    if (cfg->record.store_none && !cfg->analysis.online) {
+    /* Across sections: without the activations of every recorded epoch stored, only the analysis
+     * while training has them all. */
+    if (cfg->record.store != IP_STORE_ACTIVATIONS && !cfg->analysis.online) {
         const cfg_node *rec = cfg_map_get(root, "record", NULL);
         const cfg_node *v = rec && rec->kind == CFG_MAP ? cfg_map_get(rec, "store", NULL) : NULL;
+        if (cfg->record.store == IP_STORE_NONE)
+            return cfg_node_fail(v ? v : root,
+                                 "record.store: none keeps no activations, so they can only be analysed while "
+                                 "training: set analysis.online: true (or use infoplane run --online), or "
+                                 "record.store: activations");
+        char sched[IP_SCHEDULE_TEXT];
         return cfg_node_fail(v ? v : root,
-                             "record.store: none keeps no activations, so they can only be analysed while training: "
-                             "set analysis.online: true (or use infoplane run --online), or record.store: activations");
+                             "record.store: %.200s keeps the activations of some recorded epochs only, so the others "
+                             "can only be analysed while training: set analysis.online: true (or use infoplane run "
+                             "--online), or record.store: activations",
+                             ip_store_text(&cfg->record, sched, sizeof sched));
     }
     /* Across sections: shifting needs images. The flat data sets are known by name here; an idx
      * file of flat vectors is refused by the trainer once its shape is known. */

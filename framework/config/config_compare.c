@@ -19,10 +19,10 @@ _Static_assert(sizeof(ip_layer_spec) == 44, "ip_layer_spec changed: update same_
 _Static_assert(sizeof(ip_data_config) == 5232, "ip_data_config changed: update data_fields in config_compare.c");
 _Static_assert(sizeof(ip_train_config) == 88, "ip_train_config changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_optimizer_settings) == 64, "ip_optimizer_settings changed: update train_fields in config_compare.c");
-_Static_assert(sizeof(ip_record_config) == 1052, "ip_record_config changed: update record_fields in config_compare.c");
+_Static_assert(sizeof(ip_record_config) == 2088, "ip_record_config changed: update record_fields in config_compare.c");
 _Static_assert(sizeof(ip_analysis_config) == 1288, "ip_analysis_config changed: update analysis_fields in config_compare.c");
 _Static_assert(sizeof(ip_plot_config) == 16, "ip_plot_config changed: update plot_fields in config_compare.c");
-_Static_assert(sizeof(ip_config) == 12144, "ip_config changed (a new section?): update sections in config_compare.c");
+_Static_assert(sizeof(ip_config) == 13176, "ip_config changed (a new section?): update sections in config_compare.c");
 
 typedef enum {
     F_INT,      /* int */
@@ -34,7 +34,8 @@ typedef enum {
     F_REALS,    /* double[] with its count (an int) at count_off */
     F_NAMES,    /* char[][IP_NAME_LEN] with its count at count_off */
     F_LAYERS,   /* ip_layer_spec[] with its count at count_off */
-    F_SCHEDULE, /* ip_record_config's epochs / every / list */
+    F_SCHEDULE, /* an ip_schedule */
+    F_STORE,    /* ip_record_config's store and store_epochs */
     F_BETA      /* double, 0 = auto */
 } field_kind;
 
@@ -54,7 +55,6 @@ typedef struct {
 #define LIST(key, kind, m, count) {key, kind, AT(m), 0, NULL, AT(count)}
 
 static const char *const units_names[] = {"nats", "bits", NULL}; /* index = analysis.bits */
-static const char *const store_names[] = {"activations", "none", NULL}; /* index = record.store_none */
 
 static const field model_fields[] = {
     TEXT("arch", model.arch),
@@ -98,9 +98,9 @@ static const field train_fields[] = {
 static const field record_fields[] = {
     INT("samples", record.samples),
     INT("test_samples", record.test_samples),
-    {"epochs", F_SCHEDULE, AT(record), 0, NULL, 0},
+    {"epochs", F_SCHEDULE, AT(record.epochs), 0, NULL, 0},
     INT("compression", record.compression),
-    ENUM("store", record.store_none, store_names),
+    {"store", F_STORE, AT(record), 0, NULL, 0},
 };
 static const field analysis_fields[] = {
     LIST("estimators", F_NAMES, analysis.estimators, analysis.n_estimators),
@@ -147,11 +147,11 @@ static int same_layer(const ip_layer_spec *a, const ip_layer_spec *b)
            a->activation == b->activation && a->slope == b->slope && a->record == b->record;
 }
 
-static int same_schedule(const ip_record_config *a, const ip_record_config *b)
+static int same_schedule(const ip_schedule *a, const ip_schedule *b)
 {
-    if (a->epochs != b->epochs) return 0;
-    if (a->epochs == IP_SCHED_EVERY) return a->every == b->every;
-    if (a->epochs != IP_SCHED_LIST) return 1;
+    if (a->kind != b->kind) return 0;
+    if (a->kind == IP_SCHED_EVERY) return a->every == b->every;
+    if (a->kind != IP_SCHED_LIST) return 1;
     if (a->n_list != b->n_list) return 0;
     for (int i = 0; i < a->n_list; i++)
         if (a->list[i] != b->list[i]) return 0;
@@ -167,7 +167,12 @@ static int same_field(const field *f, const ip_config *a, const ip_config *b)
     case F_REAL:
     case F_BETA: return *PTR(a, f->off, double) == *PTR(b, f->off, double);
     case F_TEXT: return strncmp(PTR(a, f->off, char), PTR(b, f->off, char), f->size) == 0;
-    case F_SCHEDULE: return same_schedule(PTR(a, f->off, ip_record_config), PTR(b, f->off, ip_record_config));
+    case F_SCHEDULE: return same_schedule(PTR(a, f->off, ip_schedule), PTR(b, f->off, ip_schedule));
+    case F_STORE: {
+        const ip_record_config *ra = PTR(a, f->off, ip_record_config), *rb = PTR(b, f->off, ip_record_config);
+        return ra->store == rb->store &&
+               (ra->store != IP_STORE_SCHEDULE || same_schedule(&ra->store_epochs, &rb->store_epochs));
+    }
     default: break;
     }
     int n = *PTR(a, f->count_off, int);
@@ -254,13 +259,13 @@ static void value_text(const field *f, const ip_config *c, char *out, size_t cap
     case F_ENUM: add(out, cap, &len, "%s", ip_name_of(f->names, *PTR(c, f->off, int))); return;
     case F_BOOL: add(out, cap, &len, "%s", *PTR(c, f->off, int) ? "true" : "false"); return;
     case F_SCHEDULE: {
-        const ip_record_config *r = PTR(c, f->off, ip_record_config);
-        if (r->epochs == IP_SCHED_ALL) add(out, cap, &len, "all");
-        else if (r->epochs == IP_SCHED_LOG) add(out, cap, &len, "log");
-        else if (r->epochs == IP_SCHED_EVERY) add(out, cap, &len, "{every: %d}", r->every);
-        else
-            for (int i = 0; i < r->n_list; i++) add(out, cap, &len, "%s%d", i ? ", " : "[", r->list[i]);
-        if (r->epochs == IP_SCHED_LIST) add(out, cap, &len, r->n_list ? "]" : "[]");
+        char text[IP_SCHEDULE_TEXT];
+        add(out, cap, &len, "%s", ip_schedule_text(PTR(c, f->off, ip_schedule), text, sizeof text));
+        return;
+    }
+    case F_STORE: {
+        char text[IP_SCHEDULE_TEXT];
+        add(out, cap, &len, "%s", ip_store_text(PTR(c, f->off, ip_record_config), text, sizeof text));
         return;
     }
     default: break;

@@ -5,9 +5,9 @@
 
 #include <stdio.h>
 
-static const char *sched_name(const ip_record_config *r, char *buf, size_t n)
+static const char *sched_name(const ip_schedule *r, char *buf, size_t n)
 {
-    switch (r->epochs) {
+    switch (r->kind) {
     case IP_SCHED_ALL: return "every epoch";
     case IP_SCHED_EVERY: snprintf(buf, n, "every %d epochs", r->every); return buf;
     case IP_SCHED_LIST: snprintf(buf, n, "a list of %d epochs", r->n_list); return buf;
@@ -18,7 +18,8 @@ static const char *sched_name(const ip_record_config *r, char *buf, size_t n)
 
 void ip_config_summary(const ip_config *c, char *buf, size_t n)
 {
-    char widths[256] = "", sched[64];
+    char widths[256] = "", sched[64], store[80];
+    ip_store_text(&c->record, store, sizeof store); /* a long list is cut: the config text has it whole */
     size_t w = 0;
     for (int i = 0; i < c->model.n_hidden && i < IP_MAX_LAYERS && w < sizeof widths - 16; i++)
         w += (size_t)snprintf(widths + w, sizeof widths - w, "%s%d", i ? "-" : "", c->model.hidden[i]);
@@ -27,10 +28,11 @@ void ip_config_summary(const ip_config *c, char *buf, size_t n)
     if (c->train.augment_shift > 0) snprintf(shift, sizeof shift, ", augment_shift %d", c->train.augment_shift);
     snprintf(buf, n,
              "model %s (activation %s%s%s); data %s%s; train %d epochs, %s lr %g%s, momentum %g, batch %d%s, "
-             "threads %d; record %d train + %d test samples, %s, gzip %d",
+             "threads %d; record %d train + %d test samples, %s, gzip %d%s%s",
              c->model.arch[0] ? c->model.arch : "?", ip_activation_name(c->model.activation), widths[0] ? ", hidden " : "",
              widths, c->data.dataset[0] ? c->data.dataset : "?", c->data.scale == IP_SCALE_STD ? " (scale std)" : "",
              c->train.epochs, opt, c->train.optim.lr, c->train.optim.lr_schedule == IP_LR_COSINE ? " cosine" : "",
              c->train.optim.momentum, c->train.batch_size, shift, c->train.threads, c->record.samples,
-             c->record.test_samples, sched_name(&c->record, sched, sizeof sched), c->record.compression);
+             c->record.test_samples, sched_name(&c->record.epochs, sched, sizeof sched), c->record.compression,
+             c->record.store == IP_STORE_ACTIVATIONS ? "" : ", store ", store);
 }

@@ -76,6 +76,56 @@ static int load_run(run_data *r, const char *run_path)
     return ip_run_read_inputs(r->run, r->x, r->y);
 }
 
+/* How many epochs of /analysis/NAME (a layers table) the run holds no activations for; 0 when
+ * there is no such table. Such a table was written by the analysis while training of a run that
+ * keeps the activations of some recorded epochs only (record.store: a schedule). */
+static int epochs_not_stored(const run_data *r, const char *name, int *n_epochs, int *missing)
+{
+    int rows = 0, cols = 0, rc = IP_OK, col = -1;
+    double *data = NULL;
+    char **columns = NULL;
+    *n_epochs = *missing = 0;
+    int present = 0;
+    for (int i = 0; i < r->d.n_tables && !present; i++) present = !strcmp(r->d.table_names[i], name);
+    if (!present) return IP_OK;
+    if ((rc = ip_run_read_table(r->run, name, &rows, &cols, &data, &columns)) != IP_OK) return rc;
+    for (int c = 0; c < cols && col < 0; c++)
+        if (!strcmp(columns[c], "epoch")) col = c;
+    for (int i = 0; col >= 0 && i < rows; i++) {
+        int epoch = (int)data[(size_t)i * cols + col], seen = 0, stored = 0;
+        for (int k = 0; k < i && !seen; k++) seen = (int)data[(size_t)k * cols + col] == epoch;
+        if (seen) continue; /* a row per layer: each epoch once */
+        for (int k = 0; k < r->d.n_recorded && !stored; k++) stored = r->d.recorded_epochs[k] == epoch;
+        (*n_epochs)++;
+        *missing += !stored;
+    }
+    free(data);
+    ip_run_strings_free(columns, cols);
+    return IP_OK;
+}
+
+/* Refuses (unless opt->replace_online) to replace a results table that holds epochs the run keeps
+ * no activations for: it came from the analysis while training, and would be replaced by the
+ * results of fewer epochs. */
+static int check_no_loss(const run_data *r, const ip_results *s, int n, const ip_analyze_options *opt,
+                         const char *run_path)
+{
+    for (int i = 0; i < n && !opt->replace_online; i++)
+        for (int g = 0; g < s[i].n_sub; g++) {
+            char name[IP_TABLE_NAME_LEN + 16];
+            int n_epochs, missing, rc;
+            snprintf(name, sizeof name, "%s/layers", s[i].groups[g]);
+            if ((rc = epochs_not_stored(r, name, &n_epochs, &missing)) != IP_OK) return rc;
+            if (missing)
+                return ip_fail(IP_ERR, "%s: /analysis/%s holds the results of %d epochs (analysed while training), "
+                                       "but the run keeps the activations of %d epochs only (record.store: %s): "
+                                       "analysing it again would replace them with fewer. Analyse with other "
+                                       "estimator settings, or give --replace-online to replace them anyway",
+                               run_path, s[i].groups[g], n_epochs, r->d.n_recorded, r->d.store);
+        }
+    return IP_OK;
+}
+
 static void progress_line(const ip_analyze_options *opt, const char *what, int epoch, int k, int n_rec, double el)
 {
     double per = el / (k + 1);
@@ -121,6 +171,7 @@ int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_r
             goto out;
     free(r.x); /* the planes keep what they need */
     r.x = NULL;
+    if ((rc = check_no_loss(&r, s, n, opt, run_path)) != IP_OK) goto out;
 
     char dir[4096];
     ip_analyze_dir(run_path, dir, sizeof dir);

@@ -15,6 +15,9 @@ typedef struct {
     int bits;                     /* 1: results in bits, 0: nats */
     int progress;                 /* on stderr: 0 none, 1 one line rewritten in place (a terminal), 2 a line at
                                    * every tenth of the epochs (a log; only when it all takes 10 s or more) */
+    int replace_online;           /* 1: replace a setting's tables even when they hold epochs the run keeps no
+                                   * activations for (results of the analysis while training, record.store: a
+                                   * schedule); 0: refuse that (nothing written) */
 } ip_analyze_options;
 
 /* What an analysis wrote, per setting (in the order of opt->settings): its run-file table groups
@@ -35,7 +38,9 @@ typedef struct {
  * NAME_<mode>_<param><value> for the others; and beside it DIR/analysis/NAME.csv
  * (estimator,mode,beta,epoch,layer,i_xt,i_ty,unit: `mode` and `beta` name the setting as
  * ip_estimator_setting says) and DIR/analysis/logdet_layers.csv. Rows of other settings already in
- * those CSV files are kept; each file is written to a temporary name and renamed, and the run
+ * those CSV files are kept; a setting whose table holds epochs the run keeps no activations for
+ * (the analysis while training of a run with a record.store schedule) is refused before anything
+ * is written unless opt->replace_online; each file is written to a temporary name and renamed, and the run
  * file's tables are committed in one step, so nothing is seen half-written and a stop (signal)
  * before the end writes nothing. report may be NULL. */
 int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_report *report);

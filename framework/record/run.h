@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../core/limits.h"
+#include "schedule.h" /* IP_SCHEDULE_TEXT */
 
 #define IP_LAYER_NAME_LEN 32
 #define IP_TABLE_NAME_LEN 128
@@ -52,6 +53,10 @@ typedef struct {
     int n_tables;              /* results tables under /analysis, as paths below it */
     char (*table_names)[IP_TABLE_NAME_LEN];
     int store_none;            /* 1: no activations kept (record.store: none), n_recorded stays 0 */
+    /* /layers @store: "activations" (also for runs made before it), "none", or the store schedule
+     * ("log", "{every: 5}", "[0, 10]"): then recorded_epochs are the epochs kept, a part of those
+     * recorded and analysed while training. */
+    char store[IP_SCHEDULE_TEXT];
 } ip_run_description;
 
 /* ---- writing (train) ---- */
@@ -71,6 +76,9 @@ typedef struct {
     /* 1: the run keeps no activations (record.store: none; analysed while training): its layer
      * datasets stay empty (0 rows) and ip_run_append_activations is refused. */
     int store_none;
+    /* /layers @store as the config writes record.store ("activations", "none", "log", ...; NULL:
+     * from store_none). Only a label: which epochs are kept is the appending caller's choice. */
+    const char *store;
 } ip_run_provenance;
 
 /* Create path, refusing (with a message naming it) when it exists. Stores the provenance

@@ -63,6 +63,7 @@ static int run_describe_locked(ip_run *r, ip_run_description *d)
     d->last_epoch = r->ck.epoch;
     d->compression = r->compression;
     d->store_none = r->store_none;
+    snprintf(d->store, sizeof d->store, "%s", r->store[0] ? r->store : "activations");
     d->layer_names = ip_calloc((size_t)r->n_layers, sizeof *d->layer_names);
     d->layer_units = ip_calloc((size_t)r->n_layers, sizeof *d->layer_units);
     d->recorded_epochs = ip_calloc((size_t)d->n_recorded + 1, sizeof *d->recorded_epochs);

@@ -67,6 +67,7 @@ struct ip_run {
     int pending_epoch;               /* epoch of activations appended but not yet committed, or -1 */
     int compression;
     int store_none;                  /* /layers @store "none": the run keeps no activations */
+    char store[IP_SCHEDULE_TEXT];    /* /layers @store ("activations" when absent) */
     struct run_writer *w;            /* the writer thread's side of a published writer, or NULL */
     /* How layer rows reach the file, decided once by run_rows_decide (run_rows.c). */
     int raw_rows;                    /* a row's floats are its chunk's bytes: H5Dwrite_chunk may write them */

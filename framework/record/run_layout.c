@@ -116,6 +116,8 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
     r->n_classes = n_classes;
     r->compression = prov ? prov->compression : 0;
     r->store_none = prov ? prov->store_none != 0 : 0;
+    snprintf(r->store, sizeof r->store, "%s",
+             prov && prov->store && *prov->store ? prov->store : r->store_none ? "none" : "activations");
     if (r->compression < 0 || r->compression > 9) {
         rc = ip_fail(IP_ERR, "%s: record.compression %d (expected 0..9)", path, r->compression);
         goto out;
@@ -226,7 +228,7 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
           r->tmp_path);
     CHECK(h5_attr_strs(g, "order", n_layers, order), "%s: /layers", r->tmp_path);
     CHECK(h5_attr_i64(g, "compression", r->compression), "%s: /layers", r->tmp_path);
-    CHECK(h5_attr_str(g, "store", r->store_none ? "none" : "activations"), "%s: /layers", r->tmp_path);
+    CHECK(h5_attr_str(g, "store", r->store), "%s: /layers", r->tmp_path);
     for (int l = 0; l < n_layers; l++) {
         hsize_t chunk[3] = {1, (hsize_t)n_samples, (hsize_t)layer_units[l]};
         CHECK(r->layer_ds[l] = create_extendable(g, r->names[l], H5T_IEEE_F32LE, 3, chunk, r->compression, 1),
@@ -415,6 +417,7 @@ int run_load(ip_run *r)
     if (H5Aexists(g, "store") > 0) { /* runs made before record.store have activations */
         char *store = h5_attr_read_str(g, "store");
         r->store_none = store && !strcmp(store, "none");
+        snprintf(r->store, sizeof r->store, "%s", store && *store ? store : "activations");
         free(store);
     }
     r->names = ip_calloc((size_t)n_order, sizeof *r->names);

@@ -56,7 +56,7 @@ typedef struct {
     int *shift;                    /* train.augment_shift: (dx, dy) per batch row, or NULL */
     ip_epoch_metrics *history;     /* metrics rows, epoch 0..E */
     int n_history;
-    int store_none;                /* record.store: none: recorded layers go to the hook only */
+    const ip_record_config *record; /* record.store: which recorded epochs go to the run file too */
     const ip_train_hook *hook;     /* the options' on_record, or NULL */
     int hook_started;              /* its start succeeded: finish is owed */
 } trainer;
@@ -112,14 +112,16 @@ static int build_analysis_set(trainer *t, const ip_record_config *rc)
 
 /* Forward the analysis set and gather every recorded layer's output (layer after layer, each
  * n x units) straight into the run writer's buffer, or into rec_buf when the run writes
- * synchronously; then append them to the run. */
+ * synchronously or the epoch is not stored; then append them to the run when record.store keeps
+ * this epoch (to_run 0: never, the hook only). */
 static int record_epoch(trainer *t, int epoch, int to_run)
 {
+    const int keep = to_run && ip_schedule_stores(t->record, epoch);
     ip_network *net = t->net;
     const ip_dataset *a = &t->analysis;
     int feat = ip_dataset_features(a);
     const float *layer_out[IP_MAX_LAYERS];
-    float *room = t->store_none || !to_run ? NULL : ip_run_activation_room(t->run);
+    float *room = keep ? ip_run_activation_room(t->run) : NULL;
     float *base = room ? room : t->rec_buf;
     size_t off = 0;
     for (int l = 0; l < t->n_rec; l++) {
@@ -135,7 +137,7 @@ static int record_epoch(trainer *t, int epoch, int to_run)
         if (!ip_network_forward(net, a->x + (size_t)i * feat, b, &opts))
             return IP_ERR; /* message set */
     }
-    int rc = t->store_none || !to_run ? IP_OK : ip_run_append_activations(t->run, epoch, layer_out);
+    int rc = keep ? ip_run_append_activations(t->run, epoch, layer_out) : IP_OK;
     /* The hook sees the epoch before it is committed (finish_epoch): the buffer is the run's job
      * being filled, which its writer does not touch before then. */
     if (rc == IP_OK && t->hook && t->hook->epoch) rc = t->hook->epoch(t->hook->ctx, epoch, layer_out);
@@ -463,7 +465,7 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     const int epochs = cfg->train.epochs;
 
     t.run_path = run_path;
-    t.store_none = cfg->record.store_none;
+    t.record = &cfg->record;
     t.hook = o->on_record;
     /* The hook's view above the bar (on a terminal only); view.text is freed at the end. */
     live_view view = {0};
@@ -475,9 +477,12 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     const int threads = set_threads(cfg->train.threads, t.hook ? t.hook->beside : 0);
     snprintf(run_path, sizeof run_path, "%s/run.h5", o->out_dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", o->out_dir);
-    if (t.store_none && !t.hook) {
-        rc = ip_fail(IP_ERR, "record.store: none keeps no activations, so they must be analysed while training "
-                             "(analysis.online: true with infoplane run); infoplane train does not analyse");
+    if (cfg->record.store != IP_STORE_ACTIVATIONS && !t.hook) {
+        char store[IP_SCHEDULE_TEXT];
+        rc = ip_fail(IP_ERR, "record.store: %.200s keeps %s, so they must be analysed while training "
+                             "(analysis.online: true with infoplane run); infoplane train does not analyse",
+                     ip_store_text(&cfg->record, store, sizeof store),
+                     cfg->record.store == IP_STORE_NONE ? "no activations" : "the activations of some recorded epochs only");
         goto out;
     }
     if (o->resume && !ip_path_exists(run_path)) {
@@ -573,11 +578,12 @@ int ip_train(const ip_config *cfg, const ip_train_options *o, ip_epoch_metrics *
     } else {
         if ((rc = ip_write_file_atomic(cfg_path, cfg->text, strlen(cfg->text))) != IP_OK) goto out;
         /* The run keeps the config as text, with a summary made here (record/ knows no schema). */
-        char summary[1024];
+        char summary[1024], store[IP_SCHEDULE_TEXT];
         ip_config_summary(cfg, summary, sizeof summary);
         const ip_run_provenance prov = {cfg->text,           cfg->overrides,         cfg->source,
                                         cfg->seed,           summary,                cfg->record.compression,
-                                        cfg->record.samples, cfg->record.test_samples, cfg->record.store_none};
+                                        cfg->record.samples, cfg->record.test_samples, cfg->record.store == IP_STORE_NONE,
+                                        ip_store_text(&cfg->record, store, sizeof store)};
         if ((rc = ip_run_create(&t.run, run_path, &prov, t.n_rec, (const char(*)[IP_LAYER_NAME_LEN])t.rec_names,
                                 t.rec_units, t.analysis.n, feat, t.analysis.x, t.analysis.y, tr->n_classes,
                                 t.data.description, threads)) != IP_OK ||
