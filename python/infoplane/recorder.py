@@ -14,6 +14,8 @@ that analyses up to its last complete epoch. The file is written in HDF5's SWMR 
 >= 1.10), which orders every metadata write so that the file on disk is valid at all times;
 `swmr=False` writes the plainest h5py file instead (no such guarantee during a write).
 """
+import os
+
 import numpy as np
 import h5py
 
@@ -21,11 +23,13 @@ __all__ = ["Recorder"]
 
 
 class Recorder:
-    def __init__(self, path, inputs, labels, description="", metrics=False, swmr=True, dtype=np.float32):
+    def __init__(self, path, inputs, labels, description="", metrics=False, swmr=True, dtype=np.float32,
+                 n_classes=None):
         """inputs: [samples x features] (any float; stored as float32 unless float64),
         labels: [samples] class indices 0, 1, ... The file must not exist yet (as `infoplane train`,
         a Recorder never overwrites a run). description: free text `infoplane info` shows.
-        metrics=True adds /metrics rows (see record's metrics argument). dtype: of the layers."""
+        metrics=True adds /metrics rows (see record's metrics argument). dtype: of the layers.
+        n_classes: stored as the root attribute n_classes (default: readers take max(labels) + 1)."""
         inputs = np.asarray(inputs)
         if inputs.dtype != np.float64:
             inputs = inputs.astype(np.float32)
@@ -42,8 +46,12 @@ class Recorder:
         self.swmr = swmr
         self.metrics = metrics
         self.names = None
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         self.f = h5py.File(path, "w-", libver="latest" if swmr else "earliest")
         self.f.attrs["description"] = str(description)
+        if n_classes is not None:
+            self.f.attrs["n_classes"] = np.int64(n_classes)
         self.f.create_dataset("inputs", data=inputs)
         self.f.create_dataset("labels", data=labels.astype(np.int32))
         self.f.flush()
