@@ -14,12 +14,29 @@ that analyses up to its last complete epoch. The file is written in HDF5's SWMR 
 >= 1.10), which orders every metadata write so that the file on disk is valid at all times;
 `swmr=False` writes the plainest h5py file instead (no such guarantee during a write).
 """
+import fcntl
 import os
+import struct
 
 import numpy as np
 import h5py
 
 __all__ = ["Recorder"]
+
+
+def _ofd_lock(path):
+    """The lock infoplane's own writers hold (framework/record/run_file.c): an open-file-description
+    write lock on the file, dropped by the kernel when the process dies. infoplane's readers see it
+    and read the live file in SWMR mode (and `analyze` waits for the recording to end) instead of
+    taking a file still being written for one a killed writer left. None where locks are missing."""
+    setlk = getattr(fcntl, "F_OFD_SETLK", 37)
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        fcntl.fcntl(fd, setlk, struct.pack("@hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 class Recorder:
@@ -49,6 +66,7 @@ class Recorder:
         if os.path.dirname(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         self.f = h5py.File(path, "w-", libver="latest" if swmr else "earliest")
+        self._lock = _ofd_lock(path)
         self.f.attrs["description"] = str(description)
         if n_classes is not None:
             self.f.attrs["n_classes"] = np.int64(n_classes)
@@ -110,6 +128,9 @@ class Recorder:
         if self.f is not None:
             self.f.close()
             self.f = None
+        if self._lock is not None:
+            os.close(self._lock)   # only once the file is closed
+            self._lock = None
 
     def __enter__(self):
         return self
