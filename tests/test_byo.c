@@ -228,6 +228,7 @@ static void test_pytorch_example(void **state)
     if (rc) fail_msg("analyze: %s", run_err);
     rc = run_cli("plot %s/torch --format svg", run_dir);
     if (rc) fail_msg("plot: %s", run_err);
+    expect_text(run_out, "curves"); /* from the metrics.csv analyze wrote from /metrics */
     rc = run_cli("info %s/torch/run.h5", run_dir);
     if (rc) fail_msg("info: %s", run_err);
     expect_text(run_out, "provenance: experiments/byo_pytorch/train.py: PyTorch");

@@ -34,6 +34,36 @@ void ip_analyze_dir(const char *run_path, char *dir, size_t cap)
     snprintf(dir, cap, "%.*s/analysis", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
 }
 
+/* An imported file's /metrics as DIR/metrics.csv (what `infoplane train` writes beside its runs,
+ * and `plot` draws the loss and accuracy curves from), when the file has metrics and DIR has no
+ * metrics.csv yet. The test columns only when some test value is known. */
+static int imported_metrics_csv(const ip_run_description *d, const char *run_path)
+{
+    if (!d->imported || d->n_metrics < 1) return IP_OK;
+    char path[4200];
+    const char *slash = strrchr(run_path, '/');
+    snprintf(path, sizeof path, "%.*s/metrics.csv", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+    if (ip_path_exists(path)) return IP_OK;
+    int test = 0;
+    for (int i = 0; i < d->n_metrics; i++) test |= !isnan(d->metrics[i].test_loss) || !isnan(d->metrics[i].test_acc);
+    size_t cap = 128 + (size_t)d->n_metrics * 128, n;
+    char *buf = ip_malloc(cap);
+    if (!buf) return IP_ERR_NOMEM;
+    n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
+    for (int i = 0; i < d->n_metrics; i++) {
+        const ip_epoch_metrics *m = &d->metrics[i];
+        if (test)
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
+                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
+                                  m->seconds);
+    }
+    int rc = ip_write_file_atomic(path, buf, n);
+    free(buf);
+    return rc;
+}
+
 typedef struct {
     ip_run *run;
     ip_run_description d;
@@ -168,6 +198,7 @@ int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_r
     if (into_file && (rc = ip_run_commit_tables(r.run)) != IP_OK) goto out;
 
     rc = ip_results_write_csv(dir, s, n);
+    if (rc == IP_OK) rc = imported_metrics_csv(&r.d, run_path);
     if (rc == IP_OK && report)
         for (int i = 0; i < n; i++) {
             report->in_file = into_file;
