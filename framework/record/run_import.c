@@ -48,6 +48,10 @@ static int open_checked(ip_run *r, const char *name, int rank, H5T_class_t want,
     int got = ds_kind(*ds, &cls, &size, dims);
     if (got != rank)
         return ip_fail(IP_ERR_FORMAT, "%s: %s has %d dimensions; it must be %s", r->path, name, got, shape);
+    for (int i = 0; i < rank; i++) /* sizes become ints below (a damaged header can claim anything) */
+        if (dims[i] > (hsize_t)1 << 30)
+            return ip_fail(IP_ERR_FORMAT, "%s: %s claims %llu rows or columns; at most %d", r->path, name,
+                           (unsigned long long)dims[i], 1 << 30);
     if (cls != want || (want == H5T_FLOAT && size != 4 && size != 8))
         return ip_fail(IP_ERR_FORMAT, "%s: %s is stored as %s; it must be %s", r->path, name,
                        type_word(cls, size, tw, sizeof tw), shape);
