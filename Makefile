@@ -1,5 +1,6 @@
 # infoplane: one Makefile. Objects in build/ (build/san/ for the sanitizer variant).
-#   make            build/infoplane and build/libinfoplane.a
+#   make            build/infoplane, build/libinfoplane.a and build/libinfoplane.so (the estimators for
+#                   Python, framework/capi/capi.h; not in the san and fuzz variants)
 #   make test       install missing packages, build, run the test suite (plain, ASan+UBSan, valgrind)
 #   make demo       install missing packages, build, run the demo experiment
 #   make bench      speed against PyTorch/NumPy on this machine
@@ -35,16 +36,28 @@ else
   LDOPT :=
 endif
 
-CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) -Iframework -MMD -MP
+# The release and debug objects are position-independent, so the same objects make the executable
+# and build/libinfoplane.so (the Python module's estimators give the command line's numbers because
+# they are the same code; no second compilation). Debian's gcc makes PIE objects anyway; no
+# semantic interposition keeps the calls inside the library direct.
+ifneq ($(filter $(VARIANT),release debug),)
+  PIC := -fPIC -fno-semantic-interposition
+  SO := $(BUILD)/libinfoplane.so
+endif
+
+CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(PIC) $(WARN) $(PKG_CFLAGS) -Iframework -MMD -MP
 LDLIBS += $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard framework/core/*.c framework/config/*.c framework/data/*.c framework/nn/*.c \
              framework/train/*.c framework/record/*.c framework/estimate/*.c framework/plot/*.c \
              framework/sweep/*.c models/*.c)
 CLI_SRC := $(wildcard framework/cli/*.c)
+CAPI_SRC := $(wildcard framework/capi/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CAPI_OBJ := $(CAPI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/framework/cli/estimator_args.o \
+            $(BUILD)/obj/framework/cli/estimate_common.o
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
@@ -52,15 +65,23 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/%)
 
 .PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators
-all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a
+all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a $(SO)
 
-$(BUILD)/obj/%.o: %.c
+# Objects are rebuilt when the compiler flags change (e.g. -fPIC added): $(BUILD)/.cflags holds them.
+FLAGS_STAMP := $(BUILD)/.cflags
+$(shell mkdir -p $(BUILD) && (echo '$(CC) $(CFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(CC) $(CFLAGS)' >$(FLAGS_STAMP)))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libinfoplane.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# -z defs: every symbol resolved now, not when Python loads it.
+$(BUILD)/libinfoplane.so: $(CAPI_OBJ) $(LIB_OBJ)
+	$(CC) -shared -Wl,-z,defs -o $@ $(CAPI_OBJ) $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/infoplane: $(CLI_OBJ) $(BUILD)/libinfoplane.a
 	$(CC) $(LDOPT) -o $@ $(CLI_OBJ) $(BUILD)/libinfoplane.a $(LDLIBS)
@@ -116,4 +137,4 @@ fuzz: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CAPI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)

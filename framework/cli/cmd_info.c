@@ -150,18 +150,23 @@ int cmd_info(int argc, char **argv)
         ip_run_close(run);
         return cli_error("%s", ip_error_message());
     }
-    printf("%s: infoplane run, created %s\n", path, d.created[0] ? d.created : "(unknown)");
-    printf("  config:     %s\n", d.config_source[0] ? d.config_source : "(unknown file)");
-    print_overrides(d.overrides);
-    if (d.config_summary[0]) printf("              %s\n", d.config_summary);
-    printf("  seed:       %llu\n", (unsigned long long)d.seed);
-    printf("  versions:   %s\n", d.versions);
-    printf("  threads:    %d\n", d.threads);
+    if (d.imported) {
+        printf("%s: imported run (written outside infoplane, docs/hdf5-layout.md \"Importing\")\n", path);
+        printf("  provenance: %s\n", d.provenance[0] ? d.provenance : "(none: no root attribute description or source)");
+    } else {
+        printf("%s: infoplane run, created %s\n", path, d.created[0] ? d.created : "(unknown)");
+        printf("  config:     %s\n", d.config_source[0] ? d.config_source : "(unknown file)");
+        print_overrides(d.overrides);
+        if (d.config_summary[0]) printf("              %s\n", d.config_summary);
+        printf("  seed:       %llu\n", (unsigned long long)d.seed);
+        printf("  versions:   %s\n", d.versions);
+        printf("  threads:    %d\n", d.threads);
+    }
     if (d.data_description[0]) printf("  data:       %s\n", d.data_description);
     printf("  analysis set: %d samples (%d train + %d test), %d inputs, %d classes\n", d.n_samples, d.train_rows,
            d.test_rows, d.d_x, d.n_classes);
-    printf("  layers (%d, float32, %s), each [recorded epochs x samples x units]:\n", d.n_layers,
-           d.compression ? "gzip" : "uncompressed");
+    printf("  layers (%d, %s, %s), each [recorded epochs x samples x units]:\n", d.n_layers,
+           d.imported ? "float32/float64" : "float32", d.compression ? "gzip" : "uncompressed");
     for (int l = 0; l < d.n_layers; l++)
         printf("    /layers/%-16s %d x %d x %d\n", d.layer_names[l], d.n_recorded, d.n_samples, d.layer_units[l]);
     print_epochs(&d);

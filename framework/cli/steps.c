@@ -87,7 +87,12 @@ int cli_analyze(const char *run_path, const ip_analyze_options *opt)
     if (rc != IP_OK) return cli_error("%s", ip_error_message());
     ip_analyze_dir(run_path, dir, sizeof dir);
     for (int i = 0; i < opt->n_settings; i++)
-        cli_print_setting(run_path, dir, ip_estimator_names[opt->settings[i].kind], rep.groups[i], rep.n_groups[i],
+        if (!rep.in_file)
+            printf("analyze: %s: %s in %s/%s.csv (%.2f s; the file is read-only and left as it is)\n", run_path,
+                   ip_estimator_names[opt->settings[i].kind], dir, ip_estimator_names[opt->settings[i].kind],
+                   rep.seconds[i]);
+        else
+            cli_print_setting(run_path, dir, ip_estimator_names[opt->settings[i].kind], rep.groups[i], rep.n_groups[i],
                           rep.seconds[i], "");
     return 0;
 }

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static double now(void)
 {
@@ -30,6 +32,36 @@ void ip_analyze_dir(const char *run_path, char *dir, size_t cap)
 {
     const char *slash = strrchr(run_path, '/');
     snprintf(dir, cap, "%.*s/analysis", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+}
+
+/* An imported file's /metrics as DIR/metrics.csv (what `infoplane train` writes beside its runs,
+ * and `plot` draws the loss and accuracy curves from), when the file has metrics and DIR has no
+ * metrics.csv yet. The test columns only when some test value is known. */
+static int imported_metrics_csv(const ip_run_description *d, const char *run_path)
+{
+    if (!d->imported || d->n_metrics < 1) return IP_OK;
+    char path[4200];
+    const char *slash = strrchr(run_path, '/');
+    snprintf(path, sizeof path, "%.*s/metrics.csv", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
+    if (ip_path_exists(path)) return IP_OK;
+    int test = 0;
+    for (int i = 0; i < d->n_metrics; i++) test |= !isnan(d->metrics[i].test_loss) || !isnan(d->metrics[i].test_acc);
+    size_t cap = 128 + (size_t)d->n_metrics * 128, n;
+    char *buf = ip_malloc(cap);
+    if (!buf) return IP_ERR_NOMEM;
+    n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
+    for (int i = 0; i < d->n_metrics; i++) {
+        const ip_epoch_metrics *m = &d->metrics[i];
+        if (test)
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
+                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
+                                  m->seconds);
+    }
+    int rc = ip_write_file_atomic(path, buf, n);
+    free(buf);
+    return rc;
 }
 
 typedef struct {
@@ -51,10 +83,16 @@ static void run_data_free(run_data *r)
 }
 
 /* Open the run, describe it, read inputs and labels, and allocate one epoch's layers. */
-static int load_run(run_data *r, const char *run_path)
+static int load_run(run_data *r, const char *run_path, int *into_file)
 {
     int rc;
-    if ((rc = ip_run_open_read(&r->run, run_path, 1)) != IP_OK) return rc;
+    /* A file another program wrote (docs/hdf5-layout.md, "Importing") gets its /analysis tables
+     * only when this process may write it; a read-only (or precious, chmod a-w) one is left as it
+     * is and the results go to the CSV files beside it alone. */
+    struct stat st;
+    *into_file = ip_run_is_imported(run_path) != 1 ||
+                 (access(run_path, W_OK) == 0 && stat(run_path, &st) == 0 && (st.st_mode & 0222)); /* root too */
+    if ((rc = ip_run_open_read(&r->run, run_path, *into_file)) != IP_OK) return rc;
     if ((rc = ip_run_describe(r->run, &r->d)) != IP_OK) return rc;
     r->have_desc = 1;
     int m = r->d.n_samples, L = r->d.n_layers;
@@ -160,7 +198,8 @@ int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_r
         snprintf(run_dir, sizeof run_dir, "%.*s", slash ? (int)(slash - run_path) : 1, slash ? run_path : ".");
         if ((rc = ip_dir_lock_take(slash == run_path ? "/" : run_dir, 0, &dir_lock)) != IP_OK) return rc;
     }
-    if ((rc = load_run(&r, run_path)) != IP_OK) goto out;
+    int into_file = 1;
+    if ((rc = load_run(&r, run_path, &into_file)) != IP_OK) goto out;
     int m = r.d.n_samples, L = r.d.n_layers, n_rec = r.d.n_recorded;
 
     /* Every setting's plane (the fixed X and Y work once) and its result rows, which are the only
@@ -203,14 +242,17 @@ int ip_analyze(const char *run_path, const ip_analyze_options *opt, ip_analyze_r
         size_t len = strlen(layers);
         snprintf(layers + len, sizeof layers - len, "%s%s", l ? "," : "", r.d.layer_names[l]);
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; into_file && i < n; i++)
         if ((rc = ip_results_write_tables(r.run, &s[i], layers)) != IP_OK) goto out;
     /* All tables in the run file in one step, then the CSV files (a kill in between leaves the
      * new tables with the old CSV files, never half of either). */
-    if ((rc = ip_run_commit_tables(r.run)) != IP_OK) goto out;
+    if (into_file && (rc = ip_run_commit_tables(r.run)) != IP_OK) goto out;
+
     rc = ip_results_write_csv(dir, s, n);
+    if (rc == IP_OK) rc = imported_metrics_csv(&r.d, run_path);
     if (rc == IP_OK && report)
         for (int i = 0; i < n; i++) {
+            report->in_file = into_file;
             report->seconds[i] = s[i].seconds;
             report->n_groups[i] = s[i].n_sub;
             memcpy(report->groups[i], s[i].groups, sizeof report->groups[i]);

@@ -27,6 +27,8 @@ typedef struct {
     int n_groups[IP_EST_MAX_SETTINGS];
     char groups[IP_EST_MAX_SETTINGS][2][IP_TABLE_NAME_LEN];
     double seconds[IP_EST_MAX_SETTINGS];
+    int in_file; /* 1: the tables went into the run file's /analysis too; 0: an imported file
+                  * that is not writable (docs/hdf5-layout.md, "Importing"): CSV files only */
 } ip_analyze_report;
 
 /* Analyze the run file `run_path` (opened writable). For each setting (KDE: each of its two

@@ -57,6 +57,10 @@ typedef struct {
      * ("log", "{every: 5}", "[0, 10]"): then recorded_epochs are the epochs kept, a part of those
      * recorded and analysed while training. */
     char store[IP_SCHEDULE_TEXT];
+    /* Added with the import contract (docs/hdf5-layout.md, "Importing"). */
+    int imported;              /* 1: another program wrote the file (no infoplane_format attribute) */
+    char provenance[2048];     /* an imported file's root `description` (or `source`) text, "" if none */
+    int writable_file;         /* an imported file this process may write (/analysis tables go in) */
 } ip_run_description;
 
 /* ---- writing (train) ---- */
@@ -156,8 +160,12 @@ int ip_run_open_resume(ip_run **run, const char *path, float *params, size_t n_p
  * it fails when a trainer holds the run. Either first repairs a file an older infoplane or
  * another program left marked "open for writing" (as h5clear -s would). Errors name the file:
  * missing, not HDF5 / corrupt, not a run, dataset missing, a layer not float32, /epochs not
- * strictly ascending. */
+ * strictly ascending. A file without infoplane_format is read by the import contract
+ * (docs/hdf5-layout.md, "Importing"; run_import.c): its errors name the missing or wrong path. */
 int ip_run_open_read(ip_run **run, const char *path, int writable);
+/* 1 when path is an HDF5 file without infoplane_format (an imported file), 0 when it is an
+ * infoplane run, -1 when it cannot be opened (no message set: ip_run_open_read says why). */
+int ip_run_is_imported(const char *path);
 int ip_run_describe(ip_run *run, ip_run_description *d);
 void ip_run_describe_free(ip_run_description *d);
 

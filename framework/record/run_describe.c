@@ -64,6 +64,12 @@ static int run_describe_locked(ip_run *r, ip_run_description *d)
     d->compression = r->compression;
     d->store_none = r->store_none;
     snprintf(d->store, sizeof d->store, "%s", r->store[0] ? r->store : "activations");
+    d->imported = r->imported;
+    d->writable_file = r->imported && r->writable;
+    if (r->imported) {
+        h5_attr_copy_str(r->file, "description", d->provenance, sizeof d->provenance);
+        if (!d->provenance[0]) h5_attr_copy_str(r->file, "source", d->provenance, sizeof d->provenance);
+    }
     d->layer_names = ip_calloc((size_t)r->n_layers, sizeof *d->layer_names);
     d->layer_units = ip_calloc((size_t)r->n_layers, sizeof *d->layer_units);
     d->recorded_epochs = ip_calloc((size_t)d->n_recorded + 1, sizeof *d->recorded_epochs);

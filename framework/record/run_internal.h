@@ -68,6 +68,7 @@ struct ip_run {
     int compression;
     int store_none;                  /* /layers @store "none": the run keeps no activations */
     char store[IP_SCHEDULE_TEXT];    /* /layers @store ("activations" when absent) */
+    int imported;                    /* a file another program wrote (no infoplane_format): see run_import.c */
     struct run_writer *w;            /* the writer thread's side of a published writer, or NULL */
     /* How layer rows reach the file, decided once by run_rows_decide (run_rows.c). */
     int raw_rows;                    /* a row's floats are its chunk's bytes: H5Dwrite_chunk may write them */
@@ -169,6 +170,13 @@ hid_t run_create_fixed(hid_t loc, const char *name, hid_t type, int rank, const 
 int run_publish(ip_run *r);
 /* Opens every dataset a run has and checks that they fit together. */
 int run_load(ip_run *r);
+
+/* ---- run_import.c: files another program wrote (docs/hdf5-layout.md, "Importing") ---- */
+
+/* Opens the datasets of the import contract in a file without infoplane_format and checks them,
+ * with an error naming the missing or wrong path; sets r->imported and r->ck (n_recorded =
+ * len(/epochs), n_metrics = rows of /metrics or 0). */
+int run_load_imported(ip_run *r);
 
 /* ---- run_tables.c: /analysis ---- */
 

@@ -377,8 +377,9 @@ int run_load(ip_run *r)
     int n_order = 0;
     hsize_t dims[3];
     int64_t v;
+    if (H5Aexists(r->file, "infoplane_format") <= 0) return run_load_imported(r);
     if (h5_attr_read_i64(r->file, "infoplane_format", &v) < 0)
-        return ip_fail(IP_ERR_FORMAT, "%s: not an infoplane run (no infoplane_format attribute)", r->path);
+        return ip_fail(IP_ERR_FORMAT, "%s: infoplane_format is not an integer", r->path);
     if (v > FORMAT_VERSION)
         return ip_fail(IP_ERR_FORMAT, "%s: run format %lld is newer than this infoplane (%d)", r->path, (long long)v,
                        FORMAT_VERSION);
