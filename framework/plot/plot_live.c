@@ -192,8 +192,15 @@ static int page_is_live(const ip_plot_live *l)
 void ip_plot_live_free(ip_plot_live *l)
 {
     if (!l) return;
-    if (l->pid) kill(l->pid, SIGTERM); /* the run is over: its figure is of no use now */
-    reap(l, 1);
+    if (l->pid) { /* the run is over: a figure still being drawn is of no use now, and publishing
+                   * it would write the live page over the report that may have replaced it */
+        kill(l->pid, SIGTERM);
+        while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR) {}
+        l->pid = 0;
+        char partial[PATH_MAX + 96];
+        snprintf(partial, sizeof partial, "%s/%s.partial.png", l->c.dir, l->base);
+        unlink(partial);
+    }
     if (page_is_live(l)) {
         /* The run ended without its report (stopped, or failed): the newest figure stays, without
          * reloading. */
