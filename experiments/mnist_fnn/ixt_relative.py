@@ -6,7 +6,7 @@
 import csv, sys
 src, out = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(src)))
-key = 'model.activation'
+key = 'point'
 series = {}
 for r in rows:
     series.setdefault((r[key], int(r['layer'])), []).append((int(r['epoch']), float(r['i_xt_median'])))
@@ -16,4 +16,4 @@ with open(out, 'w') as f:
         f.write(f'# {act} layer {layer}\n')
         for e, v in pts: f.write(f'{max(e,0.5)} {v/x0}\n')
         f.write('\n\n')
-    print([f'{k[0]} {k[1]}' for k in series])
+    print('\n'.join(f'index {i}: {k[0]} layer {k[1]}' for i, k in enumerate(series)))
