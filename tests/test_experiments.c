@@ -22,8 +22,12 @@ static int count_lines(const char *text, const char *prefix)
 {
     int n = 0;
     size_t len = strlen(prefix);
-    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+    for (const char *p = text; *p;) {
         if (strncmp(p, prefix, len) == 0) n++;
+        const char *nl = strchr(p, '\n');
+        if (!nl) break;
+        p = nl + 1;
+    }
     return n;
 }
 
