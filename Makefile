@@ -5,6 +5,8 @@
 #   make demo       install missing packages, build, run the demo experiment
 #   make bench      speed against PyTorch/NumPy on this machine
 #   make estimators build/verify_estimators, the estimator-verification experiment (experiments/estimators/run.sh)
+#   make experiments-quick  the quick (smoke-test) sweeps of experiments/tishby, mnist_fnn, mnist_cnn into
+#                   EXP_OUT (default /tmp/infoplane-experiments-quick); the full ones: experiments/*/README.md
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) over the parsers, FUZZ_SECONDS each
 #   make VARIANT=san|debug|release|fuzz
 
@@ -64,7 +66,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/%)
 
-.PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators
+.PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators experiments-quick
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a $(SO)
 
 # Objects are rebuilt when the compiler flags change (e.g. -fPIC added): $(BUILD)/.cflags holds them.
@@ -109,6 +111,14 @@ $(BUILD)/verify_estimators: $(VERIFY_SRC) experiments/estimators/verify.h $(BUIL
 	$(CC) $(CFLAGS) $(LDOPT) -Iexperiments/estimators $(VERIFY_SRC) -o $@ $(BUILD)/libinfoplane.a $(LDLIBS)
 
 estimators: $(BUILD)/verify_estimators
+
+# The quick settings of experiments/ (a smoke test of the pipeline, ~1 min; tests/test_experiments.c
+# runs the same). Sweeps resume, so a second call only redoes the aggregate.
+EXP_OUT ?= /tmp/infoplane-experiments-quick
+experiments-quick: all
+	@for e in tishby mnist_fnn mnist_cnn; do \
+	    $(BUILD)/infoplane sweep experiments/$$e/quick.yaml -j 2 --out $(EXP_OUT)/$$e || exit 1; \
+	done
 
 deps:
 	@scripts/install-deps.sh
