@@ -199,11 +199,11 @@ static int fig_plane(plot_ctx *c, const stable *t, const ssetting *q, const ip_p
     plot_gp_epoch_colourbar(&g, o.e0, o.e1, o.log_spaced);
     sb_printf(&g, "set xlabel \"I(X;T) [%s]\"\nset xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", q->id.unit, r[0],
               r[1], r[2], r[3]);
-    sb_puts(&g, "unset key\nset colorbox user origin screen 0.93,0.2 size screen 0.015,0.55\n");
+    sb_puts(&g, "unset key\nset colorbox user origin screen 0.875,0.2 size screen 0.015,0.55\n");
     char head[1024];
     snprintf(head, sizeof head, "Information plane: %s\nmedian over the seeds of each grid point; bars = interquartile "
                                 "range across seeds; shared axes", title);
-    sb_printf(&g, "set multiplot layout %d,%d margins 0.1,0.9,0.09,%.3f spacing 0.07,0.12 title ", rows, cols,
+    sb_printf(&g, "set multiplot layout %d,%d margins 0.1,0.84,0.09,%.3f spacing 0.07,0.12 title ", rows, cols,
               rows > 1 ? 0.88 : 0.8);
     sb_gpstr(&g, head);
     sb_puts(&g, "\n");
