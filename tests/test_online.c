@@ -22,30 +22,6 @@
 static const char *const csv_files[] = {"logdet.csv", "logdet_layers.csv", "binning.csv",     "kde.csv",
                                         "renyi.csv",  "ksg.csv",           "compression.csv", NULL};
 
-static char *slurp_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("cannot read %s", path);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
-static void same_file(const char *a, const char *b)
-{
-    size_t na, nb;
-    char *x = slurp_all(a, &na), *y = slurp_all(b, &nb);
-    if (na != nb || memcmp(x, y, na)) fail_msg("%s and %s differ", a, b);
-    free(x);
-    free(y);
-}
-
 /* Every CSV file of the analysis, byte for byte. */
 static void same_csv(const char *dir_a, const char *dir_b, int all)
 {
@@ -54,7 +30,7 @@ static void same_csv(const char *dir_a, const char *dir_b, int all)
         if (!all && i >= 3) break; /* logdet, binning only */
         snprintf(a, sizeof a, "%s/analysis/%s", dir_a, csv_files[i]);
         snprintf(b, sizeof b, "%s/analysis/%s", dir_b, csv_files[i]);
-        same_file(a, b);
+        run_same_bytes(a, b);
     }
 }
 
@@ -112,18 +88,12 @@ static void same_tables(const char *dir_a, const char *dir_b)
 /* The metrics but for the seconds, and the trained parameters. */
 static void same_training(const char *dir_a, const char *dir_b)
 {
+    run_same_params(dir_a, dir_b);
     char pa[1400], pb[1400];
     snprintf(pa, sizeof pa, "%s/run.h5", dir_a);
     snprintf(pb, sizeof pb, "%s/run.h5", dir_b);
     double *a, *b;
     int ra, ca, rb, cb;
-    if (ip_h5_read_matrix(pa, "/state/params", &a, &ra, &ca) != IP_OK ||
-        ip_h5_read_matrix(pb, "/state/params", &b, &rb, &cb) != IP_OK)
-        fail_msg("%s", ip_error_message());
-    assert_int_equal(ra * ca, rb * cb);
-    assert_memory_equal(a, b, sizeof(double) * (size_t)ra * ca);
-    free(a);
-    free(b);
     if (ip_h5_read_matrix(pa, "/metrics", &a, &ra, &ca) != IP_OK || ip_h5_read_matrix(pb, "/metrics", &b, &rb, &cb) != IP_OK)
         fail_msg("%s", ip_error_message());
     assert_int_equal(ra, rb);
@@ -213,7 +183,7 @@ static void test_beside_equals_offline(void **state)
     for (int i = 0; files[i]; i++) {
         snprintf(a, sizeof a, "%s/analysis/%s", offline, files[i]);
         snprintf(b, sizeof b, "%s/analysis/%s", beside, files[i]);
-        same_file(a, b);
+        run_same_bytes(a, b);
     }
     same_training(offline, beside);
 }
@@ -239,14 +209,6 @@ static void test_store_none_needs_online(void **state)
 
 /* ---- stopping and resuming ---- */
 
-static pid_t start(const char *name, const char *cmdline)
-{
-    char cmd[4000];
-    snprintf(cmd, sizeof cmd, "exec %s %s", ip_test_cli(), cmdline);
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    return run_spawn(name, argv);
-}
-
 /* Longer, two estimators: stopped by sig once it trained some epochs, resumed with --resume. */
 #define LONG                                                                                                      \
     "configs/demo_tishby.yaml --set record.samples=300 --set record.test_samples=0 --set plot.format=svg "      \
@@ -258,7 +220,7 @@ static void stop_then_resume(int sig, const char *name, const char *store)
     snprintf(dir, sizeof dir, "%s/%s", run_dir, name);
     snprintf(whole, sizeof whole, "%s/%s_whole", run_dir, name);
     snprintf(args, sizeof args, "run " LONG " --set record.store=%s --out %s", store, dir);
-    pid_t pid = start(name, args);
+    pid_t pid = run_start(name, args);
     run_wait_for(name, "epoch 40/400", err, sizeof err, 300);
     kill(pid, sig);
     int status = run_finish(pid);
@@ -307,7 +269,7 @@ static void test_sigkill_unfinished_analysis(void **state)
     snprintf(whole, sizeof whole, "%s/unfinished_whole", run_dir);
     snprintf(args, sizeof args, "run " SLOW " --out %s", dir);
     setenv("IP_ONLINE_TEST_DELAY_MS", "150", 1);
-    pid_t pid = start("unfinished", args);
+    pid_t pid = run_start("unfinished", args);
     unsetenv("IP_ONLINE_TEST_DELAY_MS");
     run_wait_for("unfinished", "epoch 8/60", err, sizeof err, 120);
     kill(pid, SIGKILL);
@@ -320,7 +282,7 @@ static void test_sigkill_unfinished_analysis(void **state)
     char a[1400], b[1400];
     snprintf(a, sizeof a, "%s/analysis/logdet.csv", dir);
     snprintf(b, sizeof b, "%s/analysis/logdet.csv", whole);
-    same_file(a, b);
+    run_same_bytes(a, b);
     same_tables(dir, whole);
     same_training(dir, whole);
 }

@@ -79,6 +79,15 @@ static inline pid_t run_spawn(const char *name, const char *const *argv)
     return pid;
 }
 
+/* `infoplane CMDLINE` started in the background through /bin/sh (run_spawn: NAME.out/.err). */
+static inline pid_t run_start(const char *name, const char *cmdline)
+{
+    char cmd[4000];
+    snprintf(cmd, sizeof cmd, "exec %s %s", ip_test_cli(), cmdline);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    return run_spawn(name, argv);
+}
+
 /* Waits (polling every 10 ms, at most `seconds`) until run_dir/NAME.err shows `text`; its content
  * is left in buf. Fails the test on timeout. */
 static inline void run_wait_for(const char *name, const char *text, char *buf, size_t cap, int seconds)
@@ -150,6 +159,50 @@ static inline void assert_same_run(const char *a, const char *b)
 static inline void expect_text(const char *text, const char *part)
 {
     if (!strstr(text, part)) fail_msg("expected '%s' in:\n%s", part, text);
+}
+
+/* The whole file, NUL-terminated, its length in *len (malloc'd: the caller frees); fails the
+ * test when it cannot be read. */
+static inline char *run_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("cannot read %s", path);
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Files a and b hold the same bytes. */
+static inline void run_same_bytes(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = run_slurp(a, &na), *y = run_slurp(b, &nb);
+    if (na != nb || memcmp(x, y, na)) fail_msg("%s and %s differ", a, b);
+    free(x);
+    free(y);
+}
+
+/* The runs in dir_a and dir_b saved the same parameters, bit for bit. */
+static inline void run_same_params(const char *dir_a, const char *dir_b)
+{
+    char pa[1400], pb[1400];
+    snprintf(pa, sizeof pa, "%s/run.h5", dir_a);
+    snprintf(pb, sizeof pb, "%s/run.h5", dir_b);
+    double *a, *b;
+    int ra, ca, rb, cb;
+    if (ip_h5_read_matrix(pa, "/state/params", &a, &ra, &ca) != IP_OK ||
+        ip_h5_read_matrix(pb, "/state/params", &b, &rb, &cb) != IP_OK)
+        fail_msg("%s", ip_error_message());
+    assert_int_equal(ra * ca, rb * cb);
+    assert_memory_equal(a, b, sizeof(double) * (size_t)ra * ca);
+    free(a);
+    free(b);
 }
 
 #endif

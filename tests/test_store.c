@@ -109,31 +109,12 @@ static void test_config_errors(void **state)
     "configs/demo_tishby.yaml --quiet --set record.samples=300 --set record.test_samples=0 --set plot.format=svg " \
     "--set analysis.estimators=[logdet,binning] --set train.epochs=25 --set record.epochs=all"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) fail_msg("cannot read %s", path);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 static void same_file(const char *dir_a, const char *dir_b, const char *name)
 {
     char a[1400], b[1400];
     snprintf(a, sizeof a, "%s/%s", dir_a, name);
     snprintf(b, sizeof b, "%s/%s", dir_b, name);
-    size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
-    if (na != nb || memcmp(x, y, na)) fail_msg("%s and %s differ", a, b);
-    free(x);
-    free(y);
+    run_same_bytes(a, b);
 }
 
 /* The distinct epochs of /analysis/NAME (a layers table) of dir's run. */
@@ -190,22 +171,6 @@ static void stored_rows_equal(const char *dir_part, const char *dir_all, int wan
     ip_run_close(rb);
 }
 
-static void same_params(const char *dir_a, const char *dir_b)
-{
-    char pa[1400], pb[1400];
-    snprintf(pa, sizeof pa, "%s/run.h5", dir_a);
-    snprintf(pb, sizeof pb, "%s/run.h5", dir_b);
-    double *a, *b;
-    int ra, ca, rb, cb;
-    if (ip_h5_read_matrix(pa, "/state/params", &a, &ra, &ca) != IP_OK ||
-        ip_h5_read_matrix(pb, "/state/params", &b, &rb, &cb) != IP_OK)
-        fail_msg("%s", ip_error_message());
-    assert_int_equal(ra * ca, rb * cb);
-    assert_memory_equal(a, b, sizeof(double) * (size_t)ra * ca);
-    free(a);
-    free(b);
-}
-
 static void test_store_log_run(void **state)
 {
     (void)state;
@@ -219,7 +184,7 @@ static void test_store_log_run(void **state)
     /* every epoch analysed, the same bytes; epochs 0..20 and 25 kept, as the other run keeps them */
     same_file(all, part, "analysis/logdet.csv");
     same_file(all, part, "analysis/binning.csv");
-    same_params(all, part); /* training unchanged */
+    run_same_params(all, part); /* training unchanged */
     assert_int_equal(table_epochs(part, "logdet_cov_beta1200/layers"), 26);
     stored_rows_equal(part, all, 22);
 
@@ -270,9 +235,8 @@ static void test_sigkill_then_resume(void **state)
     char dir[1300], whole[1300], err[1 << 16], cmd[4000], a[1400], b[1400];
     snprintf(dir, sizeof dir, "%s/killed", run_dir);
     snprintf(whole, sizeof whole, "%s/whole", run_dir);
-    snprintf(cmd, sizeof cmd, "exec %s run " LONG " --out %s", ip_test_cli(), dir);
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    pid_t pid = run_spawn("killed", argv);
+    snprintf(cmd, sizeof cmd, "run " LONG " --out %s", dir);
+    pid_t pid = run_start("killed", cmd);
     run_wait_for("killed", "epoch 20/80", err, sizeof err, 300);
     kill(pid, SIGKILL);
     assert_int_equal(run_finish(pid), -SIGKILL);

@@ -46,22 +46,7 @@ static int imported_metrics_csv(const ip_run_description *d, const char *run_pat
     if (ip_path_exists(path)) return IP_OK;
     int test = 0;
     for (int i = 0; i < d->n_metrics; i++) test |= !isnan(d->metrics[i].test_loss) || !isnan(d->metrics[i].test_acc);
-    size_t cap = 128 + (size_t)d->n_metrics * 128, n;
-    char *buf = ip_malloc(cap);
-    if (!buf) return IP_ERR_NOMEM;
-    n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
-    for (int i = 0; i < d->n_metrics; i++) {
-        const ip_epoch_metrics *m = &d->metrics[i];
-        if (test)
-            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
-                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
-        else
-            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
-                                  m->seconds);
-    }
-    int rc = ip_write_file_atomic(path, buf, n);
-    free(buf);
-    return rc;
+    return ip_metrics_write_csv(path, d->metrics, d->n_metrics, test);
 }
 
 typedef struct {

@@ -373,11 +373,8 @@ int ip_plot_compare(int n, const char *const *run_dirs, const ip_plot_groups *gr
                     ip_plot_report *report)
 {
     ip_plot_options opt;
-    if (opt_in) opt = *opt_in;
-    else ip_plot_options_default(&opt);
     ip_plot_report scratch;
-    ip_plot_report *rep = report ? report : &scratch;
-    memset(rep, 0, sizeof *rep);
+    ip_plot_report *rep = plot_begin(opt_in, &opt, report, &scratch);
     if (n < 2 || n > MAX_RUNS) return ip_fail(IP_ERR, "compare: expected 2 to %d run directories, got %d", MAX_RUNS, n);
 
     char est[PLOT_NAME_LEN] = "logdet";

@@ -191,4 +191,9 @@ int plot_ctx_init(plot_ctx *c, const ip_plot_options *opt, const char *dir, ip_p
 int plot_html_live(const char *out_dir, const char *run_name, const char *status, const plot_metrics *metrics,
                    const char *fig_rel, const char *caption, const char *note, int refresh);
 
+/* The start of every public entry point: *opt = *opt_in (defaults when NULL); returns report, or
+ * scratch when it is NULL, cleared. */
+ip_plot_report *plot_begin(const ip_plot_options *opt_in, ip_plot_options *opt, ip_plot_report *report,
+                           ip_plot_report *scratch);
+
 #endif

@@ -441,11 +441,8 @@ static int go_on(const ip_plot_report *rep)
 int ip_plot_run(const char *run_dir, const ip_plot_options *opt_in, ip_plot_report *report)
 {
     ip_plot_options opt;
-    if (opt_in) opt = *opt_in;
-    else ip_plot_options_default(&opt);
     ip_plot_report scratch;
-    ip_plot_report *rep = report ? report : &scratch;
-    memset(rep, 0, sizeof *rep);
+    ip_plot_report *rep = plot_begin(opt_in, &opt, report, &scratch);
     unsigned want = wanted(&opt);
 
     if (!ip_is_dir(run_dir))

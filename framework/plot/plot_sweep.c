@@ -317,11 +317,8 @@ int ip_plot_sweep(const char *sweep_dir, const ip_plot_sweep_info *info, const i
                   ip_plot_report *report)
 {
     ip_plot_options opt;
-    if (opt_in) opt = *opt_in;
-    else ip_plot_options_default(&opt);
     ip_plot_report scratch;
-    ip_plot_report *rep = report ? report : &scratch;
-    memset(rep, 0, sizeof *rep);
+    ip_plot_report *rep = plot_begin(opt_in, &opt, report, &scratch);
     char path[PATH_MAX], fig_dir[PATH_MAX];
     snprintf(path, sizeof path, "%s/aggregate/aggregate.csv", sweep_dir);
     snprintf(fig_dir, sizeof fig_dir, "%s/figures", sweep_dir);

@@ -549,6 +549,16 @@ void plot_report_skipped(ip_plot_report *r, const char *fmt, ...)
 
 const char *const ip_plot_format_names[] = {"png", "pdf", "svg", NULL};
 
+ip_plot_report *plot_begin(const ip_plot_options *opt_in, ip_plot_options *opt, ip_plot_report *report,
+                           ip_plot_report *scratch)
+{
+    if (opt_in) *opt = *opt_in;
+    else ip_plot_options_default(opt);
+    ip_plot_report *rep = report ? report : scratch;
+    memset(rep, 0, sizeof *rep);
+    return rep;
+}
+
 void ip_plot_options_default(ip_plot_options *opt)
 {
     memset(opt, 0, sizeof *opt);

@@ -24,6 +24,11 @@ typedef struct {
     double train_loss, train_acc, test_loss, test_acc, seconds;
 } ip_epoch_metrics;
 
+/* path (DIR/metrics.csv) <- one row per epoch: epoch,train_loss,train_acc[,test_loss,test_acc],seconds,
+ * written atomically; the test columns only when with_test. What `train` writes beside its runs
+ * and `plot` draws the curves from. IP_OK or an error with a message. */
+int ip_metrics_write_csv(const char *path, const ip_epoch_metrics *rows, int n, int with_test);
+
 /* What a run holds, for readers (analyze, info, plot). Arrays owned by the struct;
  * release with ip_run_describe_free. */
 typedef struct {

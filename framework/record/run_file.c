@@ -216,6 +216,16 @@ out:
     return rc;
 }
 
+int run_alloc_layers(ip_run *r, int n)
+{
+    r->names = ip_calloc((size_t)n, sizeof *r->names);
+    r->units = ip_calloc((size_t)n, sizeof *r->units);
+    r->layer_ds = ip_malloc(sizeof(hid_t) * (size_t)n);
+    if (!r->names || !r->units || !r->layer_ds) return IP_ERR_NOMEM;
+    for (int l = 0; l < n; l++) r->layer_ds[l] = H5I_INVALID_HID;
+    return IP_OK;
+}
+
 int run_open_ds(ip_run *r, const char *name, hid_t *ds)
 {
     htri_t e = H5Lexists(r->file, name, H5P_DEFAULT);

@@ -165,14 +165,7 @@ int run_load_imported(ip_run *r)
         goto out;
     }
     r->n_layers = n_order;
-    r->names = ip_calloc((size_t)n_order, sizeof *r->names);
-    r->units = ip_calloc((size_t)n_order, sizeof *r->units);
-    r->layer_ds = ip_malloc(sizeof(hid_t) * (size_t)n_order);
-    if (!r->names || !r->units || !r->layer_ds) {
-        rc = IP_ERR_NOMEM;
-        goto out;
-    }
-    for (int l = 0; l < n_order; l++) r->layer_ds[l] = H5I_INVALID_HID;
+    if ((rc = run_alloc_layers(r, n_order)) != IP_OK) goto out;
     for (int l = 0; l < n_order; l++) {
         char name[IP_LAYER_NAME_LEN + 16], shape[96];
         if (strlen(order[l]) >= IP_LAYER_NAME_LEN || !order[l][0] || strchr(order[l], '/') || strchr(order[l], ',')) {

@@ -150,6 +150,10 @@ enum { OPEN_READ, OPEN_WRITE, OPEN_SWMR_WRITE };
 int run_open_file(ip_run *r, const char *path, int mode);
 /* Opens dataset `name` (absolute) of r->file into *ds; "missing" errors name the file. */
 int run_open_ds(ip_run *r, const char *name, hid_t *ds);
+
+/* r->names, r->units and r->layer_ds for n layers (owned by r, freed when it closes), the
+ * datasets marked unopened. IP_OK or IP_ERR_NOMEM. */
+int run_alloc_layers(ip_run *r, int n);
 /* Takes an OFD write lock on path for the life of r (see run_file.c). */
 int run_take_lock(ip_run *r, const char *path);
 /* IP_OK when r may be appended to; else the message the caller returns. */

@@ -126,18 +126,14 @@ static int run_create_locked(ip_run **run, const char *path, const ip_run_proven
         rc = ip_fail(IP_ERR, "%s: this HDF5 has no gzip filter; set record.compression: 0", path);
         goto out;
     }
-    r->names = ip_calloc((size_t)n_layers, sizeof *r->names);
-    r->units = ip_calloc((size_t)n_layers, sizeof *r->units);
-    r->layer_ds = ip_malloc(sizeof(hid_t) * (size_t)n_layers);
-    order = ip_calloc((size_t)n_layers, sizeof *order);
-    if (!r->names || !r->units || !r->layer_ds || !order) {
+    if ((rc = run_alloc_layers(r, n_layers)) != IP_OK) goto out;
+    if (!(order = ip_calloc((size_t)n_layers, sizeof *order))) {
         rc = IP_ERR_NOMEM;
         goto out;
     }
     for (int l = 0; l < n_layers; l++) {
         memcpy(r->names[l], layer_names[l], IP_LAYER_NAME_LEN);
         r->units[l] = layer_units[l];
-        r->layer_ds[l] = H5I_INVALID_HID;
         order[l] = r->names[l];
     }
 
@@ -421,14 +417,7 @@ int run_load(ip_run *r)
         snprintf(r->store, sizeof r->store, "%s", store && *store ? store : "activations");
         free(store);
     }
-    r->names = ip_calloc((size_t)n_order, sizeof *r->names);
-    r->units = ip_calloc((size_t)n_order, sizeof *r->units);
-    r->layer_ds = ip_malloc(sizeof(hid_t) * (size_t)n_order);
-    if (!r->names || !r->units || !r->layer_ds) {
-        rc = IP_ERR_NOMEM;
-        goto out;
-    }
-    for (int l = 0; l < n_order; l++) r->layer_ds[l] = H5I_INVALID_HID;
+    if ((rc = run_alloc_layers(r, n_order)) != IP_OK) goto out;
     for (int l = 0; l < n_order; l++) {
         char name[IP_LAYER_NAME_LEN + 16];
         snprintf(r->names[l], IP_LAYER_NAME_LEN, "%s", order[l]);

@@ -170,24 +170,9 @@ static int start_hook(trainer *t, const ip_config *cfg, const ip_train_options *
  * test files) the test columns are left out rather than filled with NaN. */
 static int write_metrics_csv(const trainer *t, const char *dir)
 {
-    size_t cap = 128 + (size_t)t->n_history * 128;
-    char *buf = ip_malloc(cap), path[IP_PATH_LEN + 32];
-    if (!buf) return IP_ERR_NOMEM;
-    int test = t->data.test.n > 0;
-    size_t n = (size_t)snprintf(buf, cap, "epoch,train_loss,train_acc,%sseconds\n", test ? "test_loss,test_acc," : "");
-    for (int i = 0; i < t->n_history; i++) {
-        const ip_epoch_metrics *m = &t->history[i];
-        if (test)
-            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss,
-                                  m->train_acc, m->test_loss, m->test_acc, m->seconds);
-        else
-            n += (size_t)snprintf(buf + n, cap - n, "%d,%.9g,%.9g,%.6f\n", m->epoch, m->train_loss, m->train_acc,
-                                  m->seconds);
-    }
+    char path[IP_PATH_LEN + 32];
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
-    int rc = ip_write_file_atomic(path, buf, n);
-    free(buf);
-    return rc;
+    return ip_metrics_write_csv(path, t->history, t->n_history, t->data.test.n > 0);
 }
 
 static int finish_epoch(trainer *t, const ip_epoch_metrics *m)
