@@ -66,7 +66,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/%)
 
-.PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators experiments-quick
+.PHONY: all tests benches fuzzers test demo bench fuzz deps clean estimators experiments-quick docs-figures
 all: $(BUILD)/infoplane $(BUILD)/libinfoplane.a $(SO)
 
 # Objects are rebuilt when the compiler flags change (e.g. -fPIC added): $(BUILD)/.cflags holds them.
@@ -128,6 +128,11 @@ test: deps
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory VARIANT=san all tests
 	@scripts/run-tests.sh
+
+# The pictures of docs/tutorial.md, made by running its commands (scripts/docs-figures.sh).
+docs-figures: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/docs-figures.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -9,8 +9,10 @@
 #include "core/fsutil.h"
 #include "core/status.h"
 #include "estimate/compression.h"
+#include "estimate/run_summary.h"
 #include "record/run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,66 @@ static int print_compression(ip_run *run, const char *path, const ip_run_descrip
     return IP_OK;
 }
 
+/* Reads /analysis/NAME and its unit; the caller frees both. */
+static int read_with_unit(ip_run *run, const char *name, int *rows, int *cols, double **t, char **unit)
+{
+    int rc = ip_run_read_table(run, name, rows, cols, t, NULL);
+    if (rc == IP_OK) rc = ip_run_read_table_attr(run, name, "unit", unit);
+    return rc;
+}
+
+/* The plain-language summary (estimate/run_summary.h): the fit, then per estimator setting which
+ * layers compressed and the warning signs of its estimates. */
+static int print_summary(ip_run *run, const ip_run_description *d)
+{
+    printf("summary:\n");
+    if (d->n_metrics > 0) {
+        const ip_epoch_metrics *m = &d->metrics[d->n_metrics - 1];
+        ip_summary_fit(stdout, m->train_acc, m->test_acc, m->train_loss, m->test_loss);
+    }
+    int n_warn = 0, n_groups = 0;
+    for (int i = 0; i < d->n_tables; i++) {
+        const char *name = d->table_names[i];
+        if (!ends_with(name, "/layers")) continue;
+        char group[256];
+        snprintf(group, sizeof group, "%.*s", (int)(strlen(name) - strlen("/layers")), name);
+        char cname[300];
+        snprintf(cname, sizeof cname, "%s/compression", group);
+        int rows, cols, rc;
+        double *t = NULL;
+        char *unit = NULL;
+        for (int j = 0; j < d->n_tables; j++) {
+            if (strcmp(d->table_names[j], cname)) continue;
+            if ((rc = read_with_unit(run, cname, &rows, &cols, &t, &unit)) != IP_OK) {
+                free(t);
+                free(unit);
+                return rc;
+            }
+            if (cols == IP_COMPRESSION_COLS)
+                ip_summary_compression(stdout, group, unit, t, rows, d->layer_names[0], sizeof d->layer_names[0],
+                                       d->n_layers);
+            free(t);
+            free(unit);
+            t = NULL, unit = NULL;
+        }
+        if ((rc = read_with_unit(run, name, &rows, &cols, &t, &unit)) != IP_OK) {
+            free(t);
+            free(unit);
+            return rc;
+        }
+        double scale = unit && !strcmp(unit, "bits") ? 1 / log(2) : 1;
+        double log_m = d->n_samples > 0 ? log(d->n_samples) * scale : INFINITY;
+        double h_y = d->n_classes > 1 ? log(d->n_classes) * scale : INFINITY;
+        n_warn += ip_summary_warnings(stdout, group, t, rows, cols, log_m, h_y);
+        n_groups++;
+        free(t);
+        free(unit);
+    }
+    if (!n_groups) printf("  no analysis yet: nothing to say about compression\n");
+    else if (!n_warn) printf("  no warning signs: estimates within their bounds and in the order the layers come\n");
+    return IP_OK;
+}
+
 int cmd_info(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
@@ -179,6 +241,7 @@ int cmd_info(int argc, char **argv)
         printf("\n");
     }
     int rc = print_compression(run, path, &d);
+    if (rc == IP_OK) rc = print_summary(run, &d);
     ip_run_describe_free(&d);
     if (rc != IP_OK) {
         ip_run_close(run);
