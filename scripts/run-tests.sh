@@ -12,8 +12,10 @@ log=$(mktemp); trap 'rm -f "$log"' EXIT
 
 run_one() { # label, command...
     local label=$1; shift
+    local t0=$SECONDS
     "$@" >"$log" 2>&1; local rc=$?
     cat "$log"
+    echo "--- $label: $((SECONDS - t0)) s"
     local p f s
     p=$(grep -aoE '\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$NF} END{print s+0}')
     f=$(grep -aoE '\[  FAILED  \] [0-9]+' "$log" | awk '{s+=$NF} END{print s+0}')
