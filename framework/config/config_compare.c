@@ -16,13 +16,13 @@
  * there); these sizes (LP64) trip the build until that is done. */
 _Static_assert(sizeof(ip_model_config) == 3412, "ip_model_config changed: update model_fields in config_compare.c");
 _Static_assert(sizeof(ip_layer_spec) == 44, "ip_layer_spec changed: update same_layer/layer_text in config_compare.c");
-_Static_assert(sizeof(ip_data_config) == 5232, "ip_data_config changed: update data_fields in config_compare.c");
+_Static_assert(sizeof(ip_data_config) == 5248, "ip_data_config changed: update data_fields in config_compare.c");
 _Static_assert(sizeof(ip_train_config) == 88, "ip_train_config changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_optimizer_settings) == 64, "ip_optimizer_settings changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_record_config) == 2088, "ip_record_config changed: update record_fields in config_compare.c");
 _Static_assert(sizeof(ip_analysis_config) == 1288, "ip_analysis_config changed: update analysis_fields in config_compare.c");
 _Static_assert(sizeof(ip_plot_config) == 16, "ip_plot_config changed: update plot_fields in config_compare.c");
-_Static_assert(sizeof(ip_config) == 13176, "ip_config changed (a new section?): update sections in config_compare.c");
+_Static_assert(sizeof(ip_config) == 13192, "ip_config changed (a new section?): update sections in config_compare.c");
 
 typedef enum {
     F_INT,      /* int */
@@ -79,6 +79,8 @@ static const field data_fields[] = {
     INT("gaussian_classes", data.gaussian_classes),
     REAL("gaussian_separation", data.gaussian_separation),
     ENUM("scale", data.scale, ip_data_scale_names),
+    REAL("label_noise", data.label_noise),
+    {"generate", F_BOOL, AT(data.generate), 0, NULL, 0},
 };
 static const field train_fields[] = {
     INT("epochs", train.epochs),

@@ -25,6 +25,8 @@ static const cfg_field data_fields[] = {
     INT_F(ip_config, "gaussian_classes", data.gaussian_classes, 2, INT_MAX),
     REAL_F(ip_config, "gaussian_separation", data.gaussian_separation, 0, HUGE_VAL, 0, 0),
     ENUM_F(ip_config, "scale", data.scale, ip_data_scale_names),
+    REAL_F(ip_config, "label_noise", data.label_noise, 0, 1, 0, 1),
+    BOOL_F(ip_config, "generate", data.generate),
 };
 
 /* The idx dataset has no directory convention: its files must be named. The Gaussian generator
@@ -38,6 +40,16 @@ static int check_data(ip_config *cfg, const cfg_node *section)
     if (!d->test_images[0] != !d->test_labels[0]) {
         const cfg_node *v = cfg_map_get(section, d->test_images[0] ? "test_images" : "test_labels", NULL);
         return cfg_node_fail(v ? v : section, "data: test_images and test_labels go together; give both or neither");
+    }
+    if (d->generate && strcmp(d->dataset, "tishby") != 0) {
+        const cfg_node *g = cfg_map_get(section, "generate", NULL);
+        return cfg_node_fail(g ? g : section, "data.generate: only the tishby task has a generator to choose "
+                             "(dataset is %s)", d->dataset);
+    }
+    if (d->generate && d->path[0]) {
+        const cfg_node *g = cfg_map_get(section, "generate", NULL);
+        return cfg_node_fail(g ? g : section, "data.generate: true and data.path = %s contradict each other: "
+                             "give the files' directory or ask for the generator, not both", d->path);
     }
     if (strcmp(d->dataset, "gaussian") == 0 && d->gaussian_classes > d->gaussian_samples) {
         const cfg_node *k = cfg_map_get(section, "gaussian_classes", NULL);

@@ -17,12 +17,14 @@
 #include <string.h>
 
 /* The data's own random stream, apart from the training's, which is seeded from the same seed. */
-#define DATA_RNG_TAG 0x64617461ULL /* "data" */
+#define DATA_RNG_TAG 0x64617461ULL        /* "data" */
+#define LABEL_NOISE_RNG_TAG 0x6e6f697365ULL /* "noise" */
 
 void ip_dataset_free(ip_dataset *s)
 {
     free(s->x);
     free(s->y);
+    free(s->y_true);
     memset(s, 0, sizeof *s);
 }
 
@@ -445,6 +447,37 @@ static int load_idx(ip_data *d, const ip_data_config *cfg, uint64_t seed)
                           cfg->test_images[0] ? cfg->test_images : NULL, cfg->test_labels, -1);
 }
 
+/* data.label_noise: each training label, with probability p, is replaced by one of the other
+ * classes, uniformly (so a replaced label is always wrong). Draws come from their own stream
+ * (seed ^ "noise"), two per sample whether replaced or not, so a sample's fate does not depend on
+ * the ones before it; the test split keeps its true labels, so test accuracy measures what the
+ * noise costs, and the true training labels stay in train.y_true (the analysis set's labels). The
+ * count replaced goes into the description. */
+static int apply_label_noise(ip_data *d, double p, uint64_t seed)
+{
+    ip_dataset *t = &d->train;
+    if (t->n_classes < 2)
+        return ip_fail(IP_ERR, "data.label_noise = %g: the training set has %d class; replacing a label needs at least 2",
+                       p, t->n_classes);
+    if (!(t->y_true = ip_malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof *t->y_true))) return IP_ERR_NOMEM;
+    memcpy(t->y_true, t->y, (size_t)t->n * sizeof *t->y);
+    ip_rng rng;
+    ip_rng_seed(&rng, seed ^ LABEL_NOISE_RNG_TAG);
+    int replaced = 0;
+    for (int i = 0; i < t->n; i++) {
+        double u = ip_rng_uniform(&rng);
+        int other = (int)ip_rng_below(&rng, (uint64_t)(t->n_classes - 1));
+        if (u < p) {
+            t->y[i] = (t->y[i] + 1 + other) % t->n_classes;
+            replaced++;
+        }
+    }
+    ip_data_describe(d, "; label noise: %d of the %d training labels (%.1f%%) replaced by another class drawn with "
+                     "the seed (data.label_noise %g; test labels untouched)",
+                     replaced, t->n, t->n ? 100.0 * replaced / t->n : 0.0, p);
+    return IP_OK;
+}
+
 const char *const ip_data_scale_names[] = {"none", "std", NULL};
 const char *const ip_dataset_names[] = {"mnist", "fashion_mnist", "idx", "cifar10", "tishby", "gaussian", NULL};
 
@@ -455,6 +488,10 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     if (cfg->train_size < 0 || cfg->test_size < 0)
         return ip_fail(IP_ERR, "data: train_size and test_size must be >= 0 (0 = all), got %d and %d",
                        cfg->train_size, cfg->test_size);
+    if (!(cfg->label_noise >= 0 && cfg->label_noise < 1))
+        return ip_fail(IP_ERR, "data: label_noise must be in [0, 1), got %g", cfg->label_noise);
+    if (cfg->generate && strcmp(cfg->dataset, "tishby") != 0)
+        return ip_fail(IP_ERR, "data: generate applies to the tishby task only, not to %s", cfg->dataset);
     if (!(cfg->train_fraction >= 0 && cfg->train_fraction <= 1))
         return ip_fail(IP_ERR, "data: train_fraction must be in (0, 1] (0 = the default 0.8), got %g",
                        cfg->train_fraction);
@@ -485,6 +522,7 @@ int ip_data_load(ip_data *d, const ip_data_config *cfg, uint64_t seed)
         rc = ip_fail(IP_ERR, "data: unknown dataset '%s' (expected one of %s)", ds,
                      ip_names_join(names, sizeof names, ip_dataset_names));
     }
+    if (rc >= 0 && cfg->label_noise > 0) rc = apply_label_noise(d, cfg->label_noise, seed);
     if (rc >= 0 && cfg->scale == IP_SCALE_STD) rc = ip_data_scale_std(d, NULL);
     if (rc < 0) ip_data_free(d);
     return rc;

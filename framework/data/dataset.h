@@ -22,6 +22,8 @@ typedef struct {
     int gaussian_samples, gaussian_dim, gaussian_classes; /* synthetic Gaussians */
     double gaussian_separation;
     ip_data_scale scale;             /* std: every input divided by the training inputs' std */
+    double label_noise;              /* share of training labels replaced by another class (0 = none) */
+    int generate;                    /* tishby: our generator even where the files are found */
 } ip_data_config;
 #include "../core/rng.h"
 
@@ -30,7 +32,8 @@ typedef struct {
     int c, h, w;       /* sample shape; a flat vector is c = features, h = w = 1 */
     int n_classes;
     float *x;          /* n x (c*h*w), owned */
-    int *y;            /* n labels in [0, n_classes), owned */
+    int *y;            /* n labels in [0, n_classes), owned: the labels trained on */
+    int *y_true;       /* NULL, or (data.label_noise) the labels before noise replaced some of y, owned */
 } ip_dataset;
 
 typedef struct {

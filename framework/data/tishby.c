@@ -123,7 +123,7 @@ int ip_data_load_tishby(ip_data *d, const ip_data_config *cfg, uint64_t seed)
     memset(&x, 0, sizeof x);
     memset(&y, 0, sizeof y);
 
-    for (int i = 0; dirs[i] && !dir; i++)
+    for (int i = 0; dirs[i] && !dir && !cfg->generate; i++)
         if (ip_data_find_file(img, sizeof img, dirs[i], IMAGES) && ip_data_find_file(lbl, sizeof lbl, dirs[i], LABELS)) dir = dirs[i];
 
     if (!dir && cfg->path[0]) /* asked for files by name: a missing one is an error, not a cue to invent data */
@@ -145,9 +145,14 @@ int ip_data_load_tishby(ip_data *d, const ip_data_config *cfg, uint64_t seed)
         ip_data_describe(d,
                          "generated: tishby 12-bit task by infoplane's generator (not the var_u labels): all 4096 "
                          "patterns, 12 icosahedron vertices u_i, y = [k + 0.4 |sum_i x_i u_i|^2 > %.6f] (k = active bits), "
-                         "%d ones; "
-                         "%s and %s not found in %s or %s (scripts/get-data.sh tishby)",
-                         theta, ones, IMAGES, LABELS, defaults[0], defaults[1]);
+                         "%d ones; ",
+                         theta, ones);
+        if (cfg->generate)
+            ip_data_describe(d, "asked for by data.generate (the files in %s or %s, if any, not read)", defaults[0],
+                             defaults[1]);
+        else
+            ip_data_describe(d, "%s and %s not found in %s or %s (scripts/get-data.sh tishby)", IMAGES, LABELS,
+                             defaults[0], defaults[1]);
         tishby_source(&src, gx, gy, TISHBY_N, TISHBY_BITS, "the generated tishby task");
     } else {
         if ((rc = ip_idx_read(&x, img, 2, "pattern data")) < 0) goto out;

@@ -85,7 +85,9 @@ static void evaluate(ip_network *net, const ip_dataset *s, ip_fixed_rows *rows, 
 }
 
 /* The analysis set: the first record.samples training samples, then the first
- * record.test_samples test samples. Copies, so the training data can be shuffled freely. */
+ * record.test_samples test samples. Copies, so the training data can be shuffled freely. Its
+ * labels are the true ones (data.label_noise replaces training labels only for training): I(T;Y)
+ * is information about the task's label, not about the noise. */
 static int build_analysis_set(trainer *t, const ip_record_config *rc)
 {
     const ip_dataset *tr = &t->data.train, *te = &t->data.test;
@@ -96,13 +98,14 @@ static int build_analysis_set(trainer *t, const ip_record_config *rc)
     int feat = ip_dataset_features(tr);
     ip_dataset *a = &t->analysis;
     *a = *tr;
+    a->y_true = NULL;
     a->n = n_train + n_test;
     t->n_analysis_train = n_train;
     a->x = ip_malloc(sizeof(float) * (size_t)a->n * feat);
     a->y = ip_malloc(sizeof(int) * (size_t)a->n);
     if (!a->x || !a->y) return IP_ERR_NOMEM;
     memcpy(a->x, tr->x, sizeof(float) * (size_t)n_train * feat);
-    memcpy(a->y, tr->y, sizeof(int) * (size_t)n_train);
+    memcpy(a->y, tr->y_true ? tr->y_true : tr->y, sizeof(int) * (size_t)n_train);
     if (n_test) {
         memcpy(a->x + (size_t)n_train * feat, te->x, sizeof(float) * (size_t)n_test * feat);
         memcpy(a->y + n_train, te->y, sizeof(int) * (size_t)n_test);
