@@ -22,7 +22,7 @@ static char *close_out(FILE *f)
     return buf;
 }
 
-/* A layers table: 2 epochs x 3 layers, columns epoch, layer, i_xt, i_ty; log m = 6 bits, H(Y) <= 1. */
+/* A layers table: 2 epochs x 3 layers, columns epoch, layer, i_xt, i_ty; log m = 6 bits, H(Y) = 1. */
 static void test_clean(void **state)
 {
     (void)state;
@@ -43,7 +43,7 @@ static void test_bounds_and_saturation(void **state)
     assert_int_equal(ip_summary_warnings(f, "kde_upper_noise0.1", t, 4, 4, 6, 1), 3);
     char *s = close_out(f);
     assert_non_null(strstr(s, "I(X;T) above its possible maximum log m = 6 in 1 of 4"));
-    assert_non_null(strstr(s, "I(T;Y) above H(Y) <= 1 in 1 of 4"));
+    assert_non_null(strstr(s, "I(T;Y) above H(Y) = 1 in 1 of 4"));
     assert_non_null(strstr(s, "saturated: 2 of 2 layers"));
     assert_null(strstr(s, "data-processing"));
     free(s);

@@ -7,6 +7,7 @@
 #include "steps.h"
 
 #include "core/fsutil.h"
+#include "core/mem.h"
 #include "core/status.h"
 #include "estimate/compression.h"
 #include "estimate/run_summary.h"
@@ -143,6 +144,28 @@ static int read_with_unit(ip_run *run, const char *name, int *rows, int *cols, d
     return rc;
 }
 
+/* H(Y) of the analysis set's labels in nats (the plug-in entropy of their counts): the bound on
+ * any I(T;Y). Falls back to log(classes), a looser bound, when the labels cannot be read. */
+static double label_entropy(ip_run *run, const ip_run_description *d)
+{
+    double fallback = d->n_classes > 1 ? log(d->n_classes) : INFINITY, h = 0;
+    if (d->n_samples < 1 || d->d_x < 1) return fallback;
+    double *x = ip_malloc((size_t)d->n_samples * d->d_x * sizeof *x);
+    int *y = ip_malloc((size_t)d->n_samples * sizeof *y);
+    int *count = ip_calloc((size_t)(d->n_classes > 0 ? d->n_classes : 1), sizeof *count);
+    int ok = x && y && count && ip_run_read_inputs(run, x, y) == IP_OK;
+    for (int i = 0; ok && i < d->n_samples; i++) {
+        if (y[i] < 0 || y[i] >= d->n_classes) ok = 0;
+        else count[y[i]]++;
+    }
+    for (int k = 0; ok && k < d->n_classes; k++)
+        if (count[k]) h -= (double)count[k] / d->n_samples * log((double)count[k] / d->n_samples);
+    free(x);
+    free(y);
+    free(count);
+    return ok ? h : fallback;
+}
+
 /* The plain-language summary (estimate/run_summary.h): the fit, then per estimator setting which
  * layers compressed and the warning signs of its estimates. */
 static int print_summary(ip_run *run, const ip_run_description *d)
@@ -153,6 +176,7 @@ static int print_summary(ip_run *run, const ip_run_description *d)
         ip_summary_fit(stdout, m->train_acc, m->test_acc, m->train_loss, m->test_loss);
     }
     int n_warn = 0, n_groups = 0;
+    double h_y_nats = label_entropy(run, d);
     for (int i = 0; i < d->n_tables; i++) {
         const char *name = d->table_names[i];
         if (!ends_with(name, "/layers")) continue;
@@ -184,7 +208,7 @@ static int print_summary(ip_run *run, const ip_run_description *d)
         }
         double scale = unit && !strcmp(unit, "bits") ? 1 / log(2) : 1;
         double log_m = d->n_samples > 0 ? log(d->n_samples) * scale : INFINITY;
-        double h_y = d->n_classes > 1 ? log(d->n_classes) * scale : INFINITY;
+        double h_y = h_y_nats * scale;
         n_warn += ip_summary_warnings(stdout, group, t, rows, cols, log_m, h_y);
         n_groups++;
         free(t);

@@ -97,7 +97,7 @@ int ip_summary_warnings(FILE *out, const char *group, const double *t, int rows,
     }
     if (n_above_y) {
         kinds++;
-        fprintf(out, "  warning (%s): I(T;Y) above H(Y) <= %.4g in %d of %d estimates (up to %.4g)\n", group, h_y_max,
+        fprintf(out, "  warning (%s): I(T;Y) above H(Y) = %.4g in %d of %d estimates (up to %.4g)\n", group, h_y_max,
                 n_above_y, rows, worst_y);
     }
     if (n_sat) {

@@ -24,7 +24,7 @@ void ip_summary_compression(FILE *out, const char *group, const char *unit, cons
 
 /* The warning signs of one setting's layers table (rows x cols, columns epoch, layer, i_xt, i_ty,
  * ...; rows epoch-major, layers 1..L in order within an epoch) in the table's unit. log_m is the
- * log of the number of analysed samples and h_y_max a bound on H(Y) (log of the number of classes),
+ * log of the number of analysed samples and h_y_max a bound on I(T;Y) (H(Y) of the analysed labels),
  * both in that unit. The bounds apply to the plug-in estimators only (binning, kde: group names
  * starting so); the data-processing check applies to all. Writes a line per kind of warning and
  * returns how many kinds were found (0: none, nothing written). */
