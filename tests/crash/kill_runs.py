@@ -7,7 +7,7 @@ finishes it to exactly the uninterrupted run: h5diff of /layers, /state, /epochs
 after `run`), /metrics equal but for its seconds column.
 
 The run is tiny (gaussian data, an 8-6-3 MLP, 60 epochs, every epoch recorded: ~0.15 s to train,
-~2 s with analysis and figures), so 150 kills take about two minutes. Kills land uniformly
+~2 s with analysis and figures), so 150 kills, two at a time, take about a minute. Kills land uniformly
 within training, within the analysis and within the plotting of `infoplane run`.
 Prints cmocka-style totals (one test per kill) for scripts/run-tests.sh, which runs it once
 (release build only: the point is the moments of the kills, not the instrumentation).
@@ -15,6 +15,7 @@ Prints cmocka-style totals (one test per kill) for scripts/run-tests.sh, which r
 Usage: tests/crash/kill_runs.py [INFOPLANE] [KILLS]    (default build/infoplane 150)
 Environment: KILL_RUNS_SEED (default: the time), KILL_RUNS_KEEP=1 keeps the directory."""
 
+import concurrent.futures
 import os
 import random
 import shutil
@@ -51,6 +52,9 @@ plot:
   width: 300
   height: 240
 """
+
+
+WORKERS = 2  # kills checked at a time
 
 
 class Failure(Exception):
@@ -175,52 +179,66 @@ def main():
     ref_path = os.path.join(ref_dir, "run.h5")
     ref = h5py.File(ref_path, "r")
 
-    passed, failed, counts, finished_first = 0, 0, {"training": 0, "analysis": 0, "plotting": 0, "before run.h5": 0}, 0
-    i = 0
-    while passed + failed < kills:
-        i += 1
-        if finished_first > kills:
-            print(f"[  FAILED  ] 1 test(s): {finished_first} runs ended before their kill")
-            return 1
-        d = os.path.join(tmp, f"k{i}")
-        where = rng.choices(["training", "analysis", "plotting"], weights=[0.6, 0.25, 0.15])[0]
-        if where == "training":
-            proc = start(bin_, "train", cfg, d, True)
-            watch(proc, None)
-            time.sleep(rng.uniform(0, t_train))
-        else:
-            proc = start(bin_, "run", cfg, d, False)
-            ev = watch(proc, "[2/3]" if where == "analysis" else "[3/3]")
-            ev.wait(30)
-            time.sleep(rng.uniform(0, t_analyze if where == "analysis" else t_plot))
-        proc.send_signal(signal.SIGKILL)
-        rc = proc.wait()
-        if rc != -signal.SIGKILL:
-            finished_first += 1
-            shutil.rmtree(d, ignore_errors=True)
-            continue
-        run_h5 = os.path.join(d, "run.h5")
-        try:
-            if not os.path.exists(run_h5):
-                where = "before run.h5"  # killed before epoch 0 was committed: a fresh start
-                r = sh([bin_, "train", cfg, "--out", d, "--quiet"])
-                if r.returncode != 0:
-                    raise Failure(f"train after a kill before run.h5 existed: {r.stderr.strip()[:300]}")
-                same_as_reference(h5py, np, run_h5, ref_path, False)
+    counts = {"training": 0, "analysis": 0, "plotting": 0, "before run.h5": 0}
+    tally = {"passed": 0, "failed": 0, "finished_first": 0}
+    lock = threading.Lock()
+
+    def one_kill(k):
+        """Kill k: its own random stream (seed, k), retried with the next draw when the run ends
+        before its kill lands; returns when one kill has been checked."""
+        krng = random.Random(seed * 1000003 + k)
+        for attempt in range(20):
+            d = os.path.join(tmp, f"k{k}_{attempt}")
+            where = krng.choices(["training", "analysis", "plotting"], weights=[0.6, 0.25, 0.15])[0]
+            if where == "training":
+                proc = start(bin_, "train", cfg, d, True)
+                watch(proc, None)
+                time.sleep(krng.uniform(0, t_train))
             else:
-                last, groups = plain_open_check(h5py, np, run_h5, ref)
-                # After `run`, every fifth kill resumes the whole pipeline; the others the training.
-                whole = where != "training" and i % 5 == 0
-                r = sh([bin_, "run" if whole else "train", cfg, "--out", d, "--resume", "--quiet"])
-                if r.returncode != 0:
-                    raise Failure(f"--resume after epoch {last}: exit {r.returncode}: {r.stderr.strip()[:300]}")
-                same_as_reference(h5py, np, run_h5, ref_path, whole)
-            counts[where] += 1
-            passed += 1
-            shutil.rmtree(d, ignore_errors=True)
-        except Failure as e:
-            failed += 1
-            print(f"[  ERROR   ] kill {i} ({where}): {e}  [kept: {d}]", flush=True)
+                proc = start(bin_, "run", cfg, d, False)
+                ev = watch(proc, "[2/3]" if where == "analysis" else "[3/3]")
+                ev.wait(30)
+                time.sleep(krng.uniform(0, t_analyze if where == "analysis" else t_plot))
+            proc.send_signal(signal.SIGKILL)
+            if proc.wait() != -signal.SIGKILL:
+                with lock:
+                    tally["finished_first"] += 1
+                shutil.rmtree(d, ignore_errors=True)
+                continue
+            run_h5 = os.path.join(d, "run.h5")
+            try:
+                if not os.path.exists(run_h5):
+                    where = "before run.h5"  # killed before epoch 0 was committed: a fresh start
+                    r = sh([bin_, "train", cfg, "--out", d, "--quiet"])
+                    if r.returncode != 0:
+                        raise Failure(f"train after a kill before run.h5 existed: {r.stderr.strip()[:300]}")
+                    same_as_reference(h5py, np, run_h5, ref_path, False)
+                else:
+                    last, groups = plain_open_check(h5py, np, run_h5, ref)
+                    # After `run`, every fifth kill resumes the whole pipeline; the others the training.
+                    whole = where != "training" and k % 5 == 0
+                    r = sh([bin_, "run" if whole else "train", cfg, "--out", d, "--resume", "--quiet"])
+                    if r.returncode != 0:
+                        raise Failure(f"--resume after epoch {last}: exit {r.returncode}: {r.stderr.strip()[:300]}")
+                    same_as_reference(h5py, np, run_h5, ref_path, whole)
+                with lock:
+                    counts[where] += 1
+                    tally["passed"] += 1
+                shutil.rmtree(d, ignore_errors=True)
+            except Failure as e:
+                with lock:
+                    tally["failed"] += 1
+                    print(f"[  ERROR   ] kill {k} ({where}): {e}  [kept: {d}]", flush=True)
+            return
+        with lock:
+            tally["failed"] += 1
+            print(f"[  ERROR   ] kill {k}: 20 runs in a row ended before their kill", flush=True)
+
+    # Two kills at a time (each run trains on one thread): the same kills in half the time. The
+    # phases are measured alone, so under the shared load the kills land somewhat earlier in each.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(one_kill, range(kills)))
+    passed, failed, finished_first = tally["passed"], tally["failed"], tally["finished_first"]
     ref.close()
     took = time.monotonic() - t0
     print(f"kills: {passed + failed} ({counts['training']} during training, {counts['analysis']} during analysis, "
