@@ -33,7 +33,7 @@ static void slurp_in(const char *name, char *buf, size_t n)
 static void test_two_trainers_one_dir(void **state)
 {
     (void)state;
-    const int pairs = 20, epochs = 300;
+    const int pairs = ip_test_slow_env() ? 8 : 20, epochs = 300; /* fewer under the sanitizers: slower, same race */
     write_config("a.yaml", 1, epochs);
     write_config("b.yaml", 2, epochs);
     char text_a[2048], text_b[2048];
@@ -106,7 +106,7 @@ static void test_two_trainers_one_dir(void **state)
 static void test_info_while_training(void **state)
 {
     (void)state;
-    const int infos = 100;
+    const int infos = ip_test_slow_env() ? 40 : 100; /* fewer under the sanitizers: slower, same race */
     write_config("long.yaml", 3, 100000);
     char d[1200], run_h5[1300];
     snprintf(d, sizeof d, "%s/live", run_dir);
@@ -157,6 +157,7 @@ static void test_info_while_training(void **state)
 
 int main(void)
 {
+    RUN_SKIP_UNDER_VALGRIND();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_trainers_one_dir),
         cmocka_unit_test(test_info_while_training),

@@ -205,4 +205,23 @@ static inline void run_same_params(const char *dir_a, const char *dir_b)
     free(b);
 }
 
+/* Under valgrind (scripts/run-tests.sh's third pass) the test binary runs in valgrind, but the
+ * infoplane it starts does not: a file of end-to-end tests would only repeat the release pass
+ * (and take as long). Such a file's main() begins with RUN_SKIP_UNDER_VALGRIND(): under valgrind
+ * it reports one skipped test saying why, and returns. The release and sanitizer passes run it. */
+static void run_skipped_under_valgrind(void **state)
+{
+    (void)state;
+    fprintf(stderr, "under valgrind: the infoplane these tests start runs outside valgrind, so they would "
+                    "repeat the release pass: SKIPPED (the release and ASan+UBSan passes run them)\n");
+    skip();
+}
+#define RUN_SKIP_UNDER_VALGRIND()                                                                   \
+    do {                                                                                            \
+        if (ip_test_valgrind()) {                                                                   \
+            const struct CMUnitTest skipped[] = {cmocka_unit_test(run_skipped_under_valgrind)};     \
+            return cmocka_run_group_tests(skipped, NULL, NULL);                                     \
+        }                                                                                           \
+    } while (0)
+
 #endif

@@ -130,7 +130,7 @@ static void test_sigkill_then_resume_cosine_shift(void **state)
     (void)state;
     char cfg[2000];
     snprintf(cfg, sizeof cfg,
-             "configs/mnist_fnn_adam.yaml --set data.path=%s --set data.train_size=2000 --set data.test_size=1000 "
+             "configs/mnist_fnn_adam.yaml --set data.path=%s --set data.train_size=1000 --set data.test_size=500 "
              "--set train.epochs=10 --set record.samples=200 --set train.threads=1 --quiet",
              ip_test_data_dir("mnist"));
     kill_then_resume(cfg, 10, "mnist_cos", 1);
@@ -247,6 +247,7 @@ static void test_nan_loss_stops_and_keeps_the_run(void **state)
 static void test_mnist_fnn_accuracy(void **state)
 {
     (void)state;
+    if (ip_test_slow_env()) skip(); /* an accuracy, not a memory check: the release pass has it */
     const char *mnist = ip_test_data_dir("mnist");
     int rc = run_cli("train configs/mnist_fnn_adam.yaml --set data.path=%s --set 'record.epochs=[8]' "
                  "--set record.samples=500 --quiet --out %s/mnist",
@@ -277,6 +278,7 @@ static void test_tishby_fits(void **state)
 
 int main(void)
 {
+    RUN_SKIP_UNDER_VALGRIND();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_final_line_and_outputs),
         cmocka_unit_test(test_same_config_same_bytes),

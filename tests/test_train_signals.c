@@ -174,6 +174,7 @@ static void test_sigterm_stops_run_after_training(void **state)
 
 int main(void)
 {
+    RUN_SKIP_UNDER_VALGRIND();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigint_stops_train_and_resumes),
         cmocka_unit_test(test_sigterm_stops_train_and_resumes),

@@ -382,9 +382,12 @@ static int nice_epoch_ticks(int first, int last, int *t, int cap)
     int n = 0;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && n < cap; i++)
         if (steps[i] >= first && steps[i] <= last) t[n++] = steps[i];
-    if (n < cap && (n == 0 || t[n - 1] < last)) {
-        /* the last epoch gets a tick unless it crowds a nice one (within ~0.2 decades) */
-        if (n == 0 || log10(last + 1.0) - log10(t[n - 1] + 1.0) > 0.2) t[n++] = last;
+    if (n == 0 || t[n - 1] < last) {
+        /* The last epoch always gets a tick: it is where the run ended. Within 0.45 decades of the
+         * nice tick before it (2000 after 1000: their labels would run together in a narrow panel)
+         * it takes that tick's place. */
+        if (n > 1 && log10(last + 1.0) - log10(t[n - 1] + 1.0) <= 0.45) n--;
+        if (n < cap) t[n++] = last;
     }
     return n;
 }
