@@ -209,7 +209,7 @@ static inline void run_same_params(const char *dir_a, const char *dir_b)
  * infoplane it starts does not: a file of end-to-end tests would only repeat the release pass
  * (and take as long). Such a file's main() begins with RUN_SKIP_UNDER_VALGRIND(): under valgrind
  * it reports one skipped test saying why, and returns. The release and sanitizer passes run it. */
-static void run_skipped_under_valgrind(void **state)
+static inline void run_skipped_under_valgrind(void **state)
 {
     (void)state;
     fprintf(stderr, "under valgrind: the infoplane these tests start runs outside valgrind, so they would "
