@@ -74,6 +74,8 @@ runs/teach/few512|binning_layer_bins30\): saturated: .* at log m = 9 at the last
 runs/teach/beta|warning \(logdet_cov_beta12\): [0-9]{3,} estimates break the data-processing inequality
 runs/teach/beta|!warning \(logdet_cov_beta1200\)
 runs/teach/narrow_noise|fits the training set only partly .* it generalises
+runs/teach/few512|warning \(kde_upper_noise0\.001\): saturated: 
+runs/teach/few512|warning \(kde_upper_noise10\): [0-9]+ estimates break the data-processing inequality.*layer 5 to 6
 CLAIMS
 [ $fail = 0 ] || exit 1
 echo "docs-figures: the tutorial's $claims promised outcomes hold"

@@ -287,8 +287,8 @@ static void test_analyze_every_estimator(void **state)
     ip_estimator_default(&e, IP_EST_BINNING);
     assert_int_equal(check_any_csv("binning", "layer", "30", &e, 0), EPOCHS * L);
     ip_estimator_default(&e, IP_EST_KDE);
-    assert_int_equal(check_any_csv("kde", "upper", "0.10000000000000001", &e, 0), EPOCHS * L);
-    assert_int_equal(check_any_csv("kde", "lower", "0.10000000000000001", &e, 1), EPOCHS * L);
+    assert_int_equal(check_any_csv("kde", "upper", "0.1", &e, 0), EPOCHS * L);
+    assert_int_equal(check_any_csv("kde", "lower", "0.1", &e, 1), EPOCHS * L);
     ip_estimator_default(&e, IP_EST_RENYI);
     assert_int_equal(check_any_csv("renyi", "alpha=1.01", "0", &e, 0), EPOCHS * L);
     ip_estimator_default(&e, IP_EST_KSG);
@@ -317,7 +317,7 @@ static void test_analyze_every_estimator(void **state)
     assert_int_equal(ip_run_read_table_attr(r, "binning_layer_bins30/layers", "bins", &v), IP_OK);
     assert_string_equal(v, "30");
     free(v);
-    assert_int_equal(ip_run_read_table_attr(r, "kde_lower_noise0.10000000000000001/layers", "bound", &v), IP_OK);
+    assert_int_equal(ip_run_read_table_attr(r, "kde_lower_noise0.1/layers", "bound", &v), IP_OK);
     assert_string_equal(v, "lower");
     free(v);
     assert_int_equal(ip_run_read_table(r, "renyi_alpha=1.01_sigmarule/layers", &rows, &cols, &data, &names), IP_OK);
@@ -487,7 +487,7 @@ static void test_analyze_compression(void **state)
     assert_int_equal(ip_run_open_read(&r, run_path, 0), IP_OK);
     check_comp_table(r, &c, "logdet_cov_beta3000", "logdet", "cov", "3000");
     check_comp_table(r, &c, "binning_fixed[-1:1]_bins20", "binning", "fixed[-1:1]", "20");
-    check_comp_table(r, &c, "kde_lower_noise0.10000000000000001", "kde", "lower", "0.10000000000000001");
+    check_comp_table(r, &c, "kde_lower_noise0.1", "kde", "lower", "0.1");
     check_comp_table(r, &c, "ksg_ksg1_k3", "ksg", "ksg1", "3");
     assert_int_equal(ip_run_close(r), IP_OK);
     /* info shows each setting's summary, its layers by name. */
