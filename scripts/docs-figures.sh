@@ -60,6 +60,8 @@ while IFS='|' read -r run words; do
     esac
 done <<'CLAIMS'
 runs/teach/tanh|fits the training set well
+LOG|analysis beside training: .* of CPU on its own thread
+LOG|final: epoch=10000 
 LOG|beta = 12, 4096 samples x 12 units, 12 bits\) in nats: 8\.3177661667
 LOG|beta = 1200, 4096 samples x 12 units, 49\.4017180605
 LOG|beta = 120000, 4096 samples x 12 units, 89\.2363378158
