@@ -11,6 +11,7 @@
 #   make VARIANT=san|debug|release|fuzz
 
 VARIANT ?= release
+JOBS ?= $(shell nproc 2>/dev/null || echo 2) # parallel compile jobs of make test, demo and docs-figures
 PKGS := hdf5 yaml-0.1 openblas lapacke zlib
 CC ?= cc
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
@@ -125,17 +126,17 @@ deps:
 
 # The README's test command: packages, then the suite in three builds. Exit status is the suite's.
 test: deps
-	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory VARIANT=san all tests
+	@$(MAKE) --no-print-directory -j$(JOBS) all tests
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=san all tests
 	@scripts/run-tests.sh
 
 # The pictures of docs/tutorial.md, made by running its commands (scripts/docs-figures.sh).
 docs-figures: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/docs-figures.sh $(BUILD)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/demo.sh
 
 bench: deps

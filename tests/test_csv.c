@@ -143,6 +143,20 @@ static void test_writer(void **state)
     assert_int_equal(temporaries(), 0);
 }
 
+/* Setting names: the fewest digits that read back exactly, no exponent where the integer part fits. */
+static void test_number_text(void **state)
+{
+    (void)state;
+    char b[32];
+    static const double v[] = {0.1, 3000, 1200, 120000, 1e-5, 0.07, 1.01, 1.0 / 3, 2.5e20, -0.25, 0, 100.5};
+    static const char *const want[] = {"0.1", "3000", "1200", "120000", "1e-05", "0.07", "1.01",
+                                       "0.3333333333333333", "2.5e+20", "-0.25", "0", "100.5"};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        assert_string_equal(ip_number_text(b, sizeof b, v[i]), want[i]);
+        assert_true(strtod(b, NULL) == v[i]);
+    }
+}
+
 static void test_atomic_file(void **state)
 {
     (void)state;
@@ -169,7 +183,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_with_header), cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_matrix_round_trip), cmocka_unit_test(test_writer),
-        cmocka_unit_test(test_atomic_file),
+        cmocka_unit_test(test_atomic_file), cmocka_unit_test(test_number_text),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

@@ -83,7 +83,8 @@ static inline pid_t run_spawn(const char *name, const char *const *argv)
 static inline pid_t run_start(const char *name, const char *cmdline)
 {
     char cmd[4000];
-    snprintf(cmd, sizeof cmd, "exec %s %s", ip_test_cli(), cmdline);
+    if (snprintf(cmd, sizeof cmd, "exec %s %s", ip_test_cli(), cmdline) >= (int)sizeof cmd)
+        fail_msg("command line too long: %s", cmdline);
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     return run_spawn(name, argv);
 }

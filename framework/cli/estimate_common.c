@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "estimator_args.h"
 
+#include "core/csv.h"
 #include "core/names.h"
 
 #include <stdio.h>
@@ -24,25 +25,30 @@ int cli_one_setting(const ip_estimator_choice *c, unsigned given, const char *cm
 
 const char *cli_describe_setting(const ip_estimator *e, double beta, char *buf, size_t cap)
 {
+    char a[32], b[32]; /* numbers in the fewest digits that read back exactly (0.1, not 0.10000000000000001) */
     switch (e->kind) {
     case IP_EST_LOGDET:
-        snprintf(buf, cap, "LogDet, %s mode, beta = %.17g", ip_logdet_mode_name(e->logdet.mode), beta);
+        snprintf(buf, cap, "LogDet, %s mode, beta = %s", ip_logdet_mode_name(e->logdet.mode), ip_number_text(a, sizeof a, beta));
         break;
     case IP_EST_BINNING:
-        if (e->binning.range == IP_BIN_WIDTH) snprintf(buf, cap, "binning, bin width %.17g", e->binning.width);
+        if (e->binning.range == IP_BIN_WIDTH)
+            snprintf(buf, cap, "binning, bin width %s", ip_number_text(a, sizeof a, e->binning.width));
         else if (e->binning.range == IP_BIN_FIXED)
-            snprintf(buf, cap, "binning, %d bins on [%.17g, %.17g]", e->binning.bins, e->binning.lo, e->binning.hi);
+            snprintf(buf, cap, "binning, %d bins on [%s, %s]", e->binning.bins, ip_number_text(a, sizeof a, e->binning.lo),
+                     ip_number_text(b, sizeof b, e->binning.hi));
         else
             snprintf(buf, cap, "binning, %d bins, range per %s (min..max)", e->binning.bins,
                      e->binning.range == IP_BIN_UNIT ? "unit" : "matrix");
         break;
     case IP_EST_KDE:
-        snprintf(buf, cap, "KDE %s bound, noise variance %.17g", ip_name_of(ip_kde_bound_names, (int)e->kde.bound),
-                 e->kde.noise);
+        snprintf(buf, cap, "KDE %s bound, noise variance %s", ip_name_of(ip_kde_bound_names, (int)e->kde.bound),
+                 ip_number_text(a, sizeof a, e->kde.noise));
         break;
     case IP_EST_RENYI:
-        if (e->renyi.sigma > 0) snprintf(buf, cap, "Renyi, alpha = %.17g, sigma = %.17g", e->renyi.alpha, e->renyi.sigma);
-        else snprintf(buf, cap, "Renyi, alpha = %.17g, sigma by the width rule", e->renyi.alpha);
+        if (e->renyi.sigma > 0)
+            snprintf(buf, cap, "Renyi, alpha = %s, sigma = %s", ip_number_text(a, sizeof a, e->renyi.alpha),
+                     ip_number_text(b, sizeof b, e->renyi.sigma));
+        else snprintf(buf, cap, "Renyi, alpha = %s, sigma by the width rule", ip_number_text(a, sizeof a, e->renyi.alpha));
         break;
     case IP_EST_KSG: snprintf(buf, cap, "KSG, k = %d", e->ksg.k); break;
     default: snprintf(buf, cap, "?");

@@ -255,3 +255,13 @@ int ip_csv_write_matrix(const char *path, const double *a, int rows, int cols, i
         for (int j = 0; j < cols; j++) ip_csv_put_real(&w, a[(size_t)i * lda + j], 17);
     return ip_csv_writer_commit(&w);
 }
+
+const char *ip_number_text(char *buf, size_t n, double v)
+{
+    int first = fabs(v) >= 1 && isfinite(v) ? (int)floor(log10(fabs(v))) + 1 : 1;
+    for (int digits = first < 17 ? first : 17; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}

@@ -61,6 +61,11 @@ int ip_csv_writer_open(ip_csv_writer *w, const char *path, int n_cols, const cha
 void ip_csv_put_text(ip_csv_writer *w, const char *s);
 void ip_csv_put_int(ip_csv_writer *w, long long v);
 void ip_csv_put_real(ip_csv_writer *w, double v, int digits); /* printf "%.DIGITSg" */
+
+/* v in the fewest significant digits that read back (strtod) as exactly v, never fewer than its
+ * integer part needs: "0.1" (not 0.10000000000000001), "3000" (not 3e+03), "1e-05". For names
+ * and descriptions of settings, which must be readable and never make two values one. Returns buf. */
+const char *ip_number_text(char *buf, size_t n, double v);
 /* Row r of t, field by field as it was read (t->n_cols must be w->n_cols). */
 void ip_csv_put_row(ip_csv_writer *w, const ip_csv *t, int r);
 /* Check that every row is complete and every write succeeded, then rename PATH into place. On

@@ -26,7 +26,9 @@ void ip_error_prefix(const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, error_buffer, sizeof old);
-    snprintf(error_buffer, sizeof error_buffer, "%s: %s", prefix, old);
+    /* The end of a long message gives way to the prefix (both fit in the buffer). */
+    int room = (int)sizeof error_buffer - (int)strlen(prefix) - 3;
+    snprintf(error_buffer, sizeof error_buffer, "%s: %.*s", prefix, room > 0 ? room : 0, old);
 }
 
 void ip_error_clear(void) { error_buffer[0] = '\0'; }

@@ -38,32 +38,20 @@ static int n_extra_of(ip_estimator_kind k)
 
 static int width_of(const ip_results *s) { return 4 + s->n_extra; }
 
-/* v in the fewest significant digits that read back as exactly v (0.1, not 0.10000000000000001),
- * never fewer than its integer part needs (3000, not 3e+03): names stay readable and two settings
- * never share one. */
-static void shortest_text(char *buf, size_t n, double v)
-{
-    int first = fabs(v) >= 1 && isfinite(v) ? (int)floor(log10(fabs(v))) + 1 : 1;
-    for (int digits = first < 17 ? first : 17; digits <= 17; digits++) {
-        snprintf(buf, n, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v) return;
-    }
-}
-
 /* The names setting s is known by: mode and parameter text, and its table groups. */
 static int name_setting(ip_results *s, const char *run_path)
 {
     const ip_estimator *e = s->e;
     const char *name = ip_estimator_names[e->kind];
     double param = ip_plane_param(s->plane);
-    shortest_text(s->param, sizeof s->param, param);
+    ip_number_text(s->param, sizeof s->param, param);
     for (int q = 0; q < s->n_sub; q++) {
         snprintf(s->mode[q], sizeof s->mode[q], "%s", ip_plane_setting_mode(s->plane, q));
         char group[IP_TABLE_NAME_LEN]; /* built apart: its parts live in *s too */
         int n;
         if (e->kind == IP_EST_LOGDET && e->logdet.layer_beta > 0) {
             char lbeta[32];
-            shortest_text(lbeta, sizeof lbeta, e->logdet.layer_beta);
+            ip_number_text(lbeta, sizeof lbeta, e->logdet.layer_beta);
             n = snprintf(group, sizeof group, "logdet_%s_beta%s_lbeta%s", s->mode[q], s->param, lbeta);
         }
         else if (e->kind == IP_EST_RENYI && !(e->renyi.sigma > 0))
