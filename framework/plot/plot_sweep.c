@@ -267,10 +267,15 @@ static int fig_mi_epochs(plot_ctx *c, const stable *t, const ssetting *q, const 
     snprintf(head, sizeof head, "Mutual information against epoch: %s\nline = median over the seeds, band = "
                                 "interquartile range; one row per grid point", title);
     plot_gp_epoch_xaxis(&g, o.e0, o.e1, o.log_spaced);
-    /* the canvas: at least 250 px a row, with the titles above and the key below */
-    double px = 250.0 * rows + 220 > c->height ? 250.0 * rows + 220 : c->height;
-    sb_printf(&g, "set multiplot layout %d,2 margins 0.09,0.97,%.3f,%.3f spacing 0.08,%.3f title ", rows, 135 / px,
-              1 - 110 / px, 75 / px);
+    /* The canvas: at least 260 px a row, with the titles above and the key below. Each row is one
+     * grid point, named once by a label centred over its two panels (a name such as "dataset:
+     * fashion_mnist, activation: tanh" is wider than one panel); room on the left of each panel
+     * for its tick labels and its y label. */
+    double px = 260.0 * rows + 280 > c->height ? 260.0 * rows + 280 : c->height;
+    double top = 1 - 140 / px, bottom = 165 / px, gap = 100 / px;
+    double panel = (top - bottom - (rows - 1) * gap) / rows;
+    sb_printf(&g, "set multiplot layout %d,2 margins 0.13,0.97,%.4f,%.4f spacing 0.12,%.4f title ", rows, bottom, top,
+              gap);
     sb_gpstr(&g, head);
     sb_puts(&g, "\n");
     plot_gp_key_bottom(&g); /* the layers' colours, once for every panel */
@@ -278,11 +283,17 @@ static int fig_mi_epochs(plot_ctx *c, const stable *t, const ssetting *q, const 
         for (int col = 0; col < 2; col++) {
             double span = o.hi[col] - o.lo[col];
             if (!(span > 0)) span = 1;
-            sb_printf(&g, "set yrange [%.9g:%.9g]\nset ylabel \"%s [%s]\"\nset title ",
+            sb_printf(&g, "set yrange [%.9g:%.9g]\nset ylabel \"%s [%s]\"\nunset title\n",
                       fmax(o.lo[col] >= 0 ? 0 : -INFINITY, o.lo[col] - 0.05 * span), o.hi[col] + 0.05 * span,
                       col ? "I(T;Y)" : "I(X;T)", q->id.unit);
-            sb_gpstr(&g, info->point_labels[p]);
-            sb_printf(&g, "\n%s", p + 1 < rows ? "unset xlabel\n" : "");
+            if (col == 0) {
+                sb_puts(&g, "set label 1 ");
+                sb_gpstr(&g, info->point_labels[p]);
+                sb_printf(&g, " at screen 0.545, screen %.4f center front\n", top - p * (panel + gap) + 30 / px);
+            } else {
+                sb_puts(&g, "unset label 1\n");
+            }
+            if (p + 1 < rows) sb_puts(&g, "unset xlabel\n");
             if (p + 1 == rows) sb_printf(&g, "set xlabel \"epoch%s\"\n", o.log_spaced ? " (log scale)" : "");
             const char *x = o.log_spaced ? "2" : "1";
             int m = col ? 6 : 3, any = 0;
@@ -305,7 +316,7 @@ static int fig_mi_epochs(plot_ctx *c, const stable *t, const ssetting *q, const 
             if (!(p + col)) sb_puts(&g, "unset key\n"); /* drawn once, by the first panel */
         }
     sb_puts(&g, "unset multiplot\n");
-    rc = render_sized(c, base, &g, &d, c->width, (int)px);
+    rc = render_sized(c, base, &g, &d, c->width > 1000 ? c->width : 1000, (int)px); /* two panels with y labels */
 out:
     sb_free(&g);
     sb_free(&d);

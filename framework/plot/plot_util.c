@@ -380,8 +380,15 @@ static int nice_epoch_ticks(int first, int last, int *t, int cap)
 {
     static const int steps[] = {0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000};
     int n = 0;
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && n < cap; i++)
+    /* Over four decades or more the 3s go (0, 1, 10, 100, ...): ten labels such as "3000" and
+     * "10000" run together in a panel of a few hundred pixels. */
+    int decades_only = last >= 5000;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && n < cap; i++) {
+        int lead = steps[i];
+        while (lead >= 10) lead /= 10;
+        if (decades_only && lead == 3) continue;
         if (steps[i] >= first && steps[i] <= last) t[n++] = steps[i];
+    }
     if (n == 0 || t[n - 1] < last) {
         /* The last epoch always gets a tick: it is where the run ended. Within 0.45 decades of the
          * nice tick before it (2000 after 1000: their labels would run together in a narrow panel)
