@@ -35,7 +35,7 @@ static void test_plot_size_limits(void **state)
     assert_false(ip_test_is_dir(p));
 }
 
-/* `run` hands the config's plot.format, plot.width and plot.height to the plot step, and its
+/* `run` hands the config's plot.format, plot.width, plot.height and plot.animation to the plot step, and its
  * output is that of train + analyze + plot: analyze's line, plot's list, then the final line. */
 static void test_run_uses_plot_settings(void **state)
 {
@@ -56,6 +56,17 @@ static void test_run_uses_plot_settings(void **state)
     snprintf(p, sizeof p, "%s/small/figures/plane_logdet.svg", run_dir);
     ip_test_slurp(p, head, sizeof head);
     expect_text(head, "width=\"640\" height=\"480\"");
+    expect_text(run_out, "/small/figures/plane_anim_logdet.gif\n");
+    /* plot.animation: false leaves the GIF out (the other figures and the page are drawn) */
+    rc = run_cli("run configs/demo_tishby.yaml --out %s/nogif --quiet --set train.epochs=12 --set record.epochs=all "
+                 "--set plot.animation=false",
+                 run_dir);
+    if (rc != 0) fail_msg("run: exit %d\n%s", rc, run_err);
+    expect_text(run_out, "/nogif/figures/plane_logdet.png\n");
+    expect_text(run_out, "/nogif/index.html\n");
+    if (strstr(run_out, "plane_anim")) fail_msg("plot.animation=false, but: %s", run_out);
+    snprintf(p, sizeof p, "%s/nogif/figures/plane_anim_logdet.gif", run_dir);
+    assert_int_not_equal(access(p, F_OK), 0);
     /* a width the figures do not accept is refused (by the plot step, or by the config loader
      * once it checks the same limits), naming the width and the limits */
     rc = run_cli("run configs/demo_tishby.yaml --out %s/tiny --quiet --set train.epochs=2 --set plot.width=100",

@@ -117,6 +117,7 @@ int cmd_run(int argc, char **argv)
     if (cli_plot_format("plot.format", cfg.plot.format, &popt.format)) goto out;
     popt.width = cfg.plot.width;
     popt.height = cfg.plot.height;
+    if (!cfg.plot.animation) popt.figures &= ~(unsigned)IP_FIG_ANIMATION; /* plot.animation: false */
     const char *runs[] = {a.out_dir};
     if (!a.quiet) fprintf(stderr, "infoplane: [3/3] plotting into %s/figures\n", a.out_dir);
     if (cli_plot(1, runs, &popt) != 0) {

@@ -61,6 +61,7 @@ void ip_config_defaults(ip_config *cfg)
     snprintf(cfg->plot.format, sizeof cfg->plot.format, "png");
     cfg->plot.width = 900;
     cfg->plot.height = 700;
+    cfg->plot.animation = 1;
 }
 
 void ip_config_free(ip_config *cfg)

@@ -47,6 +47,7 @@ typedef struct {
 typedef struct {
     char format[8];                  /* png | pdf | svg */
     int width, height;
+    int animation;                   /* 1: the plane's GIF over the epochs (the slowest figure) */
 } ip_plot_config;
 
 typedef struct {

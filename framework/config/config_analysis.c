@@ -235,6 +235,7 @@ static const cfg_field plot_fields[] = {
     NAME_F(ip_config, "format", plot.format, format_names),
     INT_F(ip_config, "width", plot.width, 200, 10000),
     INT_F(ip_config, "height", plot.height, 200, 10000),
+    BOOL_F(ip_config, "animation", plot.animation),
 };
 
 const cfg_section cfg_plot_section = {"plot", plot_fields, N_OF(plot_fields), NULL};

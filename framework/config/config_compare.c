@@ -21,8 +21,8 @@ _Static_assert(sizeof(ip_train_config) == 88, "ip_train_config changed: update t
 _Static_assert(sizeof(ip_optimizer_settings) == 64, "ip_optimizer_settings changed: update train_fields in config_compare.c");
 _Static_assert(sizeof(ip_record_config) == 2088, "ip_record_config changed: update record_fields in config_compare.c");
 _Static_assert(sizeof(ip_analysis_config) == 1288, "ip_analysis_config changed: update analysis_fields in config_compare.c");
-_Static_assert(sizeof(ip_plot_config) == 16, "ip_plot_config changed: update plot_fields in config_compare.c");
-_Static_assert(sizeof(ip_config) == 13192, "ip_config changed (a new section?): update sections in config_compare.c");
+_Static_assert(sizeof(ip_plot_config) == 20, "ip_plot_config changed: update plot_fields in config_compare.c");
+_Static_assert(sizeof(ip_config) == 13200, "ip_config changed (a new section?): update sections in config_compare.c");
 
 typedef enum {
     F_INT,      /* int */
@@ -125,6 +125,7 @@ static const field plot_fields[] = {
     TEXT("format", plot.format),
     INT("width", plot.width),
     INT("height", plot.height),
+    {"animation", F_BOOL, AT(plot.animation), 0, NULL, 0},
 };
 
 /* The sections in the order of the YAML file; the seed, the one setting left out, comes first. */
