@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/status.h"
 #include "estimate/compression.h"
+#include "estimate/labels.h"
 #include "estimate/run_summary.h"
 #include "record/run.h"
 
@@ -89,6 +90,14 @@ static int ends_with(const char *s, const char *tail)
     return n >= k && !strcmp(s + n - k, tail);
 }
 
+/* Reads /analysis/NAME and its unit; the caller frees both. */
+static int read_with_unit(ip_run *run, const char *name, int *rows, int *cols, double **t, char **unit)
+{
+    int rc = ip_run_read_table(run, name, rows, cols, t, NULL);
+    if (rc == IP_OK) rc = ip_run_read_table_attr(run, name, "unit", unit);
+    return rc;
+}
+
 /* Every GROUP/compression table (a row per layer, ip_compression_columns) as a short table. */
 static int print_compression(ip_run *run, const char *path, const ip_run_description *d)
 {
@@ -100,9 +109,9 @@ static int print_compression(ip_run *run, const char *path, const ip_run_descrip
         int rows, cols, rc;
         double *t = NULL;
         char *unit = NULL;
-        if ((rc = ip_run_read_table(run, name, &rows, &cols, &t, NULL)) != IP_OK ||
-            (rc = ip_run_read_table_attr(run, name, "unit", &unit)) != IP_OK) {
+        if ((rc = read_with_unit(run, name, &rows, &cols, &t, &unit)) != IP_OK) {
             free(t);
+            free(unit);
             return rc;
         }
         if (cols != IP_COMPRESSION_COLS) {
@@ -136,34 +145,30 @@ static int print_compression(ip_run *run, const char *path, const ip_run_descrip
     return IP_OK;
 }
 
-/* Reads /analysis/NAME and its unit; the caller frees both. */
-static int read_with_unit(ip_run *run, const char *name, int *rows, int *cols, double **t, char **unit)
-{
-    int rc = ip_run_read_table(run, name, rows, cols, t, NULL);
-    if (rc == IP_OK) rc = ip_run_read_table_attr(run, name, "unit", unit);
-    return rc;
-}
-
 /* H(Y) of the analysis set's labels in nats (the plug-in entropy of their counts): the bound on
- * any I(T;Y). Falls back to log(classes), a looser bound, when the labels cannot be read. */
+ * any I(T;Y). Reads the labels only. Falls back to log(classes), a looser bound, when the labels
+ * cannot be read or are out of range. */
 static double label_entropy(ip_run *run, const ip_run_description *d)
 {
     double fallback = d->n_classes > 1 ? log(d->n_classes) : INFINITY, h = 0;
-    if (d->n_samples < 1 || d->d_x < 1) return fallback;
-    double *x = ip_malloc((size_t)d->n_samples * d->d_x * sizeof *x);
+    if (d->n_samples < 1) return fallback;
     int *y = ip_malloc((size_t)d->n_samples * sizeof *y);
     int *count = ip_calloc((size_t)(d->n_classes > 0 ? d->n_classes : 1), sizeof *count);
-    int ok = x && y && count && ip_run_read_inputs(run, x, y) == IP_OK;
-    for (int i = 0; ok && i < d->n_samples; i++) {
-        if (y[i] < 0 || y[i] >= d->n_classes) ok = 0;
-        else count[y[i]]++;
-    }
+    int ok = y && count && ip_run_read_inputs(run, NULL, y) == IP_OK &&
+             ip_labels_check(y, d->n_samples, d->n_classes, "labels") == IP_OK;
+    for (int i = 0; ok && i < d->n_samples; i++) count[y[i]]++;
     for (int k = 0; ok && k < d->n_classes; k++)
         if (count[k]) h -= (double)count[k] / d->n_samples * log((double)count[k] / d->n_samples);
-    free(x);
     free(y);
     free(count);
     return ok ? h : fallback;
+}
+
+static int has_table(const ip_run_description *d, const char *name)
+{
+    for (int i = 0; i < d->n_tables; i++)
+        if (!strcmp(d->table_names[i], name)) return 1;
+    return 0;
 }
 
 /* The plain-language summary (estimate/run_summary.h): the fit, then per estimator setting which
@@ -187,16 +192,14 @@ static int print_summary(ip_run *run, const ip_run_description *d)
         int rows, cols, rc;
         double *t = NULL;
         char *unit = NULL;
-        for (int j = 0; j < d->n_tables; j++) {
-            if (strcmp(d->table_names[j], cname)) continue;
+        if (has_table(d, cname)) { /* print_compression has checked its columns */
             if ((rc = read_with_unit(run, cname, &rows, &cols, &t, &unit)) != IP_OK) {
                 free(t);
                 free(unit);
                 return rc;
             }
-            if (cols == IP_COMPRESSION_COLS)
-                ip_summary_compression(stdout, group, unit, t, rows, d->layer_names[0], sizeof d->layer_names[0],
-                                       d->n_layers);
+            ip_summary_compression(stdout, group, unit, t, rows, d->layer_names[0], sizeof d->layer_names[0],
+                                   d->n_layers);
             free(t);
             free(unit);
             t = NULL, unit = NULL;

@@ -174,7 +174,7 @@ int ip_run_is_imported(const char *path);
 int ip_run_describe(ip_run *run, ip_run_description *d);
 void ip_run_describe_free(ip_run_description *d);
 
-/* The analysis set: x (n_samples x d_x) in double, y (n_samples). */
+/* The analysis set: x (n_samples x d_x) in double, y (n_samples); either may be NULL (not read). */
 int ip_run_read_inputs(ip_run *run, double *x, int *y);
 /* Layer `layer` at recorded index `k` (not the epoch number) into out (n_samples x units), double. */
 int ip_run_read_layer(ip_run *run, int layer, int k, double *out);
